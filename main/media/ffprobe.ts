@@ -1,0 +1,55 @@
+/**
+ * Reads a media file's streams and duration with ffprobe (JSON output).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ffprobePath } from './ffmpeg-path';
+
+const run = promisify(execFile);
+
+/** What the timeline needs to know about a clip. Sizes in pixels, durations in seconds. */
+export interface MediaInfo {
+  /** Container duration in seconds. */
+  duration: number;
+  video?: { codec: string; width: number; height: number; fps: number; pixFmt: string; frames?: number; duration?: number; profile?: string };
+  audio?: { codec: string; sampleRate: number; channels: number; duration?: number };
+}
+
+function parseRate(r: string | undefined): number {
+  if (!r) return 0;
+  const [a, b] = r.split('/').map(Number);
+  return b ? a / b : a;
+}
+
+/**
+ * Probes a media file. Throws an Error naming the file when ffprobe cannot read it (missing,
+ * truncated, not media).
+ */
+export async function probe(file: string): Promise<MediaInfo> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { maxBuffer: 16 * 1024 * 1024 }));
+  } catch (e) {
+    const msg = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').slice(-2).join(' ');
+    throw new Error(`cannot read ${file} as media: ${msg}`);
+  }
+  const j = JSON.parse(stdout) as { format?: { duration?: string }; streams?: Record<string, string | number | undefined>[] };
+  const v = j.streams?.find((s) => s.codec_type === 'video');
+  const a = j.streams?.find((s) => s.codec_type === 'audio');
+  return {
+    duration: Number(j.format?.duration ?? 0),
+    video: v
+      ? {
+          codec: String(v.codec_name),
+          width: Number(v.width),
+          height: Number(v.height),
+          fps: parseRate(String(v.avg_frame_rate && v.avg_frame_rate !== '0/0' ? v.avg_frame_rate : v.r_frame_rate)),
+          pixFmt: String(v.pix_fmt),
+          frames: v.nb_frames !== undefined ? Number(v.nb_frames) : undefined,
+          duration: v.duration !== undefined ? Number(v.duration) : undefined,
+          profile: v.profile !== undefined ? String(v.profile) : undefined,
+        }
+      : undefined,
+    audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels), duration: a.duration !== undefined ? Number(a.duration) : undefined } : undefined,
+  };
+}

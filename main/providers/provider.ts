@@ -1,0 +1,207 @@
+/**
+ * The provider interface: every rendering backend (the built-in preview, the five cloud APIs,
+ * the local GPU runner) implements it, and the queue knows nothing else about a backend.
+ *
+ * Lifecycle of one job as the queue drives it:
+ *   remote backends: validate -> estimate -> submit -> poll ... poll -> download
+ *   local backends:  validate -> estimate -> render
+ */
+import type { Mode, Shot } from '../storyboard/shot';
+
+/** A problem with one row for one provider, naming the storyboard column it comes from. */
+export interface FieldIssue {
+  /** Storyboard column name, e.g. "duration". */
+  column: string;
+  /** What is wrong and what the provider accepts, in a creator's words. */
+  message: string;
+}
+
+/** What a provider can render, as documented by its service (shown by `ltx-batch providers`). */
+export interface Capabilities {
+  modes: Mode[];
+  /** Resolutions accepted, as labels ("720p", "1920x1080"). */
+  resolutions: string[];
+  /** Accepted clip length in seconds (inclusive). */
+  duration: { min: number; max: number; integerOnly: boolean };
+  /** Accepted frame rates; `null` means any rate in [8, 60]. */
+  fps: number[] | null;
+  aspectRatios: string[];
+  /** Longest prompt accepted, in characters. */
+  promptMaxChars: number;
+  /** How media inputs reach the service: only public URLs, or also local files (uploaded or sent as data URIs). */
+  mediaInputs: 'url-only' | 'url-or-file';
+  /** Model ids the `model` column may name; the first is the default. */
+  models: string[];
+}
+
+/** Limits a provider's jobs are run under so that a large batch does not trip rate limits. */
+export interface ProviderLimits {
+  /** Jobs in flight at once (submitted and not yet finished). */
+  concurrency: number;
+  /** Requests of any kind per rolling minute; `null` when the doc names none. */
+  requestsPerMinute: number | null;
+}
+
+/**
+ * A cost estimate. Credits are the provider's own unit; `usdPerUnit` converts them to USD when a
+ * rate is known (from the doc or set by the user). When a doc gives only a range, min < max and
+ * budgets count `max`.
+ */
+export interface CostEstimate {
+  unit: 'USD' | 'credits';
+  min: number;
+  max: number;
+  /** USD per unit (1 for USD); undefined when credits have no known USD rate. */
+  usdPerUnit?: number;
+  /** How it was worked out, e.g. "6 s x $0.02/s (ltx-2-fast, 1080p)". */
+  basis: string;
+}
+
+/** What a service charged for one task, as it reported it. */
+export interface ActualCost {
+  unit: 'USD' | 'credits';
+  amount: number;
+  /** True when the service refunded a failed task (amount is then 0). */
+  refunded?: boolean;
+}
+
+/** Where a finished result can be fetched from. */
+export type ResultRef =
+  | { kind: 'url'; url: string }
+  /** The provider already wrote the file (e.g. a synchronous MP4 answer) at this path. */
+  | { kind: 'file'; path: string }
+  /** The result is fetched by task id from the provider's own download endpoint. */
+  | { kind: 'task' };
+
+/** The state of a remote task as the provider reads it from the service. */
+export type PollResult =
+  | { status: 'pending' | 'running'; progress?: number; nextPollMs?: number }
+  | {
+      status: 'succeeded';
+      result: ResultRef;
+      actual?: ActualCost;
+      /** Changes the service made to the request (bytecompute's `adjustments`), as text. */
+      adjustments?: string;
+    }
+  | {
+      status: 'failed';
+      /** The service's failure code as written (e.g. "SensitiveContent"). */
+      code?: string;
+      /** The service's message as written. */
+      message: string;
+      actual?: ActualCost;
+      /** True when the doc says this failure is worth retrying (RateLimited, Timeout). */
+      retryable?: boolean;
+    };
+
+/** What submit() returns: the remote task id, stored before anything else happens. */
+export interface SubmitResult {
+  taskId: string;
+  /** A result the submit answer already carried (e.g. an MP4 body, or status "completed"). */
+  immediate?: PollResult;
+  /** When to poll first, in ms (APIXO recommends 40-90 s by resolution). */
+  firstPollMs?: number;
+  /** Cost the service reported on submit (ltx2api's consumed_credits). */
+  actual?: ActualCost;
+}
+
+/** Progress of a local render, sent as it goes. */
+export interface RenderProgress {
+  /** 0..1 */
+  fraction: number;
+  message?: string;
+}
+
+/** Side effects a provider may use, passed in by the queue so tests can swap them. */
+export interface ProviderContext {
+  /** Aborted when the job is canceled or the process is shutting down. */
+  signal: AbortSignal;
+  /** Folder for the provider's temporary files (inside the output folder). */
+  tmpDir: string;
+  /** Structured log line (never include keys). */
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The request a provider built from a shot: JSON, stored in the database, never containing keys. */
+export interface ProviderRequest {
+  /** The provider-specific body (local file paths stay paths until submit). */
+  body: Record<string, unknown>;
+  /** Endpoint or route name, for display. */
+  route: string;
+  /** Notes on what was rounded or defaulted, shown on the shot. */
+  notes?: string[];
+}
+
+/** Result of validate(). */
+export type ValidationResult = { ok: true; request: ProviderRequest } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * A rendering backend. Implementations live in main/providers/<id>/ with their price and limit
+ * tables beside them, each naming the doc it follows.
+ */
+export interface Provider {
+  /** Stable id used in the `provider` column and `--provider` (e.g. "preview", "ltx"). */
+  readonly id: string;
+  /** Human name of the service. */
+  readonly label: string;
+  /** `remote`: submit/poll/download; `local`: render. */
+  readonly kind: 'remote' | 'local';
+  /** The doc this provider follows (file in ../shared/provider-docs/ or a URL). */
+  readonly doc: string;
+  capabilities(): Capabilities;
+  limits(): ProviderLimits;
+  /** Whether the provider can be used at all right now (key present, runner available), and why not. */
+  availability(): { ok: true } | { ok: false; reason: string };
+  /** Checks a shot against the provider's documented limits and builds its request. Sends nothing. */
+  validate(shot: Shot): ValidationResult;
+  /** Estimated cost of rendering the shot. Sends nothing. */
+  estimate(shot: Shot): CostEstimate;
+  /** Remote: sends the request; returns the task id. Throws {@link ProviderError}. */
+  submit?(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult>;
+  /** Remote: reads the task's state. Throws {@link ProviderError}. */
+  poll?(taskId: string, request: ProviderRequest, ctx: ProviderContext): Promise<PollResult>;
+  /**
+   * Remote: writes the finished clip to `dest` (a temporary path; the queue renames it into place).
+   * Throws {@link ProviderError} (kind "not-ready" when the result is not there yet, "expired").
+   */
+  download?(taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void>;
+  /** Local: renders the clip to `dest` (a temporary path). */
+  render?(
+    request: ProviderRequest,
+    dest: string,
+    ctx: ProviderContext & { onProgress: (p: RenderProgress) => void },
+  ): Promise<{ actual?: ActualCost; gpuSeconds?: number; notes?: string[] }>;
+}
+
+/**
+ * How the queue must react to a failed provider call:
+ * - `invalid`: the request was rejected (400/413/422): fail the shot with the service's message.
+ * - `auth`: key missing or rejected (401/403): pause the provider's jobs ("key rejected").
+ * - `credits`: insufficient credits (402): pause the provider's jobs ("insufficient credits").
+ * - `retryable`: 429, 5xx, timeouts, connection resets: retry with backoff (honouring retryAfterMs).
+ * - `not-ready`: the result is not ready yet (409 on download): poll again later.
+ * - `expired`: the result URL or task has expired: fail with that message.
+ * - `unreadable`: the service answered in a shape we cannot read: fail with the (redacted) response.
+ * - `disk`: the local disk is full or unwritable: pause the batch.
+ */
+export type ProviderErrorKind =
+  | 'invalid'
+  | 'auth'
+  | 'credits'
+  | 'retryable'
+  | 'not-ready'
+  | 'expired'
+  | 'unreadable'
+  | 'disk';
+
+/** An error from a provider call, classified so the queue can react without knowing the service. */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly opts: { status?: number; retryAfterMs?: number; code?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
