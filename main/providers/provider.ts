@@ -120,6 +120,11 @@ export interface ProviderContext {
   tmpDir: string;
   /** Structured log line (never include keys). */
   log: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Resolves when the provider may send its next HTTP request, pacing requests to its
+   * `requestsPerMinute`. Remote providers await it before every request they send.
+   */
+  beforeRequest: () => Promise<void>;
 }
 
 /** The request a provider built from a shot: JSON, stored in the database, never containing keys. */

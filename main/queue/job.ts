@@ -22,7 +22,7 @@ export const TRANSITIONS: Record<JobState, readonly JobState[]> = {
   queued: ['submitting', 'canceled', 'failed'],
   submitting: ['running', 'downloading', 'queued', 'failed', 'canceled'],
   running: ['running', 'downloading', 'queued', 'failed', 'canceled'],
-  downloading: ['succeeded', 'running', 'queued', 'failed', 'canceled'],
+  downloading: ['succeeded', 'downloading', 'running', 'queued', 'failed', 'canceled'],
   succeeded: [],
   failed: [],
   canceled: [],

@@ -1,0 +1,112 @@
+/**
+ * `ltx-batch render STORYBOARD --out DIR [--provider ID] [--concurrency N] [--budget USD]`:
+ * renders every shot into DIR/clips, keeps the queue in DIR/project.sqlite and stitches
+ * DIR/film.mp4. A progress bar on a terminal, plain lines otherwise. Exit code 1 when any shot
+ * failed or waits, with a per-shot summary.
+ */
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
+import { StoryboardError, formatIssue } from '../storyboard/issues';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Job } from '../queue/job';
+import type { QueueRunner } from '../queue/runner';
+import { table, usd } from './format';
+
+/** Options of the render command. */
+export interface RenderCommandOptions {
+  out: string;
+  provider?: string;
+  concurrency?: number;
+  budget?: number;
+  /** Force plain lines even on a terminal. */
+  plain?: boolean;
+}
+
+/** Runs the command; returns the exit code. */
+export async function renderCommand(file: string, registry: ProviderRegistry, opts: RenderCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
+  const tty = !!(out as NodeJS.WriteStream).isTTY && !opts.plain;
+  const bar = tty ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {value}/{total} shots | {status}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const latest = new Map<number, Job>();
+  let barStarted = false;
+  let runner: QueueRunner | undefined;
+  const onSignal = () => {
+    err.write('\nstopping: jobs in flight will resume when you run the same command again\n');
+    runner?.stop('interrupted');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: RenderResult;
+  try {
+    result = await renderStoryboard(file, registry, {
+      outDir: opts.out,
+      provider: opts.provider,
+      concurrency: opts.concurrency,
+      budgetUsd: opts.budget,
+      onRunner: (r) => (runner = r),
+      onEvent: (e) => {
+        if (e.type === 'provider-paused') {
+          bar?.stop();
+          err.write(`provider ${e.provider} paused: ${e.reason}\n`);
+          return;
+        }
+        if (e.type !== 'job') return;
+        const prev = latest.get(e.job.shotId);
+        if (prev && prev.take > e.job.take) return;
+        latest.set(e.job.shotId, e.job);
+        if (bar) {
+          const total = latest.size;
+          const done = [...latest.values()].filter((j) => j.state === 'succeeded' || j.state === 'failed').length;
+          if (!barStarted) {
+            bar.start(total, done, { status: '' });
+            barStarted = true;
+          }
+          bar.setTotal(Math.max(total, 1));
+          bar.update(done, { status: `shot ${e.job.shotKey} ${e.job.state}` });
+        } else if (!prev || prev.state !== e.job.state) {
+          out.write(`shot ${e.job.shotKey} take ${e.job.take}: ${e.job.state}${e.job.error && e.job.state !== 'succeeded' ? ` (${e.job.error})` : ''}\n`);
+        }
+      },
+      onStitchProgress: tty ? undefined : undefined,
+    });
+  } catch (e) {
+    bar?.stop();
+    if (e instanceof StoryboardError) {
+      for (const i of e.issues) err.write(`${formatIssue(i, file)}\n`);
+      err.write(`${e.issues.filter((i) => i.severity === 'error').length} error(s): fix them and run again; nothing was queued.\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  bar?.stop();
+  return printSummary(result, opts, out);
+}
+
+function printSummary(result: RenderResult, opts: RenderCommandOptions, out: NodeJS.WritableStream): number {
+  const { summary, sync } = result;
+  out.write(`\n${sync.kept} shot(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
+  const t = table(['shot', 'provider', 'state', 'take', 'attempts', 'estimate', 'actual', 'clip / error']);
+  // Re-open the project to list the latest takes.
+  return import('../queue/store').then(({ ProjectStore }) => {
+    const store = new ProjectStore(opts.out);
+    try {
+      for (const j of store.latestJobs()) {
+        const actual = j.actualUsd !== null ? usd(j.actualUsd) : j.actualAmount !== null ? `${j.actualAmount} ${j.actualUnit}` : '-';
+        const est = j.estimateUsd !== null ? usd(j.estimateUsd) : j.estimateMax !== null ? `${j.estimateMax} ${j.estimateUnit}` : '-';
+        const what = j.state === 'succeeded' ? j.output : (j.holdReason ?? j.error ?? '');
+        t.push([j.shotKey, j.provider, j.state + (j.maybeDuplicate ? ' (may have been submitted twice)' : ''), String(j.take), String(j.attempts), est, actual, what ?? '']);
+      }
+    } finally {
+      store.close();
+    }
+    out.write(`${t.toString()}\n`);
+    const waiting = Object.entries(summary.waiting);
+    out.write(`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.canceled} canceled${waiting.map(([r, n]) => `, ${n} waiting (${r})`).join('')}${summary.maybeDuplicate ? `, ${summary.maybeDuplicate} may have been submitted twice` : ''}\n`);
+    if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
+    else out.write(`no film written: ${result.filmSkipped}\n`);
+    return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;
+  }) as unknown as number;
+}

@@ -1,0 +1,125 @@
+/**
+ * Renders a storyboard into an output folder, end to end: import -> plan (validate + estimate) ->
+ * queue (durable, resumable) -> clips -> stitched film. The CLI, the browser UI and the desktop
+ * app all call this; it has no terminal or window code of its own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertImportable, importStoryboard, type Storyboard } from '../storyboard/import';
+import { StoryboardError } from '../storyboard/issues';
+import { planStoryboard, type Plan } from '../pricing/plan';
+import { renderBudgetGuard } from '../pricing/render-budget';
+import type { ProviderRegistry } from '../providers/registry';
+import { ProjectStore } from '../queue/store';
+import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
+import { stitchFilm, type StitchResult } from '../timeline/stitch';
+
+/** Options of {@link renderStoryboard}. */
+export interface RenderOptions {
+  /** Output folder: DIR/clips, DIR/project.sqlite, DIR/film.mp4. */
+  outDir: string;
+  /** Provider for rows that name none. */
+  provider?: string;
+  /** Caps each provider's concurrency. */
+  concurrency?: number;
+  /** Render budget in USD. */
+  budgetUsd?: number;
+  onEvent?: (e: QueueEvent) => void;
+  /** 0..1 while the film is stitched. */
+  onStitchProgress?: (fraction: number) => void;
+  /** Extra guard (monthly budgets, ledger), checked after the render budget. */
+  guard?: SubmitGuard;
+  usdPerCredit?: (provider: string) => number | undefined;
+  /** Poll interval when a provider does not say, ms. */
+  pollIntervalMs?: number;
+  /** Called with the runner once it exists, so a caller can stop it (Ctrl-C, app quit). */
+  onRunner?: (runner: QueueRunner) => void;
+  /** Backoff base in ms (tests shorten it). */
+  backoffBaseMs?: number;
+}
+
+/** What a render produced. */
+export interface RenderResult {
+  storyboard: Storyboard;
+  plan: Plan;
+  summary: RunSummary;
+  /** Absolute path of the film when every shot has a clip. */
+  film?: string;
+  stitch?: StitchResult;
+  /** Why no film was written, when none was. */
+  filmSkipped?: string;
+  /** Shots kept from an earlier run, queued anew, resumed. */
+  sync: { queued: number; kept: number; resumed: number; removed: number };
+}
+
+/** Combines guards: the first that holds a job wins. */
+function allOf(guards: (SubmitGuard | undefined)[]): SubmitGuard {
+  const gs = guards.filter((g): g is SubmitGuard => !!g);
+  return {
+    check: (job) => {
+      for (const g of gs) {
+        const r = g.check(job);
+        if (r) return r;
+      }
+      return null;
+    },
+    reserve: (job) => gs.forEach((g) => g.reserve?.(job)),
+    settle: (job) => gs.forEach((g) => g.settle?.(job)),
+  };
+}
+
+/**
+ * Renders `storyboardFile` into `opts.outDir`. Re-running on the same folder resumes: finished
+ * shots are kept, interrupted ones picked up. Throws {@link StoryboardError} (with every problem,
+ * row and column) when the storyboard or a row/provider combination is invalid; nothing is queued then.
+ */
+export async function renderStoryboard(storyboardFile: string, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
+  const storyboard = await importStoryboard(storyboardFile);
+  assertImportable(storyboard);
+  const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit });
+  if (plan.issues.some((i) => i.severity === 'error')) throw new StoryboardError(storyboard.file, [...storyboard.issues, ...plan.issues]);
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const store = new ProjectStore(opts.outDir);
+  try {
+    const sync = store.syncStoryboard(
+      storyboard.file,
+      storyboard.hash,
+      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
+      (rel) => fs.existsSync(path.join(opts.outDir, rel)),
+    );
+    // Re-running the command is how a creator resumes providers paused by an earlier run.
+    for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
+    const shotBudget = new Map(store.shots().map((s) => [s.id, s.spec.budget]));
+    const guard = allOf([renderBudgetGuard(store.db, opts.budgetUsd, (job) => shotBudget.get(job.shotId)), opts.guard]);
+    const runner = new QueueRunner(store, registry, {
+      outDir: opts.outDir,
+      concurrency: opts.concurrency,
+      guard,
+      onEvent: opts.onEvent,
+      usdPerCredit: opts.usdPerCredit,
+      pollIntervalMs: opts.pollIntervalMs,
+      backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs, maxMs: opts.backoffBaseMs * 32 } : undefined,
+    });
+    opts.onRunner?.(runner);
+    const summary = await runner.run();
+    const result: RenderResult = { storyboard, plan, summary, sync };
+    const latest = store.latestJobs();
+    const missing = latest.filter((j) => j.state !== 'succeeded');
+    if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
+    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
+    else {
+      const byShot = new Map(store.jobs().map((j) => [j.id, j]));
+      const clips = store.shots().map((s) => {
+        const chosen = s.chosenJobId !== null ? byShot.get(s.chosenJobId) : undefined;
+        const job = chosen?.state === 'succeeded' ? chosen : latest.find((j) => j.shotId === s.id)!;
+        return path.join(opts.outDir, job.output!);
+      });
+      const film = path.join(opts.outDir, 'film.mp4');
+      result.stitch = await stitchFilm(clips, film, { workDir: path.join(opts.outDir, 'tmp', 'stitch'), onProgress: opts.onStitchProgress });
+      result.film = film;
+    }
+    return result;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The providers this build knows, by id. The queue and the CLI look providers up here and
+ * nowhere else.
+ */
+import type { Provider } from './provider';
+import { createPreviewProvider } from './preview/preview';
+
+/** Providers by id. */
+export class ProviderRegistry {
+  private readonly byId = new Map<string, Provider>();
+
+  constructor(providers: Provider[] = []) {
+    for (const p of providers) this.add(p);
+  }
+
+  /** Adds or replaces a provider. */
+  add(p: Provider): void {
+    this.byId.set(p.id, p);
+  }
+
+  /** The provider with this id, or undefined. */
+  get(id: string): Provider | undefined {
+    return this.byId.get(id);
+  }
+
+  /** All providers, in the order added. */
+  all(): Provider[] {
+    return [...this.byId.values()];
+  }
+
+  /** Ids of all providers. */
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+}
+
+/** The default provider when neither the row nor the command names one. */
+export const DEFAULT_PROVIDER = 'preview';
+
+/** The registry with every provider of this build, configured from the environment. */
+export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): ProviderRegistry {
+  void env;
+  return new ProviderRegistry([createPreviewProvider()]);
+}

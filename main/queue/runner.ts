@@ -1,0 +1,481 @@
+/**
+ * The queue runner: takes the jobs of a project store through their states with the providers
+ * they name, under each provider's concurrency and request-rate limits, until nothing more can
+ * be done now. It knows nothing of any particular provider: only the {@link Provider} interface.
+ *
+ * Durability: every step is stored before the next begins. A submit is marked as about to be sent
+ * (submit_sent_at) before the request leaves and its task id is stored as soon as it is answered,
+ * so a restarted process polls instead of submitting (and paying) again; a job whose process died
+ * between those two points is flagged `maybeDuplicate` and counted in the summary.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pThrottle from 'p-throttle';
+import { ProviderError, type PollResult, type Provider, type ProviderContext, type ProviderRequest, type ResultRef, type ActualCost } from '../providers/provider';
+import type { ProviderRegistry } from '../providers/registry';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { IN_FLIGHT_STATES, type Job, type JobState } from './job';
+import { StaleJobError, type JobPatch, type ProjectStore } from './store';
+import { probe } from '../media/ffprobe';
+import { FfmpegNotFoundError } from '../media/ffmpeg-path';
+
+/** Decides whether a job may be submitted now (budgets). Runs inside the claim transaction. */
+export interface SubmitGuard {
+  /** Returns null when the job may go, or the reason it must wait ("over budget: render budget $5.00"). */
+  check(job: Job): string | null;
+  /** Called in the same transaction after the job was claimed (take the reservation). */
+  reserve?(job: Job): void;
+  /** Called after a job's actual cost or refund is stored, and when it ends. */
+  settle?(job: Job): void;
+}
+
+/** Something that happened, for progress bars and the renderer. */
+export type QueueEvent =
+  | { type: 'job'; job: Job }
+  | { type: 'provider-paused'; provider: string; reason: string }
+  | { type: 'log'; message: string; fields?: Record<string, unknown> };
+
+/** Options of {@link QueueRunner}. */
+export interface QueueRunnerOptions {
+  /** Output folder: clips go to DIR/clips, temporary files to DIR/tmp. */
+  outDir: string;
+  /** Caps every provider's concurrency (never above a remote provider's documented limit). */
+  concurrency?: number;
+  guard?: SubmitGuard;
+  onEvent?: (e: QueueEvent) => void;
+  backoff?: BackoffPolicy;
+  /** Default poll interval in ms when a provider does not say (5 s). */
+  pollIntervalMs?: number;
+  /** USD per credit by provider, for recording actual costs in USD. */
+  usdPerCredit?: (provider: string) => number | undefined;
+}
+
+/** What a run ended with. */
+export interface RunSummary {
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  /** Queued jobs held back, by reason ("over budget: ...", "paused: key rejected"). */
+  waiting: Record<string, number>;
+  /** Jobs flagged "may have been submitted twice". */
+  maybeDuplicate: number;
+  /** Set when the run stopped early (disk full, stop requested). */
+  stoppedBecause?: string;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, Math.max(0, ms));
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * Classifies an error thrown during a job: provider errors as they are; a full disk (ENOSPC) or an
+ * unwritable folder stops the batch; a missing ffmpeg pauses the provider; anything else fails
+ * the job with its message.
+ */
+export function toProviderError(e: unknown): ProviderError {
+  if (e instanceof ProviderError) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const message = (e as Error)?.message ?? String(e);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || /No space left on device/i.test(message)) return new ProviderError('disk', `no space left on the disk holding the output folder (${message})`);
+  if (code === 'EACCES' || code === 'EROFS') return new ProviderError('disk', `cannot write to the output folder (${message})`);
+  if (e instanceof FfmpegNotFoundError) return new ProviderError('disk', message);
+  return new ProviderError('invalid', message);
+}
+
+/** File-name-safe form of a shot id. */
+export function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot';
+}
+
+/** Runs the jobs of one project store. */
+export class QueueRunner {
+  private readonly active = new Map<number, Promise<void>>();
+  private readonly activeByProvider = new Map<string, number>();
+  private readonly throttles = new Map<string, () => Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopReason: string | undefined;
+  private readonly clipsDir: string;
+  private readonly tmpDir: string;
+
+  constructor(
+    private readonly store: ProjectStore,
+    private readonly providers: ProviderRegistry,
+    private readonly opts: QueueRunnerOptions,
+  ) {
+    this.clipsDir = path.join(opts.outDir, 'clips');
+    this.tmpDir = path.join(opts.outDir, 'tmp');
+  }
+
+  /** Asks the run to stop at the next safe point; in-flight jobs stay as they are and resume next run. */
+  stop(reason = 'stop requested'): void {
+    this.stopReason ??= reason;
+    this.abort.abort();
+  }
+
+  private emit(e: QueueEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  private emitJob(id: number): void {
+    const job = this.store.job(id);
+    if (job) this.emit({ type: 'job', job });
+  }
+
+  private limitFor(p: Provider): number {
+    const documented = p.limits().concurrency;
+    if (this.opts.concurrency === undefined) return documented;
+    return p.kind === 'remote' ? Math.min(documented, this.opts.concurrency) : this.opts.concurrency;
+  }
+
+  private beforeRequestFor(p: Provider): () => Promise<void> {
+    let t = this.throttles.get(p.id);
+    if (!t) {
+      const rpm = p.limits().requestsPerMinute;
+      t = rpm ? pThrottle({ limit: rpm, interval: 60_000, strict: true })(async () => {}) : async () => {};
+      this.throttles.set(p.id, t);
+    }
+    return t;
+  }
+
+  private context(p: Provider): ProviderContext {
+    return {
+      signal: this.abort.signal,
+      tmpDir: this.tmpDir,
+      log: (message, fields) => this.emit({ type: 'log', message: `[${p.id}] ${message}`, fields }),
+      beforeRequest: this.beforeRequestFor(p),
+    };
+  }
+
+  /**
+   * Runs until every job is finished or waiting for something the run cannot change (budget, a
+   * paused provider, a stop). Returns the summary of the project's latest takes.
+   */
+  async run(): Promise<RunSummary> {
+    fs.mkdirSync(this.clipsDir, { recursive: true });
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.recover();
+    while (!this.abort.signal.aborted) {
+      const nextWake = this.fill();
+      if (this.active.size === 0) {
+        if (nextWake === undefined) break;
+        await sleep(nextWake - this.store.now(), this.abort.signal);
+        continue;
+      }
+      const wait = nextWake === undefined ? undefined : sleep(nextWake - this.store.now(), this.abort.signal);
+      await Promise.race(wait ? [...this.active.values(), wait] : [...this.active.values()]);
+    }
+    await Promise.allSettled([...this.active.values()]);
+    this.cleanTmp();
+    return this.summary();
+  }
+
+  /** Removes temporary files left by this run (partial downloads of jobs that will restart). */
+  private cleanTmp(): void {
+    try {
+      for (const f of fs.readdirSync(this.tmpDir)) fs.rmSync(path.join(this.tmpDir, f), { recursive: true, force: true });
+    } catch {
+      /* nothing to clean */
+    }
+  }
+
+  /** Puts jobs a dead process left in flight back on their way. */
+  private recover(): void {
+    for (const job of this.store.jobsIn(IN_FLIGHT_STATES)) {
+      const p = this.providers.get(job.provider);
+      if (job.state === 'submitting' && !job.remoteTaskId) {
+        const sent = job.submitSentAt !== null && p?.kind === 'remote';
+        this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1 } : {}) },
+          sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice' : 'interrupted before submitting; queued again');
+      } else if (job.state === 'running' && !job.remoteTaskId) {
+        this.store.transition(job.id, 'running', 'queued', { submit_sent_at: null }, 'interrupted while rendering locally; queued again');
+      }
+    }
+  }
+
+  /** Starts drivers for every job that may go now; returns when the next delayed job is due. */
+  private fill(): number | undefined {
+    const now = this.store.now();
+    const paused = this.store.pausedProviders();
+    let nextWake: number | undefined;
+    const wake = (t: number) => (nextWake = nextWake === undefined ? t : Math.min(nextWake, t));
+    // In-flight jobs (resumed after a restart, or waiting to poll) first: they already hold a slot.
+    for (const job of this.store.jobsIn(['submitting', 'running', 'downloading', 'queued'])) {
+      if (this.active.has(job.id)) continue;
+      const p = this.providers.get(job.provider);
+      if (!p) {
+        if (job.state === 'queued') this.failJob(job, `provider "${job.provider}" is not available in this version`);
+        continue;
+      }
+      if (paused.has(p.id)) continue;
+      const inFlight = job.state !== 'queued';
+      if (!inFlight) {
+        if (job.holdReason && job.holdReason.startsWith('over budget')) continue;
+        if (job.nextRunAt > now) {
+          wake(job.nextRunAt);
+          continue;
+        }
+        if ((this.activeByProvider.get(p.id) ?? 0) >= this.limitFor(p)) continue;
+        const avail = p.availability();
+        if (!avail.ok) {
+          this.store.update(job.id, { hold_reason: `unavailable: ${avail.reason}` });
+          continue;
+        }
+      }
+      this.start(job, p);
+    }
+    return nextWake;
+  }
+
+  private start(job: Job, p: Provider): void {
+    this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 0) + 1);
+    const run = this.drive(job, p)
+      .catch((e) => this.emit({ type: 'log', message: `job ${job.id}: ${(e as Error).message}` }))
+      .finally(() => {
+        this.active.delete(job.id);
+        this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 1) - 1);
+      });
+    this.active.set(job.id, run);
+  }
+
+  /** Claims a queued job (guard check + move to submitting) in one transaction; null when held. */
+  private claim(job: Job): Job | null {
+    const guard = this.opts.guard;
+    let held: string | null = null;
+    this.store.db.transaction(() => {
+      const fresh = this.store.job(job.id);
+      if (!fresh || fresh.state !== 'queued') throw new StaleJobError(`job ${job.id} is no longer queued`);
+      held = guard?.check(fresh) ?? null;
+      if (held) {
+        this.store.update(job.id, { hold_reason: held });
+        return;
+      }
+      this.store.transition(job.id, 'queued', 'submitting', { attempts: fresh.attempts + 1, hold_reason: null, error: null, error_code: null, submit_sent_at: null }, `attempt ${fresh.attempts + 1}`);
+      guard?.reserve?.(this.store.job(job.id)!);
+    }).immediate();
+    this.emitJob(job.id);
+    return held ? null : this.store.job(job.id)!;
+  }
+
+  private async drive(initial: Job, p: Provider): Promise<void> {
+    let job: Job | null = initial;
+    try {
+      if (job.state === 'queued') {
+        job = this.claim(job);
+        if (!job) return;
+      }
+      const request = JSON.parse(job.request) as ProviderRequest;
+      if (p.kind === 'local') await this.driveLocal(job, p, request);
+      else await this.driveRemote(job, p, request);
+    } catch (e) {
+      if (e instanceof StaleJobError) return;
+      const current = this.store.job(initial.id);
+      if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
+    }
+  }
+
+  private clipPath(job: Job): { rel: string; abs: string; tmp: string } {
+    const rel = path.join('clips', `shot-${safeName(job.shotKey)}-take${job.take}.mp4`);
+    return { rel, abs: path.join(this.opts.outDir, rel), tmp: path.join(this.tmpDir, `job-${job.id}.part.mp4`) };
+  }
+
+  private async driveLocal(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
+    this.store.transition(job.id, 'submitting', 'running', { submitted_at: this.store.now(), progress: 0 }, 'rendering');
+    this.emitJob(job.id);
+    const { tmp } = this.clipPath(job);
+    let lastEmit = 0;
+    const out = await p.render!(request, tmp, {
+      ...this.context(p),
+      onProgress: (pr) => {
+        const now = Date.now();
+        if (now - lastEmit < 250 && pr.fraction < 1) return;
+        lastEmit = now;
+        this.store.update(job.id, { progress: pr.fraction });
+        this.emitJob(job.id);
+      },
+    });
+    if (this.abort.signal.aborted) return;
+    const patch: JobPatch = { gpu_seconds: out.gpuSeconds ?? null };
+    if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
+    if (out.notes?.length) patch.notes = JSON.stringify([...job.notes, ...out.notes]);
+    this.store.transition(job.id, 'running', 'downloading', patch, 'rendered');
+    await this.finish(this.store.job(job.id)!, { kind: 'file', path: tmp }, p);
+  }
+
+  private async driveRemote(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
+    const ctx = this.context(p);
+    if (job.state === 'submitting') {
+      this.store.update(job.id, { submit_sent_at: this.store.now() });
+      const res = await p.submit!(request, ctx);
+      const patch: JobPatch = {
+        remote_task_id: res.taskId,
+        submitted_at: this.store.now(),
+        next_run_at: this.store.now() + (res.firstPollMs ?? this.opts.pollIntervalMs ?? 5_000),
+      };
+      if (res.actual) Object.assign(patch, this.actualPatch(job, res.actual));
+      job = this.store.transition(job.id, 'submitting', 'running', patch, `submitted: task ${res.taskId}`);
+      this.opts.guard?.settle?.(job);
+      this.emitJob(job.id);
+      if (res.immediate) {
+        const next = await this.applyPoll(job, p, res.immediate);
+        if (!next) return;
+        job = next;
+      }
+    }
+    while (job.state === 'running') {
+      await sleep(job.nextRunAt - this.store.now(), this.abort.signal);
+      if (this.abort.signal.aborted) return;
+      const pr = await p.poll!(job.remoteTaskId!, request, ctx);
+      const next = await this.applyPoll(job, p, pr);
+      if (!next) return;
+      job = next;
+    }
+    if (job.state === 'downloading') {
+      const result = JSON.parse(job.result ?? '{"kind":"task"}') as ResultRef;
+      await this.finish(job, result, p);
+    }
+  }
+
+  /** Stores a poll result; returns the job for the next step, or null when the job ended. */
+  private async applyPoll(job: Job, p: Provider, pr: PollResult): Promise<Job | null> {
+    const now = this.store.now();
+    if (pr.status === 'pending' || pr.status === 'running') {
+      this.store.update(job.id, { next_run_at: now + (pr.nextPollMs ?? this.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress });
+      this.emitJob(job.id);
+      return this.store.job(job.id)!;
+    }
+    if (pr.status === 'succeeded') {
+      const patch: JobPatch = { result: JSON.stringify(pr.result) };
+      if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
+      if (pr.adjustments) patch.notes = JSON.stringify([...job.notes, `adjusted by the service: ${pr.adjustments}`]);
+      const next = this.store.transition(job.id, 'running', 'downloading', patch, 'finished remotely; downloading');
+      this.opts.guard?.settle?.(next);
+      this.emitJob(job.id);
+      return next;
+    }
+    if (pr.status !== 'failed') throw new Error(`unknown task status ${(pr as { status: string }).status}`);
+    const patch: JobPatch = { error: pr.message, error_code: pr.code ?? null };
+    if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
+    const message = pr.code ? `${pr.code}: ${pr.message}` : pr.message;
+    if (pr.retryable && job.attempts < job.maxAttempts) {
+      const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
+      this.store.transition(job.id, 'running', 'queued', { ...patch, remote_task_id: null, submit_sent_at: null, next_run_at: now + delay }, `task failed (${message}); will submit again`);
+    } else {
+      this.store.transition(job.id, 'running', 'failed', { ...patch, finished_at: now }, `task failed: ${message}`);
+    }
+    this.opts.guard?.settle?.(this.store.job(job.id)!);
+    this.emitJob(job.id);
+    return null;
+  }
+
+  private actualPatch(job: Job, actual: ActualCost): JobPatch {
+    const rate = actual.unit === 'USD' ? 1 : this.opts.usdPerCredit?.(job.provider);
+    return {
+      actual_unit: actual.unit,
+      actual_amount: actual.refunded ? 0 : actual.amount,
+      actual_usd: rate === undefined ? null : (actual.refunded ? 0 : actual.amount) * rate,
+      refunded: actual.refunded ? 1 : 0,
+    };
+  }
+
+  /** Fetches (or takes) the result into a temporary file, checks it plays, renames it into place. */
+  private async finish(job: Job, result: ResultRef, p: Provider): Promise<void> {
+    const { rel, abs, tmp } = this.clipPath(job);
+    if (result.kind !== 'file') {
+      fs.rmSync(tmp, { force: true });
+      await p.download!(job.remoteTaskId!, result, tmp, this.context(p));
+    } else if (result.path !== tmp) {
+      fs.renameSync(result.path, tmp);
+    }
+    if (this.abort.signal.aborted) return;
+    const st = fs.statSync(tmp, { throwIfNoEntry: false });
+    if (!st || st.size === 0) throw new ProviderError('retryable', 'the clip came back empty');
+    try {
+      const info = await probe(tmp);
+      if (!info.video) throw new Error('no video stream');
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw new ProviderError(p.kind === 'remote' ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})`);
+    }
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.renameSync(tmp, abs);
+    const done = this.store.transition(job.id, 'downloading', 'succeeded', { output: rel, progress: 1, finished_at: this.store.now() }, 'clip saved');
+    this.store.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
+    this.opts.guard?.settle?.(done);
+    this.emitJob(job.id);
+  }
+
+  private failJob(job: Job, message: string, code?: string): void {
+    try {
+      this.store.transition(job.id, job.state, 'failed', { error: message, error_code: code ?? null, finished_at: this.store.now() }, message);
+      this.opts.guard?.settle?.(this.store.job(job.id)!);
+    } catch (e) {
+      if (!(e instanceof StaleJobError)) throw e;
+    }
+    this.emitJob(job.id);
+  }
+
+  /** Reacts to an error of a provider call according to its kind (see ProviderErrorKind). */
+  private handleError(job: Job, p: Provider, e: unknown): void {
+    const now = this.store.now();
+    const err = toProviderError(e);
+    const back = (to: JobState, patch: JobPatch, message: string) => {
+      try {
+        this.store.transition(job.id, job.state, to, patch, message);
+      } catch (x) {
+        if (!(x instanceof StaleJobError)) throw x;
+      }
+      this.emitJob(job.id);
+    };
+    // Where a retry goes: before a task id exists, back to queued; after, keep polling/downloading.
+    const retryState: JobState = job.remoteTaskId ? (job.state === 'downloading' && err.kind === 'not-ready' ? 'running' : job.state) : 'queued';
+    const retryPatch = (delay: number): JobPatch => ({ next_run_at: now + delay, error: err.message, ...(retryState === 'queued' ? { submit_sent_at: null } : {}) });
+    switch (err.kind) {
+      case 'not-ready':
+        return back(retryState, retryPatch(this.opts.pollIntervalMs ?? 5_000), 'result not ready yet');
+      case 'retryable': {
+        if (job.attempts >= job.maxAttempts) return this.failJob(job, `gave up after ${job.attempts} attempts: ${err.message}`, err.opts.code);
+        const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF, err.opts.retryAfterMs);
+        this.store.update(job.id, { attempts: job.attempts + (retryState === 'queued' ? 0 : 1) });
+        return back(retryState, retryPatch(delay), `retrying in ${Math.round(delay / 1000)} s: ${err.message}`);
+      }
+      case 'auth':
+      case 'credits': {
+        const reason = err.kind === 'auth' ? 'key rejected' : 'insufficient credits';
+        this.store.pauseProvider(p.id, `${reason}: ${err.message}`);
+        this.emit({ type: 'provider-paused', provider: p.id, reason });
+        return back(retryState, { ...retryPatch(0), hold_reason: `paused: ${reason}` }, `${p.id} paused: ${reason}`);
+      }
+      case 'disk': {
+        this.store.pauseProvider(p.id, `disk full: ${err.message}`);
+        back(retryState, { ...retryPatch(0), hold_reason: 'paused: disk full' }, err.message);
+        this.stop(`disk full: ${err.message}`);
+        return;
+      }
+      case 'expired':
+      case 'invalid':
+      case 'unreadable':
+      default:
+        return this.failJob(job, err.message, err.opts.code);
+    }
+  }
+
+  /** Counts the latest takes of the project's active shots. */
+  summary(): RunSummary {
+    const s: RunSummary = { succeeded: 0, failed: 0, canceled: 0, waiting: {}, maybeDuplicate: 0, stoppedBecause: this.stopReason };
+    for (const j of this.store.latestJobs()) {
+      if (j.maybeDuplicate) s.maybeDuplicate++;
+      if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'canceled') s[j.state]++;
+      else {
+        const reason = j.holdReason ?? (this.store.pausedProviders().get(j.provider) ? `paused: ${this.store.pausedProviders().get(j.provider)}` : `not finished (${j.state})`);
+        s.waiting[reason] = (s.waiting[reason] ?? 0) + 1;
+      }
+    }
+    return s;
+  }
+}

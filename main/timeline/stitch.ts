@@ -1,0 +1,150 @@
+/**
+ * Stitches clips into one film with ffmpeg.
+ *
+ * When every clip shares codec, profile, size, frame rate, pixel format and audio layout, they are
+ * joined with the concat demuxer and stream copy (no re-encoding, no quality loss, seconds for an
+ * hour of film). Otherwise only the clips that differ are re-encoded to the film's format (scaled
+ * and padded to the film size, frame rate converted, a silent track added where a clip has no
+ * audio) and then everything is joined by stream copy. The film's duration is the sum of the
+ * clips' durations (within one frame per clip).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { probe, type MediaInfo } from '../media/ffprobe';
+import { runFfmpeg } from '../media/run-ffmpeg';
+
+/** The format every clip of the film is brought to. Sizes in pixels. */
+export interface FilmFormat {
+  width: number;
+  height: number;
+  fps: number;
+  sampleRate: number;
+  channels: number;
+}
+
+/** Options of {@link stitchFilm}. */
+export interface StitchOptions {
+  /** Folder for normalised clips and the concat list (created, then removed). */
+  workDir: string;
+  /** 0..1 as the film is written. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+  /** Force a film format instead of the most common clip format. */
+  format?: FilmFormat;
+}
+
+/** What stitching did. Durations in seconds. */
+export interface StitchResult {
+  mode: 'stream-copy' | 're-encode';
+  /** Number of clips that had to be re-encoded. */
+  reencoded: number;
+  format: FilmFormat;
+  duration: number;
+  clipsDuration: number;
+}
+
+const sameFps = (a: number, b: number) => Math.abs(a - b) < 0.01;
+
+/** The most common size/fps among the clips, with AAC 48 kHz stereo audio unless all clips agree on other. */
+export function chooseFormat(infos: MediaInfo[]): FilmFormat {
+  const counts = new Map<string, { n: number; f: FilmFormat }>();
+  for (const i of infos) {
+    if (!i.video) continue;
+    const f: FilmFormat = { width: i.video.width, height: i.video.height, fps: Math.round(i.video.fps * 1000) / 1000, sampleRate: i.audio?.sampleRate ?? 48000, channels: i.audio?.channels ?? 2 };
+    const key = `${f.width}x${f.height}@${f.fps}/${f.sampleRate}/${f.channels}`;
+    const c = counts.get(key) ?? { n: 0, f };
+    c.n++;
+    counts.set(key, c);
+  }
+  const best = [...counts.values()].sort((a, b) => b.n - a.n)[0];
+  if (!best) throw new Error('no clip has a video stream');
+  return best.f;
+}
+
+/** True when a clip can be joined to the film by stream copy as it is. */
+export function matchesFormat(i: MediaInfo, f: FilmFormat, ref: MediaInfo): boolean {
+  return (
+    !!i.video && !!ref.video &&
+    i.video.codec === 'h264' && ref.video.codec === 'h264' &&
+    i.video.profile === ref.video.profile &&
+    i.video.pixFmt === 'yuv420p' &&
+    i.video.width === f.width && i.video.height === f.height && sameFps(i.video.fps, f.fps) &&
+    !!i.audio && i.audio.codec === 'aac' && i.audio.sampleRate === f.sampleRate && i.audio.channels === f.channels
+  );
+}
+
+/** ffmpeg arguments that bring one clip to the film format (H.264 yuv420p + AAC), keeping its duration. */
+export function normaliseArgs(src: string, info: MediaInfo, f: FilmFormat, dest: string): string[] {
+  const dur = info.video?.duration ?? info.duration;
+  const layout = f.channels === 1 ? 'mono' : 'stereo';
+  const vf = `[0:v]scale=${f.width}:${f.height}:force_original_aspect_ratio=decrease,pad=${f.width}:${f.height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=${f.fps},format=yuv420p[v]`;
+  const args = ['-i', src];
+  let af: string;
+  if (info.audio) af = `[0:a]aresample=${f.sampleRate},aformat=channel_layouts=${layout},apad[a]`;
+  else {
+    args.push('-f', 'lavfi', '-i', `anullsrc=r=${f.sampleRate}:cl=${layout}`);
+    af = `[1:a]anull[a]`;
+  }
+  return [
+    ...args,
+    '-filter_complex', `${vf};${af}`,
+    '-map', '[v]', '-map', '[a]',
+    '-t', String(dur),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-r', String(f.fps),
+    '-c:a', 'aac', '-b:a', '160k', '-ar', String(f.sampleRate), '-ac', String(f.channels),
+    '-f', 'mp4', dest,
+  ];
+}
+
+/** Quotes a path for an ffconcat list. */
+function concatLine(file: string): string {
+  return `file '${path.resolve(file).replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Joins `clips` (in film order) into `dest`. The film is written to a temporary file beside
+ * `dest` and renamed into place when complete. Throws when a clip is unreadable (naming it) or
+ * ffmpeg fails.
+ */
+export async function stitchFilm(clips: string[], dest: string, opts: StitchOptions): Promise<StitchResult> {
+  if (clips.length === 0) throw new Error('no clips to stitch');
+  fs.mkdirSync(opts.workDir, { recursive: true });
+  const infos: MediaInfo[] = [];
+  for (const c of clips) infos.push(await probe(c));
+  const format = opts.format ?? chooseFormat(infos);
+  const ref = infos.find((i) => matchesFormat(i, format, i) && i.video?.width === format.width) ?? infos[0];
+  const parts: string[] = [];
+  let reencoded = 0;
+  const clipsDuration = infos.reduce((s, i) => s + i.duration, 0);
+  let done = 0;
+  for (let k = 0; k < clips.length; k++) {
+    const info = infos[k];
+    if (matchesFormat(info, format, ref)) {
+      parts.push(clips[k]);
+    } else {
+      const out = path.join(opts.workDir, `norm-${k}.mp4`);
+      await runFfmpeg(normaliseArgs(clips[k], info, format, out), {
+        totalSeconds: info.duration,
+        signal: opts.signal,
+        onProgress: (f) => opts.onProgress?.(((done + f * info.duration) / clipsDuration) * 0.8),
+      });
+      parts.push(out);
+      reencoded++;
+    }
+    done += info.duration;
+  }
+  const list = path.join(opts.workDir, 'concat.txt');
+  fs.writeFileSync(list, `ffconcat version 1.0\n${parts.map(concatLine).join('\n')}\n`);
+  const tmp = `${dest}.part`;
+  const base = reencoded > 0 ? 0.8 : 0;
+  await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], {
+    totalSeconds: clipsDuration,
+    signal: opts.signal,
+    onProgress: (f) => opts.onProgress?.(base + f * (1 - base)),
+  });
+  fs.renameSync(tmp, dest);
+  fs.rmSync(opts.workDir, { recursive: true, force: true });
+  const film = await probe(dest);
+  opts.onProgress?.(1);
+  return { mode: reencoded > 0 ? 're-encode' : 'stream-copy', reencoded, format, duration: film.duration, clipsDuration };
+}
