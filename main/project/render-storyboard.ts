@@ -117,6 +117,7 @@ export async function renderStoryboard(storyboardFile: string, registry: Provide
       const film = path.join(opts.outDir, 'film.mp4');
       result.stitch = await stitchFilm(clips, film, { workDir: path.join(opts.outDir, 'tmp', 'stitch'), onProgress: opts.onStitchProgress });
       result.film = film;
+      fs.rmSync(path.join(opts.outDir, 'tmp'), { recursive: true, force: true });
     }
     return result;
   } finally {

@@ -48,6 +48,17 @@ export interface QueueRunnerOptions {
   pollIntervalMs?: number;
   /** USD per credit by provider, for recording actual costs in USD. */
   usdPerCredit?: (provider: string) => number | undefined;
+  /**
+   * Checks a finished clip before it is moved into place; throws when it is not playable.
+   * Default: ffprobe must find a video stream. (The benchmark swaps in a size check.)
+   */
+  verifyClip?: (file: string) => Promise<void>;
+}
+
+/** The default clip check: ffprobe reads it and finds a video stream. */
+export async function probeClip(file: string): Promise<void> {
+  const info = await probe(file);
+  if (!info.video) throw new Error('no video stream');
 }
 
 /** What a run ended with. */
@@ -177,11 +188,7 @@ export class QueueRunner {
 
   /** Removes temporary files left by this run (partial downloads of jobs that will restart). */
   private cleanTmp(): void {
-    try {
-      for (const f of fs.readdirSync(this.tmpDir)) fs.rmSync(path.join(this.tmpDir, f), { recursive: true, force: true });
-    } catch {
-      /* nothing to clean */
-    }
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
   }
 
   /** Puts jobs a dead process left in flight back on their way. */
@@ -198,38 +205,41 @@ export class QueueRunner {
     }
   }
 
-  /** Starts drivers for every job that may go now; returns when the next delayed job is due. */
+  /**
+   * Starts drivers for every job that may go now; returns when the next delayed job is due.
+   * Reads only what it needs (in-flight jobs without a driver, and per provider at most as many
+   * queued jobs as it has free slots), so a 10,000-shot batch does not scan the table each time.
+   */
   private fill(): number | undefined {
     const now = this.store.now();
     const paused = this.store.pausedProviders();
-    let nextWake: number | undefined;
-    const wake = (t: number) => (nextWake = nextWake === undefined ? t : Math.min(nextWake, t));
     // In-flight jobs (resumed after a restart, or waiting to poll) first: they already hold a slot.
-    for (const job of this.store.jobsIn(['submitting', 'running', 'downloading', 'queued'])) {
+    for (const job of this.store.jobsIn(IN_FLIGHT_STATES)) {
       if (this.active.has(job.id)) continue;
       const p = this.providers.get(job.provider);
+      if (!p || paused.has(p.id)) continue;
+      this.start(job, p);
+    }
+    for (const providerId of this.store.queuedProviders(now)) {
+      const p = this.providers.get(providerId);
       if (!p) {
-        if (job.state === 'queued') this.failJob(job, `provider "${job.provider}" is not available in this version`);
+        for (const job of this.store.runnableQueued(providerId, now, 1000)) this.failJob(job, `provider "${providerId}" is not available in this version`);
         continue;
       }
       if (paused.has(p.id)) continue;
-      const inFlight = job.state !== 'queued';
-      if (!inFlight) {
-        if (job.holdReason && job.holdReason.startsWith('over budget')) continue;
-        if (job.nextRunAt > now) {
-          wake(job.nextRunAt);
-          continue;
-        }
-        if ((this.activeByProvider.get(p.id) ?? 0) >= this.limitFor(p)) continue;
-        const avail = p.availability();
+      const free = this.limitFor(p) - (this.activeByProvider.get(p.id) ?? 0);
+      if (free <= 0) continue;
+      const avail = p.availability();
+      for (const job of this.store.runnableQueued(p.id, now, free)) {
+        if (this.active.has(job.id)) continue;
         if (!avail.ok) {
           this.store.update(job.id, { hold_reason: `unavailable: ${avail.reason}` });
           continue;
         }
+        this.start(job, p);
       }
-      this.start(job, p);
     }
-    return nextWake;
+    return this.store.nextQueuedWake(now);
   }
 
   private start(job: Job, p: Provider): void {
@@ -396,8 +406,7 @@ export class QueueRunner {
     const st = fs.statSync(tmp, { throwIfNoEntry: false });
     if (!st || st.size === 0) throw new ProviderError('retryable', 'the clip came back empty');
     try {
-      const info = await probe(tmp);
-      if (!info.video) throw new Error('no video stream');
+      await (this.opts.verifyClip ?? probeClip)(tmp);
     } catch (e) {
       fs.rmSync(tmp, { force: true });
       throw new ProviderError(p.kind === 'remote' ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})`);
@@ -472,7 +481,8 @@ export class QueueRunner {
       if (j.maybeDuplicate) s.maybeDuplicate++;
       if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'canceled') s[j.state]++;
       else {
-        const reason = j.holdReason ?? (this.store.pausedProviders().get(j.provider) ? `paused: ${this.store.pausedProviders().get(j.provider)}` : `not finished (${j.state})`);
+        const paused = this.store.pausedProviders().get(j.provider);
+        const reason = j.holdReason ?? (paused ? `paused: ${paused.split(':')[0]}` : `not finished (${j.state})`);
         s.waiting[reason] = (s.waiting[reason] ?? 0) + 1;
       }
     }

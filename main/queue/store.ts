@@ -248,6 +248,23 @@ export class ProjectStore {
     return (this.db.prepare(q).all(...states) as JobRow[]).map(toJob);
   }
 
+  /** Providers that have queued jobs due by `now` (not held for budget or availability). */
+  queuedProviders(now: number): string[] {
+    return (this.db.prepare(`SELECT DISTINCT provider FROM jobs WHERE state = 'queued' AND next_run_at <= ? AND hold_reason IS NULL`).all(now) as { provider: string }[]).map((r) => r.provider);
+  }
+
+  /** Up to `limit` queued jobs of a provider that are due and not held, in film order. */
+  runnableQueued(provider: string, now: number, limit: number): Job[] {
+    const q = `${JOB_SELECT} WHERE jobs.state = 'queued' AND jobs.provider = ? AND jobs.next_run_at <= ? AND jobs.hold_reason IS NULL ORDER BY shots.ord, jobs.id LIMIT ?`;
+    return (this.db.prepare(q).all(provider, now, limit) as JobRow[]).map(toJob);
+  }
+
+  /** The earliest next_run_at of a queued, not held job that is not due yet, or undefined. */
+  nextQueuedWake(now: number): number | undefined {
+    const r = this.db.prepare(`SELECT MIN(next_run_at) AS t FROM jobs WHERE state = 'queued' AND next_run_at > ? AND hold_reason IS NULL`).get(now) as { t: number | null };
+    return r.t ?? undefined;
+  }
+
   /** Active shots in film order. */
   shots(): ShotRow[] {
     return (this.db.prepare('SELECT * FROM shots WHERE active = 1 ORDER BY ord').all() as Record<string, unknown>[]).map((r) => ({
@@ -302,9 +319,12 @@ export class ProjectStore {
     this.db.prepare('INSERT INTO provider_state (provider, paused_reason, paused_at) VALUES (?, ?, ?) ON CONFLICT (provider) DO UPDATE SET paused_reason = excluded.paused_reason, paused_at = excluded.paused_at').run(provider, reason, this.now());
   }
 
-  /** Resumes a paused provider. */
+  /** Resumes a paused provider: its jobs held by the pause may go again. */
   resumeProvider(provider: string): void {
-    this.db.prepare('DELETE FROM provider_state WHERE provider = ?').run(provider);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM provider_state WHERE provider = ?').run(provider);
+      this.db.prepare(`UPDATE jobs SET hold_reason = NULL WHERE provider = ? AND state = 'queued' AND hold_reason LIKE 'paused:%'`).run(provider);
+    })();
   }
 
   /** Paused providers and why. */

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { probe } from '../../main/media/ffprobe';
+import { runCli, startCli } from '../helpers/cli';
+import { ROOT, tmpDir, withFiles } from '../helpers/tmp';
+
+describe('ltx-batch render (end to end, preview provider)', () => {
+  it('renders examples/storyboard.csv into a stitched film', async () => {
+    const out = tmpDir();
+    const res = await runCli(['render', 'examples/storyboard.csv', '--out', out]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('8 succeeded, 0 failed');
+    const film = await probe(path.join(out, 'film.mp4'));
+    // 4+3+3+4+4+3+3+4 = 28 s, within a frame per clip.
+    expect(Math.abs(film.duration - 28)).toBeLessThanOrEqual(8 / 25);
+    expect(film.video).toMatchObject({ codec: 'h264', width: 1280, height: 720 });
+    expect(Math.round(film.video!.fps)).toBe(25);
+    expect(film.audio).toMatchObject({ codec: 'aac', channels: 2 });
+    expect(fs.readdirSync(path.join(out, 'clips'))).toHaveLength(8);
+    expect(fs.readdirSync(out).sort()).toEqual(['clips', 'film.mp4', 'project.sqlite', 'project.sqlite-shm', 'project.sqlite-wal'].filter((f) => fs.existsSync(path.join(out, f))).sort());
+    expect(fs.existsSync(path.join(out, 'tmp'))).toBe(false);
+    // A second run keeps every clip and renders nothing again.
+    const again = await runCli(['render', 'examples/storyboard.csv', '--out', out]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('8 shot(s) kept from an earlier run, 0 resumed, 0 queued');
+  });
+
+  it('resumes after the process is killed mid-batch: no shot rendered twice, film complete', async () => {
+    const rows = Array.from({ length: 6 }, (_, i) => `${i + 1},"shot ${i + 1} of the resume test",1.5,640x360`);
+    const dir = withFiles({ 'sb.csv': ['shot,prompt,duration,resolution', ...rows].join('\n') });
+    const out = tmpDir();
+    const child = startCli(['render', path.join(dir, 'sb.csv'), '--out', out, '--concurrency', '1', '--plain']);
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout!.on('data', (d) => {
+        seen += d;
+        if ((seen.match(/: succeeded/g) ?? []).length >= 2 && !child.killed) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('close', () => resolve());
+    });
+    await new Promise((r) => child.on('close', r));
+    const before = new Map(fs.readdirSync(path.join(out, 'clips')).map((f) => [f, fs.statSync(path.join(out, 'clips', f)).mtimeMs]));
+    expect(before.size).toBeGreaterThanOrEqual(2);
+    expect(before.size).toBeLessThan(6);
+    const res = await runCli(['render', path.join(dir, 'sb.csv'), '--out', out, '--concurrency', '1', '--plain']);
+    expect(res.code).toBe(0);
+    for (const [f, mtime] of before) expect(fs.statSync(path.join(out, 'clips', f)).mtimeMs).toBe(mtime);
+    const db = new Database(path.join(out, 'project.sqlite'), { readonly: true });
+    const perShot = db.prepare(`SELECT shot_id, SUM(state = 'succeeded') AS ok, COUNT(*) AS jobs FROM jobs GROUP BY shot_id`).all() as { ok: number; jobs: number }[];
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    expect(perShot).toHaveLength(6);
+    for (const s of perShot) expect(s).toEqual(expect.objectContaining({ ok: 1, jobs: 1 }));
+    const film = await probe(path.join(out, 'film.mp4'));
+    expect(Math.abs(film.duration - 9)).toBeLessThanOrEqual(6 / 25);
+    expect(fs.readdirSync(path.join(out, 'clips'))).toHaveLength(6);
+  });
+
+  it('refuses a storyboard with errors: exit 1, each problem with row and column, nothing queued', async () => {
+    const dir = withFiles({ 'bad.csv': 'shot,prompt,duration\n1,ok,3\n2,too long,-1\n3,,2\n' });
+    const out = tmpDir();
+    const res = await runCli(['render', path.join(dir, 'bad.csv'), '--out', out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('row 3, column duration: duration must be more than 0 seconds');
+    expect(res.stderr).toContain('row 4, column prompt: prompt is empty');
+    expect(fs.existsSync(path.join(out, 'project.sqlite'))).toBe(false);
+  });
+});
+
+describe('ltx-batch estimate', () => {
+  it('prints a row per shot with the running total and marks rows past the budget', async () => {
+    const res = await runCli(['estimate', 'examples/storyboard.csv', '--budget', '0']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/│ 8\s+│ 9\s+│ preview/);
+    expect(res.stdout).toContain('total: 8 shot(s), up to $0.00 against a budget of $0.00; 0 shot(s) would be held back');
+    const json = JSON.parse((await runCli(['estimate', 'examples/storyboard.csv', '--json'])).stdout);
+    expect(json.rows).toHaveLength(8);
+    expect(json.rows[0]).toMatchObject({ shot: '1', provider: 'preview', duration: 4, resolution: '720p' });
+  });
+
+  it('exits 1 and names row and column for an unknown provider', async () => {
+    const dir = withFiles({ 's.csv': 'shot,prompt,provider\n1,a,nosuch\n' });
+    const res = await runCli(['estimate', path.join(dir, 's.csv')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('row 2, column provider: unknown provider "nosuch"');
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const res = await runCli(['render', 'examples/storyboard.csv']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("required option '-o, --out <dir>' not specified");
+  });
+});
+
+void ROOT;
