@@ -79,4 +79,6 @@ export const MIGRATIONS: string[] = [
     paused_at INTEGER
   );
   `,
+  // 2: lets the runner pick the next queued jobs of a provider without sorting the whole table.
+  `CREATE INDEX jobs_queue ON jobs (state, provider, id);`,
 ];

@@ -74,15 +74,19 @@ export interface RunSummary {
   stoppedBecause?: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
   });
+}
 
 /**
  * Classifies an error thrown during a job: provider errors as they are; a full disk (ENOSPC) or an
@@ -220,7 +224,7 @@ export class QueueRunner {
       if (!p || paused.has(p.id)) continue;
       this.start(job, p);
     }
-    for (const providerId of this.store.queuedProviders(now)) {
+    for (const providerId of this.store.queuedProviders()) {
       const p = this.providers.get(providerId);
       if (!p) {
         for (const job of this.store.runnableQueued(providerId, now, 1000)) this.failJob(job, `provider "${providerId}" is not available in this version`);

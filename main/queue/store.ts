@@ -248,14 +248,25 @@ export class ProjectStore {
     return (this.db.prepare(q).all(...states) as JobRow[]).map(toJob);
   }
 
-  /** Providers that have queued jobs due by `now` (not held for budget or availability). */
-  queuedProviders(now: number): string[] {
-    return (this.db.prepare(`SELECT DISTINCT provider FROM jobs WHERE state = 'queued' AND next_run_at <= ? AND hold_reason IS NULL`).all(now) as { provider: string }[]).map((r) => r.provider);
+  /** Providers that have queued jobs (one index lookup per provider). */
+  queuedProviders(): string[] {
+    const out: string[] = [];
+    let last = '';
+    const next = this.db.prepare(`SELECT provider FROM jobs WHERE state = 'queued' AND provider > ? ORDER BY provider LIMIT 1`);
+    for (;;) {
+      const r = next.get(last) as { provider: string } | undefined;
+      if (!r) return out;
+      out.push(r.provider);
+      last = r.provider;
+    }
   }
 
-  /** Up to `limit` queued jobs of a provider that are due and not held, in film order. */
+  /**
+   * Up to `limit` queued jobs of a provider that are due and not held, oldest job first (jobs are
+   * created in film order, so this is film order within a take).
+   */
   runnableQueued(provider: string, now: number, limit: number): Job[] {
-    const q = `${JOB_SELECT} WHERE jobs.state = 'queued' AND jobs.provider = ? AND jobs.next_run_at <= ? AND jobs.hold_reason IS NULL ORDER BY shots.ord, jobs.id LIMIT ?`;
+    const q = `${JOB_SELECT} WHERE jobs.state = 'queued' AND jobs.provider = ? AND jobs.next_run_at <= ? AND jobs.hold_reason IS NULL ORDER BY jobs.id LIMIT ?`;
     return (this.db.prepare(q).all(provider, now, limit) as JobRow[]).map(toJob);
   }
 
