@@ -4,6 +4,8 @@
  */
 import type { Provider } from './provider';
 import { createPreviewProvider } from './preview/preview';
+import type { KeyLookup } from './remote-config';
+import { createLtx2apiProvider } from './ltx2api/ltx2api';
 
 /** Providers by id. */
 export class ProviderRegistry {
@@ -37,8 +39,13 @@ export class ProviderRegistry {
 /** The default provider when neither the row nor the command names one. */
 export const DEFAULT_PROVIDER = 'preview';
 
-/** The registry with every provider of this build, configured from the environment. */
-export function defaultRegistry(env: NodeJS.ProcessEnv = process.env): ProviderRegistry {
-  void env;
-  return new ProviderRegistry([createPreviewProvider()]);
+/**
+ * The registry with every provider of this build, configured from the environment (keys, base
+ * URLs) and the key store (`stored`, the OS keychain).
+ */
+export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): ProviderRegistry {
+  return new ProviderRegistry([
+    createPreviewProvider(),
+    createLtx2apiProvider(env, stored),
+  ]);
 }
