@@ -13,12 +13,14 @@ export interface EstimateCommandOptions {
   provider?: string;
   budget?: number;
   json?: boolean;
+  /** Monthly budgets with what is already spent (from the settings database). */
+  monthly?: { name: string; usd: number; provider?: string; spentUsd: number }[];
 }
 
 /** Runs the command; returns the exit code (1 when the storyboard has errors). */
 export async function estimateCommand(file: string, registry: ProviderRegistry, opts: EstimateCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
   const sb = await importStoryboard(file);
-  const plan = planStoryboard(sb.shots, registry, { provider: opts.provider, budgetUsd: opts.budget });
+  const plan = planStoryboard(sb.shots, registry, { provider: opts.provider, budgetUsd: opts.budget, monthly: opts.monthly });
   const issues = [...sb.issues, ...plan.issues];
   const errors = issues.filter((i) => i.severity === 'error');
   if (opts.json) {
@@ -39,6 +41,7 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
             runningUsd: r.runningUsd,
             remainingUsd: r.remainingUsd ?? null,
             heldBack: r.heldBack ?? null,
+            budgets: r.budgets,
           })),
           totals: plan.totals,
           totalUsd: plan.totalUsd,
@@ -55,13 +58,15 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
     err.write(`${errors.length} error(s): fix them and run again; nothing was queued.\n`);
     return 1;
   }
-  const head = ['shot', 'row', 'provider', 'mode', 'duration', 'resolution', 'estimate', 'running total'];
-  if (opts.budget !== undefined) head.push('remaining');
-  head.push('held back');
+  const budgetNames = [...new Set(plan.rows.flatMap((r) => r.budgets.map((b) => b.name)))];
+  const head = ['shot', 'row', 'provider', 'mode', 'duration', 'resolution', 'estimate', 'running total', ...budgetNames.map((n) => `left: ${n}`), 'held back'];
   const t = table(head);
   for (const r of plan.rows) {
     const cells = [r.shot.id, String(r.shot.row), r.provider, r.shot.mode, `${r.shot.duration} s`, r.shot.resolution.label, r.estimate ? formatEstimate(r.estimate) : '-', usd(r.runningUsd)];
-    if (opts.budget !== undefined) cells.push(usd(r.remainingUsd ?? 0));
+    for (const n of budgetNames) {
+      const b = r.budgets.find((x) => x.name === n);
+      cells.push(b ? usd(b.remainingUsd) : '');
+    }
     cells.push(r.heldBack ? `HELD: ${r.heldBack}` : '');
     t.push(cells);
   }
@@ -70,6 +75,6 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
     out.write(`${id}: ${tot.shots} shot(s), up to ${usd(tot.usdMax)}${tot.credits ? ` (${Number(tot.credits.toFixed(2))} credits)` : ''}${tot.unknownUsd ? `, ${tot.unknownUsd} with no known USD rate` : ''}\n`);
   }
   const held = plan.rows.filter((r) => r.heldBack).length;
-  out.write(`total: ${plan.rows.length} shot(s), up to ${usd(plan.totalUsd)}${opts.budget !== undefined ? ` against a budget of ${usd(opts.budget)}; ${held} shot(s) would be held back` : ''}\n`);
+  out.write(`total: ${plan.rows.length} shot(s), up to ${usd(plan.totalUsd)}${opts.budget !== undefined ? ` against a budget of ${usd(opts.budget)}` : ''}${budgetNames.length ? `; ${held} shot(s) would be held back` : ''}\n`);
   return 0;
 }

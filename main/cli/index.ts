@@ -2,10 +2,18 @@
  * The `ltx-batch` command line: argument parsing (commander) and dispatch to the commands.
  * Exit codes: 0 success, 1 a storyboard problem or a shot that failed, 2 a usage error.
  */
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultRegistry } from '../providers/registry';
+import { keychainLookup } from '../secrets/key-lookup';
+import { openSettings } from '../settings/settings-db';
+import { budgetName, ledgerGuard, listBudgets, monthOf, spentUsd } from '../pricing/ledger';
 import { estimateCommand } from './estimate-command';
 import { renderCommand } from './render-command';
+import { keysCommand } from './keys-command';
+import { budgetCommand } from './budget-command';
+import { spendCommand } from './spend-command';
+import { providersCommand } from './providers-command';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -19,6 +27,22 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** The providers, with keys from the environment and then the OS keychain. */
+function registry() {
+  return defaultRegistry(process.env, keychainLookup().lookup);
+}
+
+/** Monthly budgets with what is spent so far this month, for the estimate. */
+function monthlyBudgets() {
+  const db = openSettings();
+  try {
+    const month = monthOf();
+    return listBudgets(db).map((b) => ({ name: budgetName(b), usd: b.usd, provider: b.provider || undefined, spentUsd: spentUsd(db, month, b.scope === 'month' ? undefined : b.provider) }));
+  } finally {
+    db.close();
+  }
+}
+
 /** Builds the commander program; `setExit` receives each command's exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ltx-batch')
@@ -27,13 +51,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program
     .command('estimate')
-    .description('show what every row will cost, with the running total against a budget; sends nothing')
+    .description('show what every row will cost, with running totals against every budget; sends nothing')
     .argument('<storyboard>', 'storyboard file (.csv or .xlsx)')
     .option('-p, --provider <id>', 'provider for rows that name none (default: preview)')
     .option('-b, --budget <usd>', 'render budget in USD', positiveNumber)
     .option('--json', 'print JSON for scripts')
     .action(async (file: string, o: { provider?: string; budget?: number; json?: boolean }) => {
-      setExit(await estimateCommand(file, defaultRegistry(), o));
+      setExit(await estimateCommand(file, registry(), { ...o, monthly: monthlyBudgets() }));
     });
   program
     .command('render')
@@ -45,9 +69,50 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-b, --budget <usd>', 'render budget in USD: shots that would pass it wait', positiveNumber)
     .option('--plain', 'plain progress lines even on a terminal')
     .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean }) => {
-      setExit(await renderCommand(file, defaultRegistry(), o));
+      const settings = openSettings();
+      try {
+        setExit(await renderCommand(file, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) }));
+      } finally {
+        settings.close();
+      }
     });
+  program
+    .command('providers')
+    .description('list the providers: modes, limits, prices, and whether a key is set')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => setExit(providersCommand(registry(), o)));
+  const keys = program.command('keys').description('provider API keys in the OS keychain');
+  keys.command('set').argument('<provider>').description('store a key (typed at a hidden prompt, or piped on standard input)').action(async (id: string) => setExit(await keysCommand('set', id, registry())));
+  keys.command('list').description('which providers have a key (never the key: at most its last 4 characters)').action(async () => setExit(await keysCommand('list', undefined, registry())));
+  keys.command('delete').argument('<provider>').description('delete a stored key').action(async (id: string) => setExit(await keysCommand('delete', id, registry())));
+  keys.command('test').argument('<provider>').description("check the key with the provider's cheapest authenticated call (nothing is generated)").action(async (id: string) => setExit(await keysCommand('test', id, registry())));
+  const budget = program.command('budget').description('monthly budgets, overall and per provider (USD)');
+  budget
+    .command('set')
+    .requiredOption('--monthly <usd>', 'the most to spend per calendar month', positiveNumber)
+    .option('--provider <id>', "a provider's own monthly budget")
+    .action((o: { monthly: number; provider?: string }) => withSettings((db) => setExit(budgetCommand('set', o, db))));
+  budget.command('show').action(() => withSettings((db) => setExit(budgetCommand('show', {}, db))));
+  budget
+    .command('clear')
+    .option('--provider <id>', "clear a provider's budget instead of the overall one")
+    .action((o: { provider?: string }) => withSettings((db) => setExit(budgetCommand('clear', o, db))));
+  program
+    .command('spend')
+    .description('the spend ledger per provider and project: estimated vs actual')
+    .option('--month <YYYY-MM>', 'the month (default: this one)')
+    .option('--json', 'print JSON')
+    .action((o: { month?: string; json?: boolean }) => withSettings((db) => setExit(spendCommand(o, db))));
   return program;
+}
+
+function withSettings(fn: (db: ReturnType<typeof openSettings>) => void): void {
+  const db = openSettings();
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** Runs the CLI with `argv` (process.argv form) and exits with the command's code. */

@@ -10,11 +10,13 @@ import { renderStoryboard, type RenderResult } from '../project/render-storyboar
 import { StoryboardError, formatIssue } from '../storyboard/issues';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Job } from '../queue/job';
-import type { QueueRunner } from '../queue/runner';
+import type { QueueRunner, SubmitGuard } from '../queue/runner';
 import { table, usd } from './format';
 
 /** Options of the render command. */
 export interface RenderCommandOptions {
+  /** The spend ledger guard (monthly budgets); none when the settings database is not used. */
+  guard?: SubmitGuard;
   out: string;
   provider?: string;
   concurrency?: number;
@@ -43,6 +45,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       provider: opts.provider,
       concurrency: opts.concurrency,
       budgetUsd: opts.budget,
+      guard: opts.guard,
       onRunner: (r) => (runner = r),
       onEvent: (e) => {
         if (e.type === 'provider-paused') {
@@ -105,6 +108,8 @@ function printSummary(result: RenderResult, opts: RenderCommandOptions, out: Nod
     out.write(`${t.toString()}\n`);
     const waiting = Object.entries(summary.waiting);
     out.write(`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.canceled} canceled${waiting.map(([r, n]) => `, ${n} waiting (${r})`).join('')}${summary.maybeDuplicate ? `, ${summary.maybeDuplicate} may have been submitted twice` : ''}\n`);
+    const forBudget = waiting.filter(([r]) => r.startsWith('over budget')).reduce((a, [, n]) => a + n, 0);
+    if (forBudget) out.write(`${forBudget} shot(s) wait for budget: raise the budget and run the same command again to continue them.\n`);
     if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
     else out.write(`no film written: ${result.filmSkipped}\n`);
     return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;

@@ -21,6 +21,8 @@ export interface PlanRow {
   remainingUsd?: number;
   /** Why this row would be held back, if it would ("over budget: render budget $5.00"). */
   heldBack?: string;
+  /** Every budget that applies to this row and what it has left after the row (USD). */
+  budgets: { name: string; remainingUsd: number }[];
 }
 
 /** A planned storyboard. */
@@ -41,6 +43,8 @@ export interface PlanOptions {
   budgetUsd?: number;
   /** USD per credit by provider, set by the user, where the doc gives none. */
   usdPerCredit?: (provider: string) => number | undefined;
+  /** Monthly budgets that apply (from the settings database) with what is already spent this month. */
+  monthly?: { name: string; usd: number; provider?: string; spentUsd: number }[];
 }
 
 /** Upper bound in USD of an estimate, or null when its credits have no rate. */
@@ -53,9 +57,10 @@ export function estimateUsdMax(e: CostEstimate, rate?: number): number | null {
 export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: PlanOptions = {}): Plan {
   const plan: Plan = { rows: [], issues: [], totals: {}, totalUsd: 0 };
   let running = 0;
+  const committed = new Map<string, number>();
   for (const shot of shots) {
     const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
-    const row: PlanRow = { shot, provider: providerId, usdMax: null, runningUsd: running };
+    const row: PlanRow = { shot, provider: providerId, usdMax: null, runningUsd: running, budgets: [] };
     plan.rows.push(row);
     const p = registry.get(providerId);
     if (!p) {
@@ -82,11 +87,22 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
     t.usdMax += row.usdMax ?? 0;
     if (row.estimate.unit === 'credits') t.credits += row.estimate.max;
     if (row.usdMax === null) t.unknownUsd++;
-    const budget = shot.budget ?? opts.budgetUsd;
-    if (opts.budgetUsd !== undefined) row.remainingUsd = opts.budgetUsd - running;
-    if (opts.budgetUsd !== undefined && running > opts.budgetUsd + 1e-9) row.heldBack = `over budget: render budget $${opts.budgetUsd.toFixed(2)}`;
-    else if (shot.budget !== undefined && (row.usdMax ?? 0) > shot.budget + 1e-9) row.heldBack = `over budget: row budget $${shot.budget.toFixed(2)}`;
-    else if (budget !== undefined && row.usdMax === null) row.heldBack = 'over budget: cost in credits has no known USD rate';
+    // Budgets: a row that would be held back does not spend, so later rows may still fit.
+    const cost = row.usdMax ?? 0;
+    const scopes = [
+      ...(opts.budgetUsd !== undefined ? [{ key: 'render', name: `render budget $${opts.budgetUsd.toFixed(2)}`, usd: opts.budgetUsd, base: 0 }] : []),
+      ...(opts.monthly ?? []).filter((b) => !b.provider || b.provider === providerId).map((b) => ({ key: `month:${b.provider ?? ''}`, name: b.name, usd: b.usd, base: b.spentUsd })),
+    ];
+    const anyBudget = scopes.length > 0 || shot.budget !== undefined;
+    if (anyBudget && row.usdMax === null) row.heldBack = 'over budget: cost in credits has no known USD rate';
+    else if (shot.budget !== undefined && cost > shot.budget + 1e-9) row.heldBack = `over budget: row budget $${shot.budget.toFixed(2)}`;
+    else {
+      const over = scopes.find((sc) => sc.base + (committed.get(sc.key) ?? 0) + cost > sc.usd + 1e-9);
+      if (over) row.heldBack = `over budget: ${over.name}`;
+    }
+    if (!row.heldBack) for (const sc of scopes) committed.set(sc.key, (committed.get(sc.key) ?? 0) + cost);
+    row.budgets = scopes.map((sc) => ({ name: sc.name, remainingUsd: sc.usd - sc.base - (committed.get(sc.key) ?? 0) }));
+    if (opts.budgetUsd !== undefined) row.remainingUsd = row.budgets[0].remainingUsd;
   }
   plan.totalUsd = running;
   return plan;

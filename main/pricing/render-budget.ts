@@ -23,7 +23,7 @@ export function committedUsd(db: Db, exceptJobId = -1): number {
 /** A guard for a render budget in USD and the per-row `budget` column. */
 export function renderBudgetGuard(db: Db, budgetUsd: number | undefined, rowBudget: (job: Job) => number | undefined): SubmitGuard {
   return {
-    check(job) {
+    admit(job) {
       const est = job.estimateUsd;
       const row = rowBudget(job);
       if ((budgetUsd !== undefined || row !== undefined) && est === null) return 'over budget: cost in credits has no known USD rate';

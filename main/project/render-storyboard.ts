@@ -52,18 +52,17 @@ export interface RenderResult {
   sync: { queued: number; kept: number; resumed: number; removed: number };
 }
 
-/** Combines guards: the first that holds a job wins. */
+/** Combines guards: the first that holds a job wins (the render budget is checked before the ledger reserves). */
 function allOf(guards: (SubmitGuard | undefined)[]): SubmitGuard {
   const gs = guards.filter((g): g is SubmitGuard => !!g);
   return {
-    check: (job) => {
+    admit: (job) => {
       for (const g of gs) {
-        const r = g.check(job);
+        const r = g.admit(job);
         if (r) return r;
       }
       return null;
     },
-    reserve: (job) => gs.forEach((g) => g.reserve?.(job)),
     settle: (job) => gs.forEach((g) => g.settle?.(job)),
   };
 }

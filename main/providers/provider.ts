@@ -159,6 +159,8 @@ export interface Provider {
   availability(): { ok: true } | { ok: false; reason: string };
   /** Checks a shot against the provider's documented limits and builds its request. Sends nothing. */
   validate(shot: Shot): ValidationResult;
+  /** The price table as lines of text, from the provider's prices.ts (shown by `ltx-batch providers`). */
+  describePrices?(): string[];
   /** Estimated cost of rendering the shot. Sends nothing. */
   estimate(shot: Shot): CostEstimate;
   /** Remote: sends the request; returns the task id. Throws {@link ProviderError}. */
@@ -170,6 +172,12 @@ export interface Provider {
    * Throws {@link ProviderError} (kind "not-ready" when the result is not there yet, "expired").
    */
   download?(taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void>;
+  /**
+   * Remote: checks the key with the service's cheapest authenticated call (or a documented no-cost
+   * check), spending nothing. Resolves { ok: false } with the reason when the key is rejected;
+   * throws ProviderError when the service cannot be reached.
+   */
+  checkKey?(ctx: ProviderContext): Promise<{ ok: boolean; message: string }>;
   /** Local: renders the clip to `dest` (a temporary path). */
   render?(
     request: ProviderRequest,

@@ -6,6 +6,10 @@ import type { Provider } from './provider';
 import { createPreviewProvider } from './preview/preview';
 import type { KeyLookup } from './remote-config';
 import { createLtx2apiProvider } from './ltx2api/ltx2api';
+import { createApixoProvider } from './apixo/apixo';
+import { createBytecomputeProvider } from './bytecompute/bytecompute';
+import { createApiinoneProvider } from './apiinone/apiinone';
+import { createLtxProvider } from './ltx/ltx';
 
 /** Providers by id. */
 export class ProviderRegistry {
@@ -47,5 +51,9 @@ export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: K
   return new ProviderRegistry([
     createPreviewProvider(),
     createLtx2apiProvider(env, stored),
+    createApixoProvider(env, stored),
+    createBytecomputeProvider(env, stored),
+    createApiinoneProvider(env, stored),
+    createLtxProvider(env, stored),
   ]);
 }

@@ -19,13 +19,19 @@ import { StaleJobError, type JobPatch, type ProjectStore } from './store';
 import { probe } from '../media/ffprobe';
 import { FfmpegNotFoundError } from '../media/ffmpeg-path';
 
-/** Decides whether a job may be submitted now (budgets). Runs inside the claim transaction. */
+/**
+ * Decides whether a job may be submitted now (budgets) and takes its reservation. `admit` runs
+ * inside the queue's claim transaction; it must check and reserve atomically (in its own
+ * transaction when it keeps money elsewhere), so two processes cannot both take the last dollars.
+ */
 export interface SubmitGuard {
-  /** Returns null when the job may go, or the reason it must wait ("over budget: render budget $5.00"). */
-  check(job: Job): string | null;
-  /** Called in the same transaction after the job was claimed (take the reservation). */
-  reserve?(job: Job): void;
-  /** Called after a job's actual cost or refund is stored, and when it ends. */
+  /** Returns null when the job may go (its reservation is taken), or why it must wait ("over budget: ..."). */
+  admit(job: Job): string | null;
+  /**
+   * Called whenever the job's money may have changed: an actual cost or refund stored, a retry
+   * before any task existed (the reservation is released), a flag "may have been submitted
+   * twice", and when the job ends.
+   */
   settle?(job: Job): void;
 }
 
@@ -201,10 +207,12 @@ export class QueueRunner {
       const p = this.providers.get(job.provider);
       if (job.state === 'submitting' && !job.remoteTaskId) {
         const sent = job.submitSentAt !== null && p?.kind === 'remote';
-        this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1 } : {}) },
+        const moved = this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1 } : {}) },
           sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice' : 'interrupted before submitting; queued again');
+        this.opts.guard?.settle?.(moved);
       } else if (job.state === 'running' && !job.remoteTaskId) {
-        this.store.transition(job.id, 'running', 'queued', { submit_sent_at: null }, 'interrupted while rendering locally; queued again');
+        const moved = this.store.transition(job.id, 'running', 'queued', { submit_sent_at: null }, 'interrupted while rendering locally; queued again');
+        this.opts.guard?.settle?.(moved);
       }
     }
   }
@@ -264,13 +272,12 @@ export class QueueRunner {
     this.store.db.transaction(() => {
       const fresh = this.store.job(job.id);
       if (!fresh || fresh.state !== 'queued') throw new StaleJobError(`job ${job.id} is no longer queued`);
-      held = guard?.check(fresh) ?? null;
+      held = guard?.admit(fresh) ?? null;
       if (held) {
         this.store.update(job.id, { hold_reason: held });
         return;
       }
       this.store.transition(job.id, 'queued', 'submitting', { attempts: fresh.attempts + 1, hold_reason: null, error: null, error_code: null, submit_sent_at: null }, `attempt ${fresh.attempts + 1}`);
-      guard?.reserve?.(this.store.job(job.id)!);
     }).immediate();
     this.emitJob(job.id);
     return held ? null : this.store.job(job.id)!;
@@ -373,9 +380,10 @@ export class QueueRunner {
       return next;
     }
     if (pr.status !== 'failed') throw new Error(`unknown task status ${(pr as { status: string }).status}`);
-    const patch: JobPatch = { error: pr.message, error_code: pr.code ?? null };
-    if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
+    // The service's failure code and message as written: "SensitiveContent: Content violates ...".
     const message = pr.code ? `${pr.code}: ${pr.message}` : pr.message;
+    const patch: JobPatch = { error: message, error_code: pr.code ?? null };
+    if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
     if (pr.retryable && job.attempts < job.maxAttempts) {
       const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
       this.store.transition(job.id, 'running', 'queued', { ...patch, remote_task_id: null, submit_sent_at: null, next_run_at: now + delay }, `task failed (${message}); will submit again`);
@@ -439,7 +447,8 @@ export class QueueRunner {
     const err = toProviderError(e);
     const back = (to: JobState, patch: JobPatch, message: string) => {
       try {
-        this.store.transition(job.id, job.state, to, patch, message);
+        const moved = this.store.transition(job.id, job.state, to, patch, message);
+        this.opts.guard?.settle?.(moved);
       } catch (x) {
         if (!(x instanceof StaleJobError)) throw x;
       }

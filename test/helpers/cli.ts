@@ -1,7 +1,10 @@
 /** Runs the real `ltx-batch` CLI (bin/ltx-batch.js) as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './tmp';
+import { ROOT, tmpDir } from './tmp';
+
+/** Settings home for CLI runs of this test file (budgets, ledger), never the real one. */
+const testHome = tmpDir('ltx-home-');
 
 /** Result of a finished CLI run. */
 export interface CliResult {
@@ -13,7 +16,7 @@ export interface CliResult {
 
 /** Starts the CLI with `args`; `env` is added to the current environment. */
 export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, 'bin', 'ltx-batch.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [path.join(ROOT, 'bin', 'ltx-batch.js'), ...args], { cwd: ROOT, env: { ...process.env, LTX_BATCH_HOME: testHome, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the CLI to the end and collects its output. */

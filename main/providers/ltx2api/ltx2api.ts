@@ -12,7 +12,7 @@ import type { Shot } from '../../storyboard/shot';
 import { checkShot, resolutionLabel } from '../check-shot';
 import { downloadTo, redact, send, throwForStatus, type HttpResponse } from '../http';
 import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { ltx2apiCredits } from './prices';
+import { LTX2API_RESOLUTION_CREDITS, ltx2apiCredits } from './prices';
 
 /** The doc's base URL. */
 export const LTX2API_DOC_BASE_URL = 'https://ltx-2api.com';
@@ -75,6 +75,11 @@ export function createLtx2apiProvider(env: NodeJS.ProcessEnv = process.env, stor
       if (shot.negativePrompt) notes.push('ltx2api has no negative prompt; it was not sent');
       return { ok: true, request: { route: 'POST /api/generate', body, notes } };
     },
+    describePrices: () => [
+      `credits = 20 + (duration - 5) x 3.2, plus ${Object.entries(LTX2API_RESOLUTION_CREDITS).map(([r, c]) => `${c} at ${r}`).join(', ')}`,
+      'failed tasks are refunded',
+      cfg.usdPerCredit ? `USD per credit: ${cfg.usdPerCredit} (LTX2API_USD_PER_CREDIT)` : 'no USD rate in the doc: set LTX2API_USD_PER_CREDIT to budget in USD',
+    ],
     estimate(shot: Shot): CostEstimate {
       const res = resolutionLabel(shot, CAPABILITIES) ?? '720p';
       const c = ltx2apiCredits(shot.duration, res);
@@ -117,6 +122,16 @@ export function createLtx2apiProvider(env: NodeJS.ProcessEnv = process.env, stor
         default:
           throw new ProviderError('unreadable', `ltx2api answered with a status this version cannot read: ${res.text.slice(0, 500)}`);
       }
+    },
+    async checkKey(ctx: ProviderContext) {
+      // No documented no-cost check: send /api/generate a body without a prompt. The doc answers
+      // 401 for a bad key and 400 for a missing prompt, so a 400 proves the key without a task.
+      const key = keyOrThrow();
+      const res = await send(ctx, { method: 'POST', url: `${cfg.baseUrl}/api/generate`, headers: { authorization: `Bearer ${key}` }, json: { duration: 5 }, secrets: [key] });
+      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceMessage(res), [key])}` };
+      if (res.status === 400 || res.status === 422) return { ok: true, message: 'key accepted (checked with an empty request, nothing was generated)' };
+      throwForStatus(res, serviceMessage(res), [key]);
+      return { ok: true, message: `key accepted (HTTP ${res.status})` };
     },
     async download(_taskId, result, dest, ctx) {
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'ltx2api result has no URL');
