@@ -6,6 +6,10 @@ set -euo pipefail
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# A real Secret Service for the keychain tests.
+command -v dbus-run-session >/dev/null 2>&1 || need+=(dbus dbus-x11)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
+command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup-system: missing ${need[*]} and no apt-get here; install them with your package manager" >&2

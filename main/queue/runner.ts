@@ -396,7 +396,9 @@ export class QueueRunner {
   }
 
   private actualPatch(job: Job, actual: ActualCost): JobPatch {
-    const rate = actual.unit === 'USD' ? 1 : this.opts.usdPerCredit?.(job.provider);
+    // Credits convert at the user's rate, else at the rate the estimate used (the provider's doc).
+    const estimateRate = job.estimateUnit === 'credits' && job.estimateUsd !== null && job.estimateMax ? job.estimateUsd / job.estimateMax : undefined;
+    const rate = actual.unit === 'USD' ? 1 : (this.opts.usdPerCredit?.(job.provider) ?? estimateRate);
     return {
       actual_unit: actual.unit,
       actual_amount: actual.refunded ? 0 : actual.amount,

@@ -48,10 +48,13 @@ export interface SyncResult {
   removed: number;
 }
 
-/** Hash of what determines a clip: the shot's content and the provider. */
-export function specHash(shot: Shot, provider: string): string {
+/**
+ * Hash of what determines a clip: the shot's content, the provider and the request sent to it
+ * (so a change that only reaches the request, e.g. a control mode read from notes, is a new take).
+ */
+export function specHash(shot: Shot, provider: string, request?: ProviderRequest): string {
   const { row: _row, order: _order, notes: _notes, metadata: _metadata, ...rest } = shot;
-  return crypto.createHash('sha256').update(JSON.stringify({ rest, provider })).digest('hex').slice(0, 32);
+  return crypto.createHash('sha256').update(JSON.stringify({ rest, provider, body: request?.body })).digest('hex').slice(0, 32);
 }
 
 type JobRow = Record<string, unknown>;
@@ -161,7 +164,7 @@ export class ProjectStore {
          ON CONFLICT (shot_key) DO UPDATE SET ord = @ord, row = @row, spec = @spec, spec_hash = @hash, provider = @provider, active = 1, updated_at = @now RETURNING id`,
       );
       for (const p of planned) {
-        const hashOf = specHash(p.shot, p.provider);
+        const hashOf = specHash(p.shot, p.provider, p.request);
         const { id: shotId } = upsert.get({ key: p.shot.id, ord: p.shot.order, row: p.shot.row, spec: JSON.stringify(p.shot), hash: hashOf, provider: p.provider, now }) as { id: number };
         const latest = this.db.prepare('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
         const sameSpec = latest?.spec_hash === hashOf;

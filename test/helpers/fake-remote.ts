@@ -24,7 +24,7 @@ export interface FakeRemote extends Provider {
 }
 
 /** Creates a fake remote provider `id` with `concurrency` and a per-shot price in USD. */
-export function fakeRemote(id = 'fake', opts: { concurrency?: number; usdPerShot?: number; refundOnFail?: boolean } = {}): FakeRemote {
+export function fakeRemote(id = 'fake', opts: { concurrency?: number; usdPerShot?: number; estimate?: { min: number; max: number }; actualUsd?: number | null } = {}): FakeRemote {
   const preview = createPreviewProvider();
   let next = 1;
   const tasks = new Map<string, { shot: string; body: Record<string, unknown> }>();
@@ -46,7 +46,7 @@ export function fakeRemote(id = 'fake', opts: { concurrency?: number; usdPerShot
       if (v.ok) v.request.body = { ...v.request.body, width: 64, height: 36, duration: 0.4, fps: 10 };
       return v;
     },
-    estimate: () => ({ unit: 'USD', min: opts.usdPerShot ?? 0.1, max: opts.usdPerShot ?? 0.1, usdPerUnit: 1, basis: 'fake' }),
+    estimate: () => ({ unit: 'USD', min: opts.estimate?.min ?? opts.usdPerShot ?? 0.1, max: opts.estimate?.max ?? opts.usdPerShot ?? 0.1, usdPerUnit: 1, basis: 'fake' }),
     async submit(request): Promise<SubmitResult> {
       await request; // keep async
       const err = p.submitScript.shift();
@@ -62,7 +62,8 @@ export function fakeRemote(id = 'fake', opts: { concurrency?: number; usdPerShot
       const s = p.pollScript.shift();
       if (s instanceof ProviderError) throw s;
       if (s) return s;
-      return { status: 'succeeded', result: { kind: 'task' }, actual: { unit: 'USD', amount: opts.usdPerShot ?? 0.1 } };
+      const amount = opts.actualUsd === undefined ? (opts.usdPerShot ?? 0.1) : opts.actualUsd;
+      return { status: 'succeeded', result: { kind: 'task' }, actual: amount === null ? undefined : { unit: 'USD', amount } };
     },
     async download(taskId, _result, dest, ctx) {
       const err = p.downloadScript.shift();
