@@ -14,6 +14,8 @@ import { keysCommand } from './keys-command';
 import { budgetCommand } from './budget-command';
 import { spendCommand } from './spend-command';
 import { providersCommand } from './providers-command';
+import { uiCommand } from './ui-command';
+import { osKeychain } from '../secrets/keychain';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -103,6 +105,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--month <YYYY-MM>', 'the month (default: this one)')
     .option('--json', 'print JSON')
     .action((o: { month?: string; json?: boolean }) => withSettings((db) => setExit(spendCommand(o, db))));
+  program
+    .command('ui')
+    .description('browser mode: serve the app on 127.0.0.1 with a private token (for a render box without a desktop)')
+    .option('--port <n>', 'port (default: a free one)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+      return n;
+    })
+    .action(async (o: { port?: number }) => {
+      await uiCommand(o, registry(), osKeychain(), openSettings());
+      await new Promise(() => {});
+    });
   return program;
 }
 

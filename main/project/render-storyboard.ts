@@ -12,7 +12,9 @@ import { renderBudgetGuard } from '../pricing/render-budget';
 import type { ProviderRegistry } from '../providers/registry';
 import { ProjectStore } from '../queue/store';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
-import { stitchFilm, type StitchResult } from '../timeline/stitch';
+import type { StitchResult } from '../timeline/stitch';
+import { stitchWithJoints } from '../timeline/crossfade';
+import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
 
 /** Options of {@link renderStoryboard}. */
 export interface RenderOptions {
@@ -73,7 +75,11 @@ function allOf(guards: (SubmitGuard | undefined)[]): SubmitGuard {
  * row and column) when the storyboard or a row/provider combination is invalid; nothing is queued then.
  */
 export async function renderStoryboard(storyboardFile: string, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
-  const storyboard = await importStoryboard(storyboardFile);
+  return renderLoadedStoryboard(await importStoryboard(storyboardFile), registry, opts);
+}
+
+/** Renders a storyboard already read (and perhaps edited in the app); see {@link renderStoryboard}. */
+export async function renderLoadedStoryboard(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
   assertImportable(storyboard);
   const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit });
   if (plan.issues.some((i) => i.severity === 'error')) throw new StoryboardError(storyboard.file, [...storyboard.issues, ...plan.issues]);
@@ -107,19 +113,24 @@ export async function renderStoryboard(storyboardFile: string, registry: Provide
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
     else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
     else {
-      const byShot = new Map(store.jobs().map((j) => [j.id, j]));
-      const clips = store.shots().map((s) => {
-        const chosen = s.chosenJobId !== null ? byShot.get(s.chosenJobId) : undefined;
-        const job = chosen?.state === 'succeeded' ? chosen : latest.find((j) => j.shotId === s.id)!;
-        return path.join(opts.outDir, job.output!);
-      });
       const film = path.join(opts.outDir, 'film.mp4');
-      result.stitch = await stitchFilm(clips, film, { workDir: path.join(opts.outDir, 'tmp', 'stitch'), onProgress: opts.onStitchProgress });
+      result.stitch = await exportFilm(store, film, opts.onStitchProgress);
       result.film = film;
-      fs.rmSync(path.join(opts.outDir, 'tmp'), { recursive: true, force: true });
     }
     return result;
   } finally {
     store.close();
   }
+}
+
+/**
+ * Writes the project's film to `dest` as its timeline says (order, chosen takes, cuts and
+ * crossfades). Throws when a shot has no finished clip, naming the shots.
+ */
+export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
+  const plan = filmPlan(store);
+  if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
+  const res = await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir: path.join(store.dir, 'tmp', 'stitch'), onProgress });
+  fs.rmSync(path.join(store.dir, 'tmp'), { recursive: true, force: true });
+  return res;
 }

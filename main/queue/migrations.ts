@@ -81,4 +81,7 @@ export const MIGRATIONS: string[] = [
   `,
   // 2: lets the runner pick the next queued jobs of a provider without sorting the whole table.
   `CREATE INDEX jobs_queue ON jobs (state, provider, id);`,
+  // 3: the timeline as the creator arranged it: position in the film and the joint after each shot.
+  `ALTER TABLE shots ADD COLUMN film_order INTEGER;
+   ALTER TABLE shots ADD COLUMN joint_after TEXT NOT NULL DEFAULT 'cut' CHECK (joint_after IN ('cut', 'crossfade'));`,
 ];

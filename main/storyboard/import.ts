@@ -65,17 +65,27 @@ export function assertImportable(sb: Storyboard): void {
  * Throws only when the file cannot be read at all (missing, unreadable).
  */
 export async function importStoryboard(file: string): Promise<Storyboard> {
+  const { sheet, ...meta } = await readStoryboardSheet(file);
+  return { ...meta, ...interpretSheet(sheet, path.dirname(meta.file)) };
+}
+
+/**
+ * Reads a storyboard file into raw rows without interpreting them (the UI keeps the sheet to
+ * re-run {@link interpretSheet} after the creator edits the mapping or a cell).
+ */
+export async function readStoryboardSheet(file: string): Promise<{ file: string; format: 'csv' | 'xlsx'; hash: string; sheet: RawSheet }> {
   const abs = path.resolve(file);
   const st = fs.statSync(abs);
   const isZip = (b: Buffer) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
   if (st.size > MAX_FILE_BYTES) {
-    return { file: abs, format: abs.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv', hash: '', shots: [], issues: [{ severity: 'error', message: `file is ${(st.size / 1048576).toFixed(0)} MB; storyboards larger than ${MAX_FILE_BYTES / 1048576} MB are not read` }] };
+    const fatal = { row: 0, message: `file is ${(st.size / 1048576).toFixed(0)} MB; storyboards larger than ${MAX_FILE_BYTES / 1048576} MB are not read` };
+    return { file: abs, format: abs.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv', hash: '', sheet: { rows: [], rowNumbers: [], warnings: [], fatal } };
   }
   const bytes = fs.readFileSync(abs);
   const hash = crypto.createHash('sha256').update(bytes).digest('hex');
   const format: 'csv' | 'xlsx' = isZip(bytes) || abs.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv';
   const sheet = format === 'xlsx' ? await readXlsx(bytes) : readCsv(bytes);
-  return { file: abs, format, hash, ...interpretSheet(sheet, path.dirname(abs)) };
+  return { file: abs, format, hash, sheet };
 }
 
 /**

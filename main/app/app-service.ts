@@ -1,0 +1,539 @@
+/**
+ * The core behind the renderer contract (main/contract/api.ts), implemented once and carried by
+ * Electron IPC or by the browser-mode WebSocket. It owns the loaded storyboard, the open project,
+ * the running queue, and the settings; the renderer gets views only (never a key, a path to open
+ * by itself, or a database handle).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { EstimateView, EventName, EventPayloads, IssueView, JobView, MethodName, MethodResults, ProviderView, SettingsView, StoryboardView, TimelineView } from '../contract/api';
+import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../storyboard/columns';
+import { interpretSheet, readStoryboardSheet, type Storyboard } from '../storyboard/import';
+import type { RawSheet } from '../storyboard/raw-sheet';
+import { planStoryboard } from '../pricing/plan';
+import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, spentUsd } from '../pricing/ledger';
+import type { ProviderRegistry } from '../providers/registry';
+import { keyEnvName } from '../providers/remote-config';
+import { ProjectStore } from '../queue/store';
+import type { Job } from '../queue/job';
+import type { QueueRunner } from '../queue/runner';
+import { exportFilm, renderLoadedStoryboard } from '../project/render-storyboard';
+import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../timeline/timeline';
+import { keyHint, type KeyStore } from '../secrets/keychain';
+import type { Db } from '../queue/db';
+import { ffmpegPath } from '../media/ffmpeg-path';
+import { formatEstimate, usd } from '../cli/format';
+
+const run = promisify(execFile);
+
+/** A problem to show the creator, with the fix when there is one. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** What the service is built from; every side effect comes in here. */
+export interface AppServiceDeps {
+  registry: ProviderRegistry;
+  keys: KeyStore;
+  settings: Db;
+  /** Folder where named projects are created. */
+  projectsDir: string;
+  /** Turns a file the renderer may play (a clip or film of the open project) into a URL. */
+  mediaUrl: (file: string) => string;
+  /** Sends an event to the renderer (queued by the transport until it is ready). */
+  emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+  /** Electron only: shows an open dialog, returns the chosen path. */
+  pickFile?: () => Promise<string | null>;
+  env?: NodeJS.ProcessEnv;
+  version?: string;
+  electron?: boolean;
+}
+
+/** The service. One per app window (Electron) or per browser-mode server. */
+export class AppService {
+  private sheet: (RawSheet & { file: string; format: 'csv' | 'xlsx'; hash: string; dir: string }) | null = null;
+  private mapping: ColumnMapping | null = null;
+  private storyboard: Storyboard | null = null;
+  private projectDir: string | null = null;
+  private store: ProjectStore | null = null;
+  private runner: QueueRunner | null = null;
+  private rendering: Promise<void> | null = null;
+  private readonly thumbs = new Map<number, string>();
+
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  /** Stops the queue at a safe point and closes the project (app quit). */
+  async shutdown(): Promise<void> {
+    this.runner?.stop('the app is quitting');
+    await this.rendering?.catch(() => {});
+    this.store?.close();
+    this.store = null;
+  }
+
+  /** Dispatches a method already parsed by the contract. Throws UserError for the creator to read. */
+  async handle<M extends MethodName>(method: M, args: unknown): Promise<MethodResults[M]> {
+    const a = args as Record<string, never>;
+    const r = await this.dispatch(method, a);
+    return r as MethodResults[M];
+  }
+
+  private async dispatch(method: MethodName, a: Record<string, unknown>): Promise<unknown> {
+    switch (method) {
+      case 'app.ready':
+        return { version: this.deps.version ?? '0.1.0', providers: this.providerViews(), settings: this.settingsView(), storyboard: this.storyboardView(), project: this.projectDir, electron: !!this.deps.electron };
+      case 'storyboard.openPath':
+        return this.openPath(String(a.path));
+      case 'storyboard.upload': {
+        const name = path.basename(String(a.fileName));
+        const bytes = Buffer.from(String(a.dataBase64), 'base64');
+        const uploads = path.join(this.deps.projectsDir, 'uploads');
+        fs.mkdirSync(uploads, { recursive: true });
+        const file = path.join(uploads, name.replace(/[^A-Za-z0-9._ -]+/g, '_'));
+        fs.writeFileSync(file, bytes);
+        return this.openPath(file);
+      }
+      case 'storyboard.pick': {
+        if (!this.deps.pickFile) throw new UserError('there is no file dialog in browser mode', 'use "Upload" or type the path of the storyboard on the render box');
+        const p = await this.deps.pickFile();
+        return p ? this.openPath(p) : null;
+      }
+      case 'storyboard.remap': {
+        const sheet = this.requireSheet();
+        const m = a.mapping as Record<string, number>;
+        const headers = sheet.rows[0] ?? [];
+        const known: ColumnMapping['known'] = {};
+        for (const [col, idx] of Object.entries(m)) {
+          if (!(KNOWN_COLUMNS as readonly string[]).includes(col)) throw new UserError(`"${col}" is not a storyboard column`, `columns are ${KNOWN_COLUMNS.join(', ')}`);
+          if (idx >= 0) known[col as keyof ColumnMapping['known']] = idx;
+        }
+        const used = new Set(Object.values(known));
+        this.mapping = { known, headers, duplicates: [], unknown: headers.map((h, index) => ({ header: h, index })).filter((u) => u.header.trim() && !used.has(u.index)) };
+        this.reinterpret();
+        return this.storyboardView();
+      }
+      case 'shots.edit': {
+        const sheet = this.requireSheet();
+        const i = sheet.rowNumbers.indexOf(Number(a.row));
+        if (i < 1) throw new UserError(`row ${a.row} is not a shot of this storyboard`);
+        const field = String(a.field) as keyof ColumnMapping['known'];
+        const mapping = this.mapping!;
+        let idx = mapping.known[field];
+        if (idx === undefined) {
+          idx = sheet.rows[0].length;
+          sheet.rows[0].push(field);
+          mapping.known[field] = idx;
+        }
+        while (sheet.rows[i].length <= idx) sheet.rows[i].push('');
+        sheet.rows[i][idx] = String(a.value);
+        this.reinterpret();
+        return this.storyboardView();
+      }
+      case 'estimate.get':
+        return this.estimateView(a.provider as string | undefined, a.budgetUsd as number | undefined);
+      case 'render.start':
+        return this.startRender(String(a.project), a as { provider?: string; budgetUsd?: number; concurrency?: number });
+      case 'queue.list':
+        return this.jobViews();
+      case 'queue.pauseProvider':
+        this.requireStore().pauseProvider(String(a.provider), 'paused by you');
+        this.deps.emit('provider.paused', { provider: String(a.provider), reason: 'paused by you' });
+        return null;
+      case 'queue.resumeProvider':
+        this.requireStore().resumeProvider(String(a.provider));
+        this.kick();
+        return null;
+      case 'queue.cancel': {
+        const store = this.requireStore();
+        const j = store.job(Number(a.jobId));
+        if (!j) throw new UserError(`job ${a.jobId} does not exist`);
+        if (['succeeded', 'failed', 'canceled'].includes(j.state)) throw new UserError(`shot ${j.shotKey} take ${j.take} has already ended (${j.state})`);
+        store.transition(j.id, j.state, 'canceled', { finished_at: Date.now(), error: 'canceled by you' }, 'canceled by you');
+        this.emitJob(store.job(j.id)!);
+        return null;
+      }
+      case 'queue.retry':
+      case 'queue.rerender': {
+        const store = this.requireStore();
+        const shotId = method === 'queue.retry' ? store.job(Number(a.jobId))?.shotId : Number(a.shotId);
+        if (shotId === undefined) throw new UserError(`job ${a.jobId} does not exist`);
+        const jobId = store.newTake(shotId);
+        this.emitJob(store.job(jobId)!);
+        this.kick();
+        return method === 'queue.retry' ? null : { jobId };
+      }
+      case 'timeline.get':
+        return this.timelineView();
+      case 'timeline.update': {
+        const store = this.requireStore();
+        try {
+          updateTimeline(store, a.order as number[], a.takes as Record<string, number>, a.joints as ('cut' | 'crossfade')[]);
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+        return this.timelineView();
+      }
+      case 'timeline.export': {
+        const store = this.requireStore();
+        const film = path.join(store.dir, 'film.mp4');
+        try {
+          const res = await exportFilm(store, film, (fraction) => this.deps.emit('export.progress', { fraction }));
+          const out = { filmUrl: `${this.deps.mediaUrl(film)}${this.deps.mediaUrl(film).includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration };
+          this.deps.emit('export.finished', out);
+          return out;
+        } catch (e) {
+          throw new UserError(`the film could not be exported: ${(e as Error).message}`);
+        }
+      }
+      case 'media.thumbnail':
+        return { dataUrl: await this.thumbnail(Number(a.jobId)) };
+      case 'settings.get':
+        return this.settingsView();
+      case 'settings.setKey':
+        this.requireRemote(String(a.provider));
+        this.keychain(() => this.deps.keys.set(String(a.provider), String(a.key)));
+        return this.settingsView();
+      case 'settings.deleteKey':
+        this.requireRemote(String(a.provider));
+        this.keychain(() => this.deps.keys.delete(String(a.provider)));
+        return this.settingsView();
+      case 'settings.setBudget': {
+        const provider = (a.provider as string | undefined) ?? '';
+        if (a.monthlyUsd === null) clearBudget(this.deps.settings, provider ? 'provider-month' : 'month', provider);
+        else setBudget(this.deps.settings, { scope: provider ? 'provider-month' : 'month', provider, usd: Number(a.monthlyUsd) });
+        return this.settingsView();
+      }
+      case 'settings.setFfmpegPath': {
+        const p = a.path as string | null;
+        if (p && !fs.existsSync(p)) throw new UserError(`there is no program at ${p}`, 'choose the ffmpeg program itself, e.g. /usr/bin/ffmpeg');
+        this.setSetting('ffmpegPath', p);
+        if (p) process.env.FFMPEG_PATH = p;
+        else delete process.env.FFMPEG_PATH;
+        return this.settingsView();
+      }
+      case 'settings.setProjectsDir': {
+        const p = path.resolve(String(a.path));
+        fs.mkdirSync(p, { recursive: true });
+        this.setSetting('projectsDir', p);
+        this.deps.projectsDir = p;
+        return this.settingsView();
+      }
+    }
+  }
+
+  private keychain(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
+
+  private requireRemote(id: string): void {
+    const p = this.deps.registry.get(id);
+    if (!p || p.kind !== 'remote') throw new UserError(`"${id}" is not a cloud provider`);
+  }
+
+  private setSetting(key: string, value: string | null): void {
+    if (value === null) this.deps.settings.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    else this.deps.settings.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  private requireSheet() {
+    if (!this.sheet) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
+    return this.sheet;
+  }
+
+  private requireStore(): ProjectStore {
+    if (!this.store) throw new UserError('no project is open', 'render a storyboard first');
+    return this.store;
+  }
+
+  private async openPath(file: string): Promise<StoryboardView> {
+    if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
+    const read = await readStoryboardSheet(file);
+    this.sheet = { ...read.sheet, file: read.file, format: read.format, hash: read.hash, dir: path.dirname(read.file) };
+    this.mapping = read.sheet.rows.length ? mapHeaders(read.sheet.rows[0].map((h) => h.trim())) : null;
+    this.reinterpret();
+    return this.storyboardView()!;
+  }
+
+  private reinterpret(): void {
+    const s = this.requireSheet();
+    const res = interpretSheet(s, s.dir, this.mapping ?? undefined);
+    this.storyboard = { file: s.file, format: s.format, hash: s.hash, ...res };
+  }
+
+  private storyboardView(): StoryboardView | null {
+    const sb = this.storyboard;
+    const s = this.sheet;
+    if (!sb || !s) return null;
+    const headers = (s.rows[0] ?? []).map((h, i) => ({ header: h, column: Object.entries(this.mapping?.known ?? {}).find(([, idx]) => idx === i)?.[0] ?? '' }));
+    return {
+      file: sb.file,
+      format: sb.format,
+      issues: sb.issues as IssueView[],
+      headers,
+      columns: [...KNOWN_COLUMNS],
+      shots: sb.shots.map((x) => ({
+        row: x.row,
+        id: x.id,
+        prompt: x.prompt,
+        mode: x.mode,
+        duration: x.duration,
+        resolution: x.resolution.label,
+        width: x.resolution.width,
+        height: x.resolution.height,
+        fps: x.fps,
+        seed: x.seed,
+        provider: x.provider ?? '',
+        model: x.model ?? '',
+        image: x.image?.original ?? null,
+        audio: x.audio?.original ?? null,
+      })),
+    };
+  }
+
+  private monthly() {
+    const month = monthOf();
+    return listBudgets(this.deps.settings).map((b) => ({ name: budgetName(b), usd: b.usd, provider: b.provider || undefined, spentUsd: spentUsd(this.deps.settings, month, b.scope === 'month' ? undefined : b.provider) }));
+  }
+
+  private estimateView(provider?: string, budgetUsd?: number): EstimateView {
+    const sb = this.storyboard;
+    if (!sb) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
+    const monthly = this.monthly();
+    const plan = planStoryboard(sb.shots, this.deps.registry, { provider, budgetUsd, monthly });
+    const invalidByRow = new Map<number, string>();
+    for (const i of plan.issues) if (i.row !== undefined && !invalidByRow.has(i.row)) invalidByRow.set(i.row, `${i.column ? `${i.column}: ` : ''}${i.message}`);
+    const tight = [...(budgetUsd !== undefined ? [{ name: `render budget $${budgetUsd.toFixed(2)}`, usd: budgetUsd, spentUsd: 0 }] : []), ...monthly.map((m) => ({ name: m.name, usd: m.usd, spentUsd: m.spentUsd }))]
+      .map((b) => ({ ...b, left: b.usd - b.spentUsd }))
+      .sort((x, y) => x.left - y.left)[0];
+    return {
+      rows: plan.rows.map((r) => ({
+        row: r.shot.row,
+        shot: r.shot.id,
+        provider: r.provider,
+        estimate: r.estimate ? formatEstimate(r.estimate) : '-',
+        usdMax: r.usdMax,
+        runningUsd: r.runningUsd,
+        budgets: r.budgets,
+        heldBack: r.heldBack ?? null,
+        invalid: invalidByRow.get(r.shot.row) ?? null,
+      })),
+      totalUsd: plan.totalUsd,
+      totals: Object.fromEntries(Object.entries(plan.totals).map(([k, t]) => [k, { shots: t.shots, usdMax: t.usdMax, credits: t.credits }])),
+      bar: tight ? { name: tight.name, limitUsd: tight.usd, spentUsd: tight.spentUsd, storyboardUsd: plan.totalUsd } : null,
+    };
+  }
+
+  private projectPath(project: string): string {
+    return path.isAbsolute(project) ? project : path.join(this.deps.projectsDir, project.replace(/[^A-Za-z0-9._ -]+/g, '_'));
+  }
+
+  private openProject(dir: string): ProjectStore {
+    if (this.store && this.projectDir === dir) return this.store;
+    this.store?.close();
+    this.thumbs.clear();
+    fs.mkdirSync(dir, { recursive: true });
+    this.store = new ProjectStore(dir);
+    this.projectDir = dir;
+    return this.store;
+  }
+
+  private startRender(project: string, o: { provider?: string; budgetUsd?: number; concurrency?: number }): { project: string } {
+    const sb = this.storyboard;
+    if (!sb) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
+    if (this.rendering) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+    const errors = sb.issues.filter((i) => i.severity === 'error');
+    if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s); nothing was queued`, 'fix the rows marked in red, then render again');
+    const plan = planStoryboard(sb.shots, this.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
+    const bad = plan.issues.filter((i) => i.severity === 'error');
+    if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
+    const dir = this.projectPath(project);
+    this.openProject(dir);
+    this.rendering = (async () => {
+      try {
+        const res = await renderLoadedStoryboard(sb, this.deps.registry, {
+          outDir: dir,
+          provider: o.provider,
+          budgetUsd: o.budgetUsd,
+          concurrency: o.concurrency,
+          guard: ledgerGuard(this.deps.settings, dir),
+          onRunner: (r) => (this.runner = r),
+          onEvent: (e) => {
+            if (e.type === 'job') this.emitJob(e.job);
+            else if (e.type === 'provider-paused') this.deps.emit('provider.paused', { provider: e.provider, reason: e.reason });
+          },
+          onStitchProgress: (fraction) => this.deps.emit('export.progress', { fraction }),
+        });
+        this.deps.emit('render.finished', {
+          succeeded: res.summary.succeeded,
+          failed: res.summary.failed,
+          waiting: res.summary.waiting,
+          filmUrl: res.film ? `${this.deps.mediaUrl(res.film)}` : null,
+          filmSkipped: res.filmSkipped ?? null,
+        });
+      } catch (e) {
+        this.deps.emit('render.failed', { message: (e as Error).message });
+      } finally {
+        this.runner = null;
+        this.rendering = null;
+      }
+    })();
+    return { project: dir };
+  }
+
+  /** Runs the open project's queue again (after a retry, a resume) when no render is running. */
+  private kick(): void {
+    if (this.rendering || !this.storyboard || !this.projectDir) return;
+    const dir = this.projectDir;
+    this.rendering = (async () => {
+      try {
+        const { QueueRunner } = await import('../queue/runner');
+        const r = new QueueRunner(this.requireStore(), this.deps.registry, {
+          outDir: dir,
+          guard: ledgerGuard(this.deps.settings, dir),
+          onEvent: (e) => {
+            if (e.type === 'job') this.emitJob(e.job);
+          },
+        });
+        this.runner = r;
+        const s = await r.run();
+        this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' });
+      } finally {
+        this.runner = null;
+        this.rendering = null;
+      }
+    })();
+  }
+
+  private jobView(j: Job): JobView {
+    const money = (amount: number | null, unit: string | null, usdValue: number | null) => (usdValue !== null ? usd(usdValue) : amount !== null ? `${amount} ${unit}` : '-');
+    return {
+      id: j.id,
+      shotId: j.shotId,
+      shot: j.shotKey,
+      order: j.order,
+      take: j.take,
+      provider: j.provider,
+      state: j.state,
+      progress: j.progress,
+      attempts: j.attempts,
+      error: j.error,
+      holdReason: j.holdReason,
+      estimate: j.estimateMin !== null && j.estimateMin !== j.estimateMax ? `${money(j.estimateMin, j.estimateUnit, null)}-${money(j.estimateMax, j.estimateUnit, j.estimateUsd)}` : money(j.estimateMax, j.estimateUnit, j.estimateUsd),
+      actual: money(j.actualAmount, j.actualUnit, j.actualUsd),
+      notes: j.notes,
+      maybeDuplicate: j.maybeDuplicate,
+      clipUrl: j.state === 'succeeded' && j.output && this.projectDir ? this.deps.mediaUrl(path.join(this.projectDir, j.output)) : null,
+    };
+  }
+
+  private emitJob(j: Job): void {
+    this.deps.emit('job.updated', this.jobView(j));
+  }
+
+  private jobViews(): JobView[] {
+    if (!this.store) return [];
+    return this.store.jobs().map((j) => this.jobView(j));
+  }
+
+  private async probeDuration(file: string): Promise<number> {
+    const { probe } = await import('../media/ffprobe');
+    return (await probe(file)).duration;
+  }
+
+  private async timelineView(): Promise<TimelineView> {
+    const store = this.requireStore();
+    const tl = readTimeline(store);
+    const clips = [];
+    for (const t of tl) {
+      const takes = [];
+      for (const j of t.takes) {
+        const file = path.join(store.dir, j.output!);
+        takes.push({ jobId: j.id, take: j.take, clipUrl: this.deps.mediaUrl(file), duration: await this.probeDuration(file).catch(() => 0) });
+      }
+      const chosen = takes.find((k) => k.jobId === t.chosen?.id);
+      clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0 });
+    }
+    const film = path.join(store.dir, 'film.mp4');
+    return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? this.deps.mediaUrl(film) : null };
+  }
+
+  private async thumbnail(jobId: number): Promise<string> {
+    const hit = this.thumbs.get(jobId);
+    if (hit) return hit;
+    const store = this.requireStore();
+    const j = store.job(jobId);
+    if (!j || j.state !== 'succeeded' || !j.output) throw new UserError(`shot take ${jobId} has no finished clip`);
+    const { stdout } = await run(ffmpegPath(), ['-v', 'error', '-ss', '0.4', '-i', path.join(store.dir, j.output), '-frames:v', '1', '-vf', 'scale=160:-2', '-f', 'image2pipe', '-vcodec', 'mjpeg', '-'], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });
+    const url = `data:image/jpeg;base64,${(stdout as unknown as Buffer).toString('base64')}`;
+    this.thumbs.set(jobId, url);
+    return url;
+  }
+
+  private providerViews(): ProviderView[] {
+    return this.deps.registry.all().map((p) => {
+      const c = p.capabilities();
+      const av = p.availability();
+      return {
+        id: p.id,
+        label: p.label,
+        kind: p.kind,
+        modes: c.modes,
+        resolutions: c.resolutions,
+        duration: { min: c.duration.min, max: c.duration.max },
+        models: c.models,
+        ready: av.ok,
+        notReady: av.ok ? null : av.reason,
+        concurrency: p.limits().concurrency,
+        prices: p.describePrices?.() ?? [],
+      };
+    });
+  }
+
+  private settingsView(): SettingsView {
+    const env = this.deps.env ?? process.env;
+    let problem: string | null = null;
+    const keys = this.deps.registry
+      .all()
+      .filter((p) => p.kind === 'remote')
+      .map((p) => {
+        const fromEnv = env[keyEnvName(p.id)];
+        let stored: string | undefined;
+        if (!fromEnv) {
+          try {
+            stored = this.deps.keys.get(p.id);
+          } catch (e) {
+            problem = (e as Error).message;
+          }
+        }
+        const k = fromEnv ?? stored;
+        return { provider: p.id, configured: !!k, hint: k ? keyHint(k) : null, source: fromEnv ? ('env' as const) : stored ? ('keychain' as const) : null };
+      });
+    const month = monthOf();
+    let found: string | null = null;
+    try {
+      found = ffmpegPath();
+    } catch {
+      found = null;
+    }
+    const ff = this.deps.settings.prepare("SELECT value FROM settings WHERE key = 'ffmpegPath'").get() as { value: string } | undefined;
+    return {
+      keys,
+      keychainProblem: problem,
+      budgets: listBudgets(this.deps.settings).map((b) => ({ provider: b.provider || null, monthlyUsd: b.usd, spentUsd: spentUsd(this.deps.settings, month, b.scope === 'month' ? undefined : b.provider) })),
+      ffmpegPath: ff?.value ?? null,
+      ffmpegFound: found,
+      projectsDir: this.deps.projectsDir,
+    };
+  }
+}

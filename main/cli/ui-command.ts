@@ -1,0 +1,45 @@
+/**
+ * `ltx-batch ui [--port N]`: browser mode. Builds the renderer if needed, serves it and the
+ * contract on 127.0.0.1 with a random token, prints the URL, and runs until Ctrl-C.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startUiServer, type UiServer } from '../ui-server/server';
+import type { ProviderRegistry } from '../providers/registry';
+import type { KeyStore } from '../secrets/keychain';
+import type { Db } from '../queue/db';
+import { appHome } from '../settings/home';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The renderer build folder, building it with Vite first when it is missing. Throws when the build fails. */
+export function ensureRendererBuild(): string {
+  const dir = process.env.LTX_BATCH_RENDERER_DIR ?? path.join(ROOT, 'dist', 'renderer');
+  if (!fs.existsSync(path.join(dir, 'index.html'))) {
+    process.stderr.write('building the app UI (first run only)...\n');
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return dir;
+}
+
+/** Projects folder: the setting, else APP_HOME/projects. */
+export function projectsDir(settings: Db): string {
+  const row = settings.prepare("SELECT value FROM settings WHERE key = 'projectsDir'").get() as { value: string } | undefined;
+  return row?.value ?? path.join(appHome(), 'projects');
+}
+
+/** Starts browser mode; resolves with the server (the CLI keeps the process alive). */
+export async function uiCommand(opts: { port?: number }, registry: ProviderRegistry, keys: KeyStore, settings: Db, out: NodeJS.WritableStream = process.stdout): Promise<UiServer> {
+  const server = await startUiServer({ port: opts.port ?? 0, staticDir: ensureRendererBuild(), deps: { registry, keys, settings, projectsDir: projectsDir(settings) } });
+  out.write(`LTX Batch is running at\n  ${server.url}\nopen it in a browser on this machine (or through an SSH tunnel); Ctrl-C stops it.\n`);
+  const stop = async () => {
+    await server.close();
+    settings.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return server;
+}

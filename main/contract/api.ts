@@ -1,0 +1,279 @@
+/**
+ * The one contract between the renderer (the React UI) and the core: every method the renderer
+ * may call with its argument schema (zod, parsed in the main process before anything is done)
+ * and its result type, and every event the core may send with its payload type.
+ *
+ * Served by the core once (main/app/app-service.ts) and carried by Electron IPC (preload) or by a
+ * WebSocket in browser mode (`ltx-batch ui`). The renderer imports only types from this file.
+ * Nothing here ever carries an API key to the renderer: keys are write-only (setKey) and come
+ * back as "configured, …1234".
+ */
+import { z } from 'zod';
+
+const id = z.number().int().nonnegative();
+const providerId = z.string().regex(/^[a-z0-9-]{1,32}$/);
+const usd = z.number().finite().nonnegative().max(1_000_000);
+
+/** Argument schemas, one per method. */
+export const methodArgs = {
+  /** The renderer is ready for events; returns what the first screen needs. */
+  'app.ready': z.object({}).strict(),
+  /** Loads a storyboard from a path on the machine the core runs on (Electron: from the file dialog or a drop). */
+  'storyboard.openPath': z.object({ path: z.string().min(1).max(4096) }).strict(),
+  /** Loads a storyboard uploaded as bytes (browser mode file picker); media must then be URLs. */
+  'storyboard.upload': z.object({ fileName: z.string().min(1).max(255), dataBase64: z.string().max(96 * 1024 * 1024) }).strict(),
+  /** Shows the OS file dialog (Electron only) and opens the chosen storyboard. */
+  'storyboard.pick': z.object({}).strict(),
+  /** Re-reads the storyboard with an edited column mapping (header index -> column). */
+  'storyboard.remap': z.object({ mapping: z.record(z.string().max(64), z.number().int().min(-1).max(1000)) }).strict(),
+  /** Edits one cell of a shot; the storyboard is re-validated. */
+  'shots.edit': z
+    .object({
+      row: z.number().int().min(2),
+      field: z.enum(['prompt', 'duration', 'resolution', 'provider', 'model', 'seed']),
+      value: z.string().max(100_000),
+    })
+    .strict(),
+  /** The estimate of the loaded storyboard against every budget. */
+  'estimate.get': z.object({ provider: providerId.optional(), budgetUsd: usd.optional() }).strict(),
+  /** Renders the loaded storyboard into a project folder (a name under the projects folder, or a path). */
+  'render.start': z
+    .object({ project: z.string().min(1).max(4096), provider: providerId.optional(), budgetUsd: usd.optional(), concurrency: z.number().int().min(1).max(64).optional() })
+    .strict(),
+  /** Every job of the open project. */
+  'queue.list': z.object({}).strict(),
+  'queue.pauseProvider': z.object({ provider: providerId }).strict(),
+  'queue.resumeProvider': z.object({ provider: providerId }).strict(),
+  'queue.cancel': z.object({ jobId: id }).strict(),
+  'queue.retry': z.object({ jobId: id }).strict(),
+  /** A new take of a shot. */
+  'queue.rerender': z.object({ shotId: id }).strict(),
+  /** The timeline of the open project. */
+  'timeline.get': z.object({}).strict(),
+  /** Order (shot ids), take per shot, and the joint after each position (cut or crossfade). */
+  'timeline.update': z
+    .object({
+      order: z.array(id).max(20_000),
+      takes: z.record(z.string().regex(/^\d+$/), id),
+      joints: z.array(z.enum(['cut', 'crossfade'])).max(20_000),
+    })
+    .strict(),
+  'timeline.export': z.object({}).strict(),
+  /** A small JPEG of a clip as a data: URL. */
+  'media.thumbnail': z.object({ jobId: id }).strict(),
+  'settings.get': z.object({}).strict(),
+  /** Stores a provider key in the OS keychain. Write-only: it never comes back. */
+  'settings.setKey': z.object({ provider: providerId, key: z.string().min(8).max(512).regex(/^\S+$/) }).strict(),
+  'settings.deleteKey': z.object({ provider: providerId }).strict(),
+  'settings.setBudget': z.object({ provider: providerId.optional(), monthlyUsd: usd.nullable() }).strict(),
+  'settings.setFfmpegPath': z.object({ path: z.string().max(4096).nullable() }).strict(),
+  'settings.setProjectsDir': z.object({ path: z.string().min(1).max(4096) }).strict(),
+} as const;
+
+/** Every method name. */
+export type MethodName = keyof typeof methodArgs;
+/** The argument type of a method. */
+export type MethodArgs<M extends MethodName> = z.input<(typeof methodArgs)[M]>;
+
+/** A provider as the renderer sees it. */
+export interface ProviderView {
+  id: string;
+  label: string;
+  kind: 'remote' | 'local';
+  modes: string[];
+  resolutions: string[];
+  duration: { min: number; max: number };
+  models: string[];
+  ready: boolean;
+  notReady: string | null;
+  concurrency: number;
+  prices: string[];
+}
+
+/** A problem in the storyboard, with row and column. */
+export interface IssueView {
+  severity: 'error' | 'warning';
+  row?: number;
+  column?: string;
+  message: string;
+}
+
+/** One storyboard row as the grid shows it. Seconds, pixels. */
+export interface ShotView {
+  row: number;
+  id: string;
+  prompt: string;
+  mode: string;
+  duration: number;
+  resolution: string;
+  width: number;
+  height: number;
+  fps: number;
+  seed: number;
+  provider: string;
+  model: string;
+  image: string | null;
+  audio: string | null;
+}
+
+/** The loaded storyboard. */
+export interface StoryboardView {
+  file: string;
+  format: 'csv' | 'xlsx';
+  shots: ShotView[];
+  issues: IssueView[];
+  /** Headers as written and the column each is mapped to ('' = unknown, kept as metadata). */
+  headers: { header: string; column: string }[];
+  /** Columns the mapping can choose from. */
+  columns: string[];
+}
+
+/** One row of the estimate. USD unless the estimate's unit is credits. */
+export interface EstimateRowView {
+  row: number;
+  shot: string;
+  provider: string;
+  estimate: string;
+  usdMax: number | null;
+  runningUsd: number;
+  budgets: { name: string; remainingUsd: number }[];
+  heldBack: string | null;
+  /** Why the chosen provider cannot render the row (column: message), if it cannot. */
+  invalid: string | null;
+}
+
+/** The estimate of the loaded storyboard. */
+export interface EstimateView {
+  rows: EstimateRowView[];
+  totalUsd: number;
+  totals: Record<string, { shots: number; usdMax: number; credits: number }>;
+  /** The tightest budget, for the budget bar: limit and what the storyboard would use of it. */
+  bar: { name: string; limitUsd: number; spentUsd: number; storyboardUsd: number } | null;
+}
+
+/** A job (one take of a shot) as the queue screen shows it. */
+export interface JobView {
+  id: number;
+  shotId: number;
+  shot: string;
+  order: number;
+  take: number;
+  provider: string;
+  state: 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
+  progress: number;
+  attempts: number;
+  error: string | null;
+  holdReason: string | null;
+  estimate: string;
+  actual: string;
+  notes: string[];
+  maybeDuplicate: boolean;
+  /** URL the renderer may play (served by the core), once succeeded. */
+  clipUrl: string | null;
+}
+
+/** The timeline of the open project. */
+export interface TimelineView {
+  clips: {
+    shotId: number;
+    shot: string;
+    takes: { jobId: number; take: number; clipUrl: string; duration: number }[];
+    chosenJobId: number | null;
+    duration: number;
+  }[];
+  joints: ('cut' | 'crossfade')[];
+  /** Seconds of each crossfade. */
+  crossfadeSeconds: number;
+  filmUrl: string | null;
+}
+
+/** Settings as the renderer sees them: keys only as configured + last 4 characters. */
+export interface SettingsView {
+  keys: { provider: string; configured: boolean; hint: string | null; source: 'env' | 'keychain' | null }[];
+  keychainProblem: string | null;
+  budgets: { provider: string | null; monthlyUsd: number; spentUsd: number }[];
+  ffmpegPath: string | null;
+  ffmpegFound: string | null;
+  projectsDir: string;
+}
+
+/** Result types, one per method. */
+export interface MethodResults {
+  'app.ready': { version: string; providers: ProviderView[]; settings: SettingsView; storyboard: StoryboardView | null; project: string | null; electron: boolean };
+  'storyboard.openPath': StoryboardView;
+  'storyboard.upload': StoryboardView;
+  'storyboard.pick': StoryboardView | null;
+  'storyboard.remap': StoryboardView;
+  'shots.edit': StoryboardView;
+  'estimate.get': EstimateView;
+  'render.start': { project: string };
+  'queue.list': JobView[];
+  'queue.pauseProvider': null;
+  'queue.resumeProvider': null;
+  'queue.cancel': null;
+  'queue.retry': null;
+  'queue.rerender': { jobId: number };
+  'timeline.get': TimelineView;
+  'timeline.update': TimelineView;
+  'timeline.export': { filmUrl: string; duration: number };
+  'media.thumbnail': { dataUrl: string };
+  'settings.get': SettingsView;
+  'settings.setKey': SettingsView;
+  'settings.deleteKey': SettingsView;
+  'settings.setBudget': SettingsView;
+  'settings.setFfmpegPath': SettingsView;
+  'settings.setProjectsDir': SettingsView;
+}
+
+/** Events the core sends, with their payloads. */
+export interface EventPayloads {
+  'job.updated': JobView;
+  'provider.paused': { provider: string; reason: string };
+  'render.finished': { succeeded: number; failed: number; waiting: Record<string, number>; filmUrl: string | null; filmSkipped: string | null };
+  'render.failed': { message: string };
+  'export.progress': { fraction: number };
+  'export.finished': { filmUrl: string; duration: number };
+}
+
+/** Every event name. */
+export type EventName = keyof EventPayloads;
+/** Every event name, as a value (for the preload and tests). */
+export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'export.progress', 'export.finished'];
+/** Every method name, as a value. */
+export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
+
+/** An error as it crosses the boundary: a message for the creator, and the fix when there is one. */
+export interface ErrorView {
+  message: string;
+  fix?: string;
+}
+
+/** What the renderer gets: the typed API (window.ltx in Electron, a WebSocket client in browser mode). */
+export interface LtxApi {
+  call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResults[M]>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/**
+ * Parses a method call from the renderer. Throws a ContractError naming the method and the field
+ * when the method is unknown or the arguments do not match its schema.
+ */
+export function parseCall(method: unknown, args: unknown): { method: MethodName; args: unknown } {
+  if (typeof method !== 'string' || !(method in methodArgs)) throw new ContractError(`unknown method ${JSON.stringify(method)}`);
+  const schema = methodArgs[method as MethodName];
+  const r = schema.safeParse(args ?? {});
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new ContractError(`bad arguments for ${method}: ${first.path.join('.') || '(arguments)'}: ${first.message}`);
+  }
+  return { method: method as MethodName, args: r.data };
+}
+
+/** A call the contract refuses. */
+export class ContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The timeline of a project: the finished clips in film order, the take chosen per shot, and the
+ * joint after each clip (a cut or a crossfade). Stored on the project's shots (film_order,
+ * chosen_job_id, joint_after); the storyboard order is the default.
+ */
+import path from 'node:path';
+import type { ProjectStore } from '../queue/store';
+import type { Job } from '../queue/job';
+
+/** Length of a crossfade, seconds. */
+export const CROSSFADE_SECONDS = 0.5;
+
+/** One shot on the timeline with its finished takes. */
+export interface TimelineShot {
+  shotId: number;
+  shotKey: string;
+  takes: Job[];
+  /** The take used in the film (the chosen one, else the latest finished one). */
+  chosen: Job | null;
+  jointAfter: 'cut' | 'crossfade';
+}
+
+/** The project's timeline, in film order (shots without a finished take are included with chosen = null). */
+export function readTimeline(store: ProjectStore): TimelineShot[] {
+  const rows = store.db
+    .prepare('SELECT id, shot_key, ord, film_order, chosen_job_id, joint_after FROM shots WHERE active = 1 ORDER BY COALESCE(film_order, ord), ord')
+    .all() as { id: number; shot_key: string; chosen_job_id: number | null; joint_after: 'cut' | 'crossfade' }[];
+  const jobs = store.jobs().filter((j) => j.state === 'succeeded');
+  return rows.map((r) => {
+    const takes = jobs.filter((j) => j.shotId === r.id);
+    const chosen = takes.find((j) => j.id === r.chosen_job_id) ?? takes[takes.length - 1] ?? null;
+    return { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after };
+  });
+}
+
+/**
+ * Stores a new arrangement: `order` lists every active shot id once; `takes` maps shot id to a
+ * succeeded job of that shot; `joints[i]` is the joint after position i. Throws naming the
+ * problem when the order is not a permutation of the shots or a take is not a finished take.
+ */
+export function updateTimeline(store: ProjectStore, order: number[], takes: Record<string, number>, joints: ('cut' | 'crossfade')[]): void {
+  const ids = (store.db.prepare('SELECT id FROM shots WHERE active = 1').all() as { id: number }[]).map((r) => r.id);
+  if (order.length !== ids.length || new Set(order).size !== order.length || !order.every((id) => ids.includes(id))) {
+    throw new Error('the timeline order must list every shot of the project exactly once');
+  }
+  store.db.transaction(() => {
+    order.forEach((shotId, i) => {
+      store.db.prepare('UPDATE shots SET film_order = ?, joint_after = ? WHERE id = ?').run(i, joints[i] === 'crossfade' && i < order.length - 1 ? 'crossfade' : 'cut', shotId);
+    });
+    for (const [shotId, jobId] of Object.entries(takes)) store.chooseTake(Number(shotId), jobId);
+  })();
+}
+
+/** The film's clips (absolute paths) and joints, or the shots that have no clip yet. */
+export function filmPlan(store: ProjectStore): { clips: string[]; joints: ('cut' | 'crossfade')[]; missing: string[] } {
+  const tl = readTimeline(store);
+  const missing = tl.filter((t) => !t.chosen).map((t) => t.shotKey);
+  return {
+    clips: tl.filter((t) => t.chosen).map((t) => path.join(store.dir, t.chosen!.output!)),
+    joints: tl.slice(0, -1).map((t) => t.jointAfter),
+    missing,
+  };
+}
