@@ -32,7 +32,7 @@ import { normaliseHeader } from '../../storyboard/columns';
 import { checkShot, resolutionLabel } from '../check-shot';
 import { downloadTo, redact, sameOrigin, send, throwForStatus, type HttpResponse } from '../http';
 import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { APIINONE_DOC_USD_PER_CREDIT, APIINONE_FLAT_MODEL_CREDITS, apiinoneCredits } from './prices';
+import { APIINONE_DOC_USD_PER_CREDIT, APIINONE_FLAT_MODEL_CREDITS, APIINONE_LTX2_CREDIT_RANGES, apiinoneCredits } from './prices';
 
 /** The doc's base URL ("curl -X POST https://apiin.one/api/v1/videos/generations"). */
 export const APIINONE_DOC_BASE_URL = 'https://apiin.one/api/v1';
@@ -335,6 +335,24 @@ export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, sto
       const read = readTask(objs, res, key);
       const immediate = read && (read.status === 'succeeded' || read.status === 'failed') ? read : undefined;
       return { taskId, immediate, firstPollMs: next(), actual };
+    },
+
+    describePrices: () => [
+      `ltx-2 (the doc gives ranges only; budgets use the top): ${Object.entries(APIINONE_LTX2_CREDIT_RANGES).map(([m, r]) => `${m} ${r.min}-${r.max}`).join(', ')} credits`,
+      `other models, per video: ${Object.entries(APIINONE_FLAT_MODEL_CREDITS).map(([m, c]) => `${m} ${c}`).join(', ')} credits`,
+      `USD per credit: ${cfg.usdPerCredit ?? APIINONE_DOC_USD_PER_CREDIT}${cfg.usdPerCredit ? ' (APIINONE_USD_PER_CREDIT)' : " (the doc's 20-512 credits = ~$0.20-$5.12)"}`,
+    ],
+    /**
+     * Checks the key without generating anything: reads a task id that cannot exist.
+     * 401/403 = rejected; 404 = accepted (the task is simply unknown).
+     */
+    async checkKey(ctx: ProviderContext) {
+      const key = keyOrThrow();
+      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/tasks/ltx-batch-key-check-00000000`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
+      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceMessage(res), [key])}` };
+      if (res.status === 404) return { ok: true, message: 'key accepted (checked by reading a task that does not exist; nothing was generated)' };
+      throwForStatus(res, serviceMessage(res), [key]);
+      return { ok: true, message: `key accepted (HTTP ${res.status})` };
     },
 
     /** GET {base}/tasks/{task_id} with the key; maps the status word; 404 means the task is gone. */

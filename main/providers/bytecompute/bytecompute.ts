@@ -24,7 +24,7 @@ import { checkShot } from '../check-shot';
 import { downloadTo, redact, send, throwForStatus, type HttpResponse } from '../http';
 import { imageFormat } from '../../media/sniff';
 import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { bytecomputeUsd } from './prices';
+import { BYTECOMPUTE_PRICES, bytecomputeUsd } from './prices';
 
 /**
  * Default base URL. The doc gives none (it shows only paths such as /v1/text-to-video); the
@@ -275,6 +275,24 @@ export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, 
         immediate: result.status === 'succeeded' || result.status === 'failed' ? result : undefined,
         firstPollMs: pollMs(),
       };
+    },
+
+    describePrices: () => [
+      ...BYTECOMPUTE_PRICES.map((t) => `${t.tier.toUpperCase()} (${Number.isFinite(t.maxPixels) ? `up to ${t.maxPixels.toLocaleString('en-US')} pixels` : 'above that'}): $${t.usdPerSecond}/s of video`),
+      'failed jobs cost nothing (billed per second of generated video)',
+    ],
+
+    /**
+     * Checks the key without generating anything: asks for the status of a job id that cannot
+     * exist. 401/403 = key rejected; 404 = the key was accepted (the job is simply unknown).
+     */
+    async checkKey(ctx: ProviderContext) {
+      const key = keyOrThrow();
+      const res = await send(ctx, { method: 'POST', url: jobUrl('ltx-batch-key-check-00000000'), headers: { authorization: `Bearer ${key}` }, secrets: [key] });
+      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceError(res).message, [key])}` };
+      if (res.status === 404 || (res.status >= 200 && res.status < 300)) return { ok: true, message: 'key accepted (checked by looking up a job that does not exist; nothing was generated)' };
+      throwForService(res, [key]);
+      return { ok: true, message: `key accepted (HTTP ${res.status})` };
     },
 
     /**
