@@ -15,6 +15,7 @@ import { budgetCommand } from './budget-command';
 import { spendCommand } from './spend-command';
 import { providersCommand } from './providers-command';
 import { uiCommand } from './ui-command';
+import { runnerInstall, runnerStatus } from './runner-command';
 import { osKeychain } from '../secrets/keychain';
 
 function positiveNumber(v: string): number {
@@ -105,6 +106,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--month <YYYY-MM>', 'the month (default: this one)')
     .option('--json', 'print JSON')
     .action((o: { month?: string; json?: boolean }) => withSettings((db) => setExit(spendCommand(o, db))));
+  const runner = program.command('runner').description('the local GPU runner (LTX-2 on this machine)');
+  runner
+    .command('install')
+    .description('create its virtual environment and install it with pinned requirements')
+    .option('--force', 'reinstall even when up to date')
+    .option('--cpu', 'no NVIDIA GPU here (CPU torch where an index provides one)')
+    .action(async (o: { force?: boolean; cpu?: boolean }) => setExit(await runnerInstall(o)));
+  runner
+    .command('status')
+    .description('GPU, VRAM, torch/CUDA, memory policy and whether the weights are present')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => setExit(await runnerStatus(o)));
   program
     .command('ui')
     .description('browser mode: serve the app on 127.0.0.1 with a private token (for a render box without a desktop)')

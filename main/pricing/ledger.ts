@@ -105,7 +105,9 @@ export function ledgerGuard(db: Db, project: string, now: () => number = Date.no
           const keys = Object.keys(fields);
           db.prepare(`UPDATE ledger SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...fields, id: row.id });
         };
-        if (job.maybeDuplicate && !row.maybe_duplicate) set({ maybe_duplicate: 1 });
+        // Only the interrupted submission is flagged (the job is back in the queue after recovery).
+        if (job.maybeDuplicate && job.state === 'queued' && !row.maybe_duplicate) set({ maybe_duplicate: 1, state: 'charged', settled_at: now() });
+        if (job.gpuSeconds !== null && job.gpuSeconds !== row.gpu_seconds) set({ gpu_seconds: job.gpuSeconds });
         if (job.refunded) return set({ state: 'refunded', actual_usd: 0, actual_amount: 0, actual_unit: job.actualUnit, settled_at: now() });
         if (job.actualAmount !== null && (job.remoteTaskId || job.state === 'succeeded' || job.state === 'downloading')) {
           set({ actual_usd: job.actualUsd, actual_amount: job.actualAmount, actual_unit: job.actualUnit, ...(job.state === 'succeeded' || job.state === 'failed' ? { state: 'charged', settled_at: now() } : {}) });

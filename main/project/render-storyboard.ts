@@ -81,6 +81,16 @@ export async function renderStoryboard(storyboardFile: string, registry: Provide
 /** Renders a storyboard already read (and perhaps edited in the app); see {@link renderStoryboard}. */
 export async function renderLoadedStoryboard(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
   assertImportable(storyboard);
+  const used = [...new Set(storyboard.shots.map((s) => s.provider ?? opts.provider ?? 'preview'))].map((id) => registry.get(id)).filter((p) => !!p);
+  try {
+    for (const p of used) await p.prepare?.();
+    return await renderPlanned(storyboard, registry, opts);
+  } finally {
+    for (const p of used) await p.close?.();
+  }
+}
+
+async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
   const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit });
   if (plan.issues.some((i) => i.severity === 'error')) throw new StoryboardError(storyboard.file, [...storyboard.issues, ...plan.issues]);
   fs.mkdirSync(opts.outDir, { recursive: true });

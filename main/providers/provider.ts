@@ -155,6 +155,10 @@ export interface Provider {
   readonly doc: string;
   capabilities(): Capabilities;
   limits(): ProviderLimits;
+  /** Gets ready before a batch is planned (the local runner starts and reports its capabilities). */
+  prepare?(): Promise<void>;
+  /** Releases what the provider holds (stops the local runner and waits for it to exit). */
+  close?(): Promise<void>;
   /** Whether the provider can be used at all right now (key present, runner available), and why not. */
   availability(): { ok: true } | { ok: false; reason: string };
   /** Checks a shot against the provider's documented limits and builds its request. Sends nothing. */

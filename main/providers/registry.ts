@@ -10,6 +10,7 @@ import { createApixoProvider } from './apixo/apixo';
 import { createBytecomputeProvider } from './bytecompute/bytecompute';
 import { createApiinoneProvider } from './apiinone/apiinone';
 import { createLtxProvider } from './ltx/ltx';
+import { createLocalProvider } from './local/local';
 
 /** Providers by id. */
 export class ProviderRegistry {
@@ -55,5 +56,6 @@ export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: K
     createBytecomputeProvider(env, stored),
     createApiinoneProvider(env, stored),
     createLtxProvider(env, stored),
+    createLocalProvider(env),
   ]);
 }

@@ -43,6 +43,8 @@ export const SETTINGS_MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: GPU seconds of local renders.
+  `ALTER TABLE ledger ADD COLUMN gpu_seconds REAL;`,
 ];
 
 /** Opens APP_HOME/settings.sqlite (creating it). */
