@@ -10,6 +10,11 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v dbus-run-session >/dev/null 2>&1 || need+=(dbus dbus-x11)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
 command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
+# Chromium for the end-to-end tests of the UI (Playwright drives Debian's Chromium).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# Python's venv module for the local runner.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+command -v pgrep >/dev/null 2>&1 || need+=(procps)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup-system: missing ${need[*]} and no apt-get here; install them with your package manager" >&2
