@@ -23,6 +23,10 @@ import type { Provider } from '../main/providers/provider';
 import { ProjectStore } from '../main/queue/store';
 import { QueueRunner } from '../main/queue/runner';
 import { ffmpegPath } from '../main/media/ffmpeg-path';
+import ExcelJS from 'exceljs';
+import { throughputPhase } from './throughput';
+import { stitchPhase } from './stitching';
+import { rendererPhase } from './renderer-grid';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ltx-bench-'));
@@ -45,8 +49,21 @@ const [, csvParseMs] = await time(() => parse(fs.readFileSync(csvFile, 'utf8'), 
 const [sb, importMs] = await time(() => importStoryboard(csvFile));
 const registry = new ProviderRegistry([createPreviewProvider()]);
 const [plan, estimateMs] = await time(() => planStoryboard(sb.shots, registry));
-results.import = { ms: importMs, csvParseMs, ratio: importMs / csvParseMs };
+results.import = { ms: importMs + estimateMs, importMs, estimateMs, csvParseMs, ratio: (importMs + estimateMs) / csvParseMs };
 results.estimate = { ms: estimateMs };
+// The same storyboard as XLSX, next to exceljs alone reading it.
+{
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Shots');
+  for (const line of parse(fs.readFileSync(csvFile, 'utf8')) as string[][]) ws.addRow(line.map((c, i) => (i === 0 || i === 2 || i === 5 || i === 6 ? Number(c) || c : c)));
+  const xlsxFile = path.join(work, 'storyboard.xlsx');
+  await wb.xlsx.writeFile(xlsxFile);
+  const [, exceljsMs] = await time(async () => new ExcelJS.Workbook().xlsx.load(fs.readFileSync(xlsxFile) as unknown as ArrayBuffer));
+  const [xsb, xImportMs] = await time(() => importStoryboard(xlsxFile));
+  const [, xEstimateMs] = await time(() => planStoryboard(xsb.shots, registry));
+  results.importXlsx = { ms: xImportMs + xEstimateMs, exceljsMs, ratio: (xImportMs + xEstimateMs) / exceljsMs, shots: xsb.shots.length };
+}
+results.peakRssMiBImport = Math.round(peakRss / 2 ** 20);
 
 // Queue: a zero-latency remote backend; "download" copies a tiny clip.
 const clip = path.join(work, 'clip.mp4');
@@ -89,17 +106,34 @@ results.queue = {
   jobs: ROWS, syncMs, ms: queueMs, jobsPerSecond: ROWS / (queueMs / 1000), succeeded: summary.succeeded,
   bareSqliteMs: refMs, bareSqliteJobsPerSecond: ROWS / (refMs / 1000), ratio: queueMs / refMs,
 };
+results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
+const only = (process.env.BENCH_ONLY ?? 'throughput,stitch,renderer').split(',');
+if (only.includes('throughput')) results.throughput = await throughputPhase(work);
+results.peakRssMiBThroughput = Math.round(peakRss / 2 ** 20);
+if (only.includes('stitch')) results.stitch = await stitchPhase(work);
+results.peakRssMiBStitch = Math.round(peakRss / 2 ** 20);
+if (only.includes('renderer')) results.renderer = await rendererPhase(work).catch((e: Error) => ({ error: e.message }));
 clearInterval(sampler);
 results.peakRssMiB = Math.round(peakRss / 2 ** 20);
 
 fs.rmSync(work, { recursive: true, force: true });
+results.machine = { ...(results.machine as object), cpu: os.cpus()[0]?.model };
 const outFile = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'latest.json');
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-const r = results as { import: { ms: number; csvParseMs: number; ratio: number }; estimate: { ms: number }; queue: { ms: number; jobsPerSecond: number; bareSqliteMs: number; ratio: number } };
-console.table({
-  [`import ${ROWS} rows`]: { ms: r.import.ms.toFixed(0), reference: `csv-parse ${r.import.csvParseMs.toFixed(0)} ms`, ratio: r.import.ratio.toFixed(1) },
-  [`estimate ${ROWS} rows`]: { ms: r.estimate.ms.toFixed(0), reference: '', ratio: '' },
-  [`queue ${ROWS} jobs`]: { ms: r.queue.ms.toFixed(0), reference: `bare sqlite ${r.queue.bareSqliteMs.toFixed(0)} ms`, ratio: r.queue.ratio.toFixed(1) },
-});
+const r = results as any;
+const row = (name: string, figure: string, reference: string, ratio?: number) => ({ phase: name, figure, reference, ratio: ratio === undefined ? '' : ratio.toFixed(2) });
+const table = [
+  row(`import+validate+estimate ${ROWS} rows CSV`, `${r.import.ms.toFixed(0)} ms`, `csv-parse alone ${r.import.csvParseMs.toFixed(0)} ms`, r.import.ratio),
+  row(`import+validate+estimate ${ROWS} rows XLSX`, `${r.importXlsx.ms.toFixed(0)} ms`, `exceljs alone ${r.importXlsx.exceljsMs.toFixed(0)} ms`, r.importXlsx.ratio),
+  row(`queue: ${ROWS} jobs through every state`, `${r.queue.jobsPerSecond.toFixed(0)} jobs/s`, `bare better-sqlite3 ${r.queue.bareSqliteJobsPerSecond.toFixed(0)} tx-sets/s`, r.queue.ratio),
+];
+if (r.throughput) table.push(row(`${r.throughput.shots} shots on the ltx simulator (10 at once, 100/min, ${r.throughput.renderS} s renders)`, `${r.throughput.wallS.toFixed(1)} s, ${r.throughput.got429} x 429`, `theoretical minimum ${r.throughput.minimumS.toFixed(1)} s`, r.throughput.ratio));
+if (r.stitch) {
+  table.push(row(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p: stream copy`, `${r.stitch.copyMs.toFixed(0)} ms`, `cp of the same bytes ${r.stitch.cpMs.toFixed(0)} ms`, r.stitch.copyRatio));
+  table.push(row(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p: re-encode`, `${r.stitch.reencodeMs.toFixed(0)} ms`, `one ffmpeg re-encode of ${r.stitch.totalSeconds} s ${r.stitch.singleMs.toFixed(0)} ms`, r.stitch.reencodeRatio));
+}
+if (r.renderer && !r.renderer.error) table.push(row(`renderer: Shots grid with ${r.renderer.rows} rows (Chromium)`, `first render ${r.renderer.firstRenderMs.toFixed(0)} ms, ${r.renderer.droppedFrames} of ${r.renderer.frames} frames dropped scrolling`, 'a frame is dropped when it takes > 2 x 16.7 ms'));
+table.push(row('peak RSS of the core process', `${r.peakRssMiB} MiB`, `import ${r.peakRssMiBImport}, queue ${r.peakRssMiBQueue}, throughput ${r.peakRssMiBThroughput}, stitch ${r.peakRssMiBStitch} MiB`));
+console.table(table);
 console.log(JSON.stringify(results));

@@ -450,6 +450,13 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
       return { ok: true, request: { route, body, notes } };
     },
 
+    /** The doc's price table as lines (USD per second of video by model and resolution), for `ltx-batch providers`. */
+    describePrices: () => [
+      ...LTX_MODELS.map((m) => `${m}: ${RESOLUTIONS.map((r) => `$${LTX_USD_PER_SECOND[m][r]}/s at ${LTX_RESOLUTIONS[r]}`).join(', ')}`),
+      'total = duration x per-second price; the doc marks prices approximate ("~"); the charge is the cost the service reports',
+      'the doc promises no refund for failed generations',
+    ],
+
     /** USD from the doc's per-second table (./prices.ts): duration x price of the model at the resolution. */
     estimate(shot: Shot): CostEstimate {
       const m = modelFor(shot);
@@ -497,6 +504,20 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
     },
 
     /**
+     * Checks the key without generating anything: GET {base}/generations/{id} for an id that does
+     * not exist (the doc has no account endpoint). 401/403 -> rejected; 404 or 2xx -> accepted.
+     * Throws ProviderError for anything else (429, 5xx, network).
+     */
+    async checkKey(ctx: ProviderContext) {
+      const key = keyOrThrow();
+      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/generations/ltx-batch-key-check-00000000`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
+      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceError(res).message, [key])}` };
+      if (res.status === 404 || (res.status >= 200 && res.status < 300)) return { ok: true, message: 'key accepted (checked by looking up a generation that does not exist; nothing was generated)' };
+      throwForLtxStatus(res, key);
+      return { ok: true, message: `key accepted (HTTP ${res.status})` };
+    },
+
+    /**
      * GET {base}/generations/{id}: "processing" -> running, "completed" -> succeeded with
      * video_url, "failed" -> failed with the service's error type and message; the reported `cost`
      * is the actual cost. A quick-start task has nothing to poll: its MP4 is looked for where
@@ -527,7 +548,13 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
     async download(_taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void> {
       if (result.kind === 'file') {
         if (!fs.existsSync(result.path)) throw new ProviderError('expired', 'the MP4 ltx answered with is no longer on disk; render the shot again');
-        fs.renameSync(result.path, dest);
+        try {
+          fs.renameSync(result.path, dest);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+          fs.copyFileSync(result.path, dest);
+          fs.rmSync(result.path, { force: true });
+        }
         return;
       }
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'ltx result has no video_url');
