@@ -273,7 +273,7 @@ describe('ltx-batch render --provider apiinone (end to end)', () => {
     expect(res.stdout).toContain('2 succeeded');
     expect(res.stdout).not.toContain(KEY);
     // The estimate column shows the upper bound (the control range's 512 credits x $0.01); the actual is credits_used.
-    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ 1\s+│ \$5\.12\s+│ 64 credits/);
+    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ 1\s+│ \$5\.12\s+│ \$0\.64\s/);
     const sent = sim.submissions.slice(before).map((s) => s.body as { type: string; mode?: string });
     expect(sent.map((b) => `${b.type}:${b.mode ?? '-'}`).sort()).toEqual(['control:pose', 'text-to-video:-']);
     const film = await probe(path.join(out, 'film.mp4'));
