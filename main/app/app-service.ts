@@ -74,6 +74,8 @@ export class AppService {
   async shutdown(): Promise<void> {
     this.runner?.stop('the app is quitting');
     await this.rendering?.catch(() => {});
+    // Child processes (the local runner) exit before the app does.
+    for (const p of this.deps.registry.all()) await p.close?.().catch(() => {});
     this.store?.close();
     this.store = null;
   }
@@ -225,6 +227,34 @@ export class AppService {
         this.deps.projectsDir = p;
         return this.settingsView();
       }
+      case 'runner.status':
+        return this.runnerView();
+      case 'runner.install': {
+        const { runnerInstall } = await import('../cli/runner-command');
+        const sink = new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() });
+        let step = 0;
+        const code = await runnerInstall({}, sink, (line) => {
+          // install.sh prints "[ltx-runner-install] ..." lines; each is a step of about ten.
+          step++;
+          this.deps.emit('runner.installProgress', { line: line.replace(/^\[ltx-runner-install\]\s*/, ''), fraction: Math.min(0.95, step / 12) });
+        });
+        if (code !== 0) throw new UserError('the local runner could not be installed', 'see the lines above; it needs Python 3.10-3.13 and network access to PyPI');
+        this.deps.emit('runner.installProgress', { line: 'installed', fraction: 1 });
+        return this.runnerView();
+      }
+    }
+  }
+
+  private async runnerView(): Promise<import('../contract/api').RunnerView> {
+    const local = this.deps.registry.get('local') as import('../providers/local/local').LocalProvider | undefined;
+    const empty = { installed: false, available: false, reason: null, device: null, gpuName: null, vramGb: null, torch: null, cuda: null, memoryPolicy: null, model: null, weightsPresent: false };
+    if (!local?.sidecar) return { ...empty, reason: 'this build has no local runner' };
+    if (!local.sidecar.installed()) return { ...empty, reason: 'not installed' };
+    try {
+      const c = local.runnerCaps() ?? (await local.refresh());
+      return { installed: true, available: c.available, reason: c.reason, device: c.device, gpuName: c.gpu_name, vramGb: c.vram_gb, torch: c.torch_version, cuda: c.cuda_version, memoryPolicy: c.memory_policy, model: c.model, weightsPresent: c.weights_present };
+    } catch (e) {
+      return { ...empty, installed: true, reason: (e as Error).message };
     }
   }
 

@@ -68,6 +68,10 @@ export const methodArgs = {
   'settings.setBudget': z.object({ provider: providerId.optional(), monthlyUsd: usd.nullable() }).strict(),
   'settings.setFfmpegPath': z.object({ path: z.string().max(4096).nullable() }).strict(),
   'settings.setProjectsDir': z.object({ path: z.string().min(1).max(4096) }).strict(),
+  /** The local GPU runner: installed?, GPU, VRAM, torch/CUDA, memory policy, weights. */
+  'runner.status': z.object({}).strict(),
+  /** Installs the local runner (progress as "runner.installProgress" events). */
+  'runner.install': z.object({}).strict(),
 } as const;
 
 /** Every method name. */
@@ -197,6 +201,21 @@ export interface SettingsView {
   projectsDir: string;
 }
 
+/** The local runner as Settings shows it. */
+export interface RunnerView {
+  installed: boolean;
+  available: boolean;
+  reason: string | null;
+  device: string | null;
+  gpuName: string | null;
+  vramGb: number | null;
+  torch: string | null;
+  cuda: string | null;
+  memoryPolicy: string | null;
+  model: string | null;
+  weightsPresent: boolean;
+}
+
 /** Result types, one per method. */
 export interface MethodResults {
   'app.ready': { version: string; providers: ProviderView[]; settings: SettingsView; storyboard: StoryboardView | null; project: string | null; electron: boolean };
@@ -223,6 +242,8 @@ export interface MethodResults {
   'settings.setBudget': SettingsView;
   'settings.setFfmpegPath': SettingsView;
   'settings.setProjectsDir': SettingsView;
+  'runner.status': RunnerView;
+  'runner.install': RunnerView;
 }
 
 /** Events the core sends, with their payloads. */
@@ -233,12 +254,13 @@ export interface EventPayloads {
   'render.failed': { message: string };
   'export.progress': { fraction: number };
   'export.finished': { filmUrl: string; duration: number };
+  'runner.installProgress': { line: string; fraction: number | null };
 }
 
 /** Every event name. */
 export type EventName = keyof EventPayloads;
 /** Every event name, as a value (for the preload and tests). */
-export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'export.progress', 'export.finished'];
+export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'export.progress', 'export.finished', 'runner.installProgress'];
 /** Every method name, as a value. */
 export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
 

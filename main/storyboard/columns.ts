@@ -85,9 +85,10 @@ export interface ColumnMapping {
   duplicates: { header: string; column: string; index: number }[];
 }
 
-/** Maps a header row to columns. Empty headers are ignored. */
+/** Maps a header row to columns. Empty headers are ignored. Linear in the number of headers. */
 export function mapHeaders(headers: string[]): ColumnMapping {
   const mapping: ColumnMapping = { known: {}, unknown: [], headers, duplicates: [] };
+  const unknownSeen = new Set<string>();
   headers.forEach((raw, index) => {
     const header = (raw ?? '').toString().trim();
     if (header === '') return;
@@ -98,9 +99,12 @@ export function mapHeaders(headers: string[]): ColumnMapping {
       return;
     }
     const n = normaliseHeader(header);
-    if (mapping.unknown.some((u) => normaliseHeader(u.header) === n)) {
+    if (unknownSeen.has(n)) {
       mapping.duplicates.push({ header, column: n, index });
-    } else mapping.unknown.push({ header, index });
+    } else {
+      unknownSeen.add(n);
+      mapping.unknown.push({ header, index });
+    }
   });
   return mapping;
 }

@@ -2,6 +2,7 @@
  * Parsers for single storyboard cells. Each returns a value or throws {@link CellError} with a
  * message in a creator's words; the importer adds the row and column.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   ASPECT_RATIOS,
@@ -27,8 +28,14 @@ export const TIER_SIZES: Record<ResolutionTier, [number, number]> = {
   '2160p': [3840, 2160],
 };
 
-/** Parses a number cell; accepts a decimal comma ("2,5"). Throws on NaN, infinities and text. */
+/**
+ * Parses a number cell; accepts a decimal comma ("2,5"). Throws on NaN, infinities, text and
+ * numbers like "1,000" whose comma could be a thousands separator or a decimal comma.
+ */
 export function parseNumber(text: string, what: string): number {
+  if (/^[-+]?\d{1,3},\d{3}$/.test(text.trim())) {
+    throw new CellError(`${what} "${short(text)}" is ambiguous: a thousands separator or a decimal comma? Write it without the comma (1000) or with a point (1.5)`);
+  }
   const t = text.trim().replace(/^(-?\d+),(\d+)$/, '$1.$2');
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) throw new CellError(`${what} must be a number, got "${short(text)}"`);
   const n = Number(t);
@@ -36,8 +43,11 @@ export function parseNumber(text: string, what: string): number {
   return n;
 }
 
-/** Duration in seconds: a number > 0 and <= 600, with an optional trailing "s". */
+/** Duration in seconds: a number > 0 and <= 600, with an optional trailing "s" ("5s", "5 sec"). */
 export function parseDuration(text: string): number {
+  if (/^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text.trim())) {
+    throw new CellError(`duration "${short(text)}" looks like a time (spreadsheets turn 0:05 into a time of day); write the length in seconds, e.g. 5`);
+  }
   const n = parseNumber(text.trim().replace(/\s*s(ec(onds?)?)?$/i, ''), 'duration');
   if (n <= 0) throw new CellError(`duration must be more than 0 seconds, got ${n}`);
   if (n > 600) throw new CellError(`duration must be at most 600 seconds, got ${n}`);
@@ -101,27 +111,75 @@ export function parseResolution(text: string, aspect: AspectRatio): Resolution {
 /**
  * A media reference: an http(s) URL, or a path relative to the storyboard's folder that must stay
  * inside it (no "../" escapes, no absolute paths elsewhere). Other URL schemes are refused.
+ *
+ * Backslashes count as folder separators on every system (a storyboard written on Windows says
+ * "shots\\a.png"), so "..\\..\\secret" is refused everywhere, as are Windows drive paths
+ * ("C:\\...") and network paths ("\\\\server\\share"). Links are checked by
+ * {@link checkInsideFolder} once the file exists.
  */
 export function parseMediaRef(text: string, storyboardDir: string, what: string): MediaRef {
   const t = text.trim();
+  if (t.includes('\0')) throw new CellError(`${what} contains a NUL character; write a plain file name or URL`);
+  // On Windows, path.resolve below handles drive and network paths (inside the folder is fine).
+  if (process.platform !== 'win32' && (/^[a-z]:[\\/]/i.test(t) || /^[\\/]{2}/.test(t))) {
+    throw new CellError(`${what} "${short(t)}" is an absolute path (a drive or network share) outside the storyboard's folder; copy the file next to the storyboard and use a relative path`);
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(t);
-  if (scheme && !/^[a-z]:[\\/]/i.test(t)) {
+  if (scheme && !(process.platform === 'win32' && scheme[1].length === 1)) {
     const s = scheme[1].toLowerCase();
+    if (s.length === 1 && process.platform !== 'win32') throw new CellError(`${what} "${short(t)}" is a Windows drive path outside the storyboard's folder; copy the file next to the storyboard and use a relative path`);
     if (s !== 'http' && s !== 'https') throw new CellError(`${what} must be a file next to the storyboard or an http(s) URL; "${s}:" links are not allowed`);
     try {
       const u = new URL(t);
+      if (!u.hostname) throw new Error('no host');
       return { kind: 'url', url: u.toString(), original: t };
     } catch {
       throw new CellError(`${what} is not a valid URL: "${short(t)}"`);
     }
   }
   const base = path.resolve(storyboardDir);
-  const full = path.resolve(base, t);
-  const rel = path.relative(base, full);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+  const full = path.resolve(base, t.replace(/\\/g, '/'));
+  if (!isInside(base, full)) {
     throw new CellError(`${what} "${short(t)}" points outside the storyboard's folder; copy the file next to the storyboard and use a relative path`);
   }
   return { kind: 'file', path: full, original: t };
+}
+
+/** True when `file` is `dir` or below it (both absolute). A name like "..foo.png" is inside. */
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return !(rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel));
+}
+
+/**
+ * Follows links: a media file that is (or sits in a folder that is) a symbolic link leading
+ * outside the storyboard's folder is refused, so "../" rules cannot be sidestepped with a link.
+ * Returns the problem in a creator's words, or undefined when the file is inside (or missing:
+ * the media check then says "file not found").
+ */
+export function checkInsideFolder(ref: MediaRef, storyboardDir: string, what: string): string | undefined {
+  if (ref.kind !== 'file') return undefined;
+  let realBase: string;
+  try {
+    realBase = fs.realpathSync(path.resolve(storyboardDir));
+  } catch {
+    return undefined;
+  }
+  let real: string;
+  try {
+    real = fs.realpathSync(ref.path);
+  } catch {
+    try {
+      if (fs.lstatSync(ref.path).isSymbolicLink()) return `${what} "${short(ref.original)}" is a link to a file that does not exist (${short(fs.readlinkSync(ref.path))})`;
+    } catch {
+      /* missing: reported by the media check */
+    }
+    return undefined;
+  }
+  if (!isInside(realBase, real)) {
+    return `${what} "${short(ref.original)}" is a symbolic link (or inside a linked folder) that leads outside the storyboard's folder, to ${short(real)}; copy the file next to the storyboard instead`;
+  }
+  return undefined;
 }
 
 /**

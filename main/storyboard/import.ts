@@ -3,6 +3,12 @@
  *
  * The import is atomic: callers must not enqueue anything from a storyboard whose `issues` contain
  * an error ({@link assertImportable} throws {@link StoryboardError} in that case).
+ *
+ * Hostile and broken files are bounded: the file size ({@link MAX_FILE_BYTES}), the XLSX zip
+ * (zip-guard.ts: declared sizes and entry count checked before anything is inflated), the CSV
+ * (read-csv.ts: cell size, rows, delimiters), columns per row ({@link MAX_COLUMNS}) and shots
+ * ({@link MAX_SHOTS}) are all checked before per-cell work, and every refusal names the row and
+ * column (or says it concerns the whole file).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +21,7 @@ import {
   parseDuration,
   parseFps,
   parseLoras,
+  checkInsideFolder,
   parseMediaRef,
   parseMode,
   parseResolution,
@@ -22,8 +29,10 @@ import {
 } from './fields';
 import { StoryboardError, type StoryboardIssue } from './issues';
 import type { RawSheet } from './raw-sheet';
+import { MAX_COLUMNS, MAX_SHOTS } from './limits';
 import { readCsv, MAX_CELL_CHARS } from './read-csv';
 import { readXlsx } from './read-xlsx';
+import { sniffFormat } from './sniff-format';
 import type { AspectRatio, Shot } from './shot';
 import { checkMediaFile } from '../media/sniff';
 
@@ -33,8 +42,10 @@ export const SHOT_DEFAULTS = { duration: 5, resolution: '720p', aspectRatio: '16
 /** Largest storyboard file read, in bytes (a bigger file is refused before parsing). */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Largest number of shots in one storyboard. */
-export const MAX_SHOTS = 20_000;
+export { MAX_COLUMNS, MAX_SHOTS };
+
+/** Longest shot id, in characters (ids become part of clip file names). */
+export const MAX_SHOT_ID_CHARS = 64;
 
 /** The result of reading a storyboard. */
 export interface Storyboard {
@@ -76,16 +87,56 @@ export async function importStoryboard(file: string): Promise<Storyboard> {
 export async function readStoryboardSheet(file: string): Promise<{ file: string; format: 'csv' | 'xlsx'; hash: string; sheet: RawSheet }> {
   const abs = path.resolve(file);
   const st = fs.statSync(abs);
-  const isZip = (b: Buffer) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+  const name = path.basename(abs);
+  const ext = path.extname(abs).toLowerCase();
+  const byName: 'csv' | 'xlsx' = ext === '.xlsx' || ext === '.xlsm' || ext === '.xls' ? 'xlsx' : 'csv';
+  const refuse = (message: string, format = byName) => ({ file: abs, format, hash: '', sheet: { rows: [], rowNumbers: [], warnings: [], fatal: { row: 0, message } } });
+  // A FIFO or device would block or never end; only regular files are read.
+  if (!st.isFile()) return refuse(`${name} is not a regular file`);
   if (st.size > MAX_FILE_BYTES) {
-    const fatal = { row: 0, message: `file is ${(st.size / 1048576).toFixed(0)} MB; storyboards larger than ${MAX_FILE_BYTES / 1048576} MB are not read` };
-    return { file: abs, format: abs.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv', hash: '', sheet: { rows: [], rowNumbers: [], warnings: [], fatal } };
+    return refuse(`file is ${(st.size / 1048576).toFixed(0)} MB; storyboards larger than ${MAX_FILE_BYTES / 1048576} MB are not read`);
   }
   const bytes = fs.readFileSync(abs);
   const hash = crypto.createHash('sha256').update(bytes).digest('hex');
-  const format: 'csv' | 'xlsx' = isZip(bytes) || abs.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv';
+  // The bytes decide the format, not the name: a CSV saved as .xlsx is read as CSV, an XLSX named
+  // .csv as XLSX (each with a warning), and a picture named .csv is refused as a whole.
+  const sniffed = sniffFormat(bytes);
+  if (sniffed.kind === 'binary') {
+    return { ...refuse(`${name} is not a storyboard: it looks like ${sniffed.what}, not CSV text or an XLSX workbook; export the storyboard from your spreadsheet as CSV or XLSX`), hash };
+  }
+  const format: 'csv' | 'xlsx' = sniffed.kind === 'text' ? 'csv' : 'xlsx';
   const sheet = format === 'xlsx' ? await readXlsx(bytes) : readCsv(bytes);
+  if (format === 'csv' && byName === 'xlsx' && bytes.length > 0) sheet.warnings.unshift(`${name} is a text (CSV) file, not an Excel workbook; read as CSV`);
+  if (format === 'xlsx' && byName === 'csv' && sniffed.kind === 'zip') sheet.warnings.unshift(`${name} is an Excel workbook (XLSX), not CSV text; read as XLSX`);
   return { file: abs, format, hash, sheet };
+}
+
+/** Control characters refused in any cell (tab, line feed and carriage return are allowed). */
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Invisible characters that reverse or isolate text direction ("Trojan Source"); a warning. */
+const BIDI_CHARS = /[\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * True when a cell's text would be run as a formula if the sheet were opened in Excel or LibreOffice
+ * ("=...", or "+", "-", "@" followed, without a space, by a function call or a DDE "cmd|..." reference,
+ * as in "@SUM(1)" or "-2+3+cmd|' /C calc'!A0"). Plain "-1", "- wide shot (aerial)" or "@director" are not.
+ */
+export function looksLikeFormula(text: string): boolean {
+  const t = text.trimStart();
+  if (t.startsWith('=')) return t.length > 1;
+  return /^[+\-@]\s*\S*?(?:[A-Za-z_][\w.]*\(|\|)/.test(t);
+}
+
+/** Describes a control character for a message: "NUL (U+0000)". */
+function describeControl(ch: string): string {
+  const code = ch.charCodeAt(0);
+  const names: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'backspace', 0x0b: 'vertical tab', 0x0c: 'form feed', 0x1b: 'ESC', 0x7f: 'DEL' };
+  return `${names[code] ? `${names[code]} ` : ''}(U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+/** The file-name-safe key of a shot id as the queue names clips (queue/runner.ts safeName), case-folded. */
+function clipNameKey(id: string): string {
+  return (id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot').toLowerCase();
 }
 
 /**
@@ -95,28 +146,71 @@ export async function readStoryboardSheet(file: string): Promise<{ file: string;
 export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOverride?: ColumnMapping): { shots: Shot[]; issues: StoryboardIssue[]; mapping?: ColumnMapping } {
   const issues: StoryboardIssue[] = sheet.warnings.map((message) => ({ severity: 'warning' as const, message }));
   if (sheet.fatal) {
-    issues.push({ severity: 'error', row: sheet.fatal.row || undefined, message: sheet.fatal.message });
+    issues.push({ severity: 'error', row: sheet.fatal.row || undefined, column: sheet.fatal.column, message: sheet.fatal.message });
     return { shots: [], issues };
   }
   if (sheet.rows.length === 0) {
     issues.push({ severity: 'error', message: 'the storyboard is empty: expected a header row (shot, prompt, duration, ...) and one row per shot' });
     return { shots: [], issues };
   }
+  // Bounds first, before any per-cell work: shots, then columns.
+  const dataRows = sheet.rows.length - 1;
+  if (dataRows > MAX_SHOTS) {
+    issues.push({
+      severity: 'error',
+      row: sheet.rowNumbers[MAX_SHOTS + 1],
+      message: `${dataRows} rows of shots; at most ${MAX_SHOTS} shots per storyboard (this row is shot ${MAX_SHOTS + 1}); split it into several storyboards`,
+    });
+    return { shots: [], issues };
+  }
+  for (let i = 0; i < sheet.rows.length; i++) {
+    const cells = sheet.rows[i];
+    if (cells.length <= MAX_COLUMNS) continue;
+    let last = cells.length - 1;
+    while (last >= MAX_COLUMNS && (cells[last] ?? '').trim() === '') last--;
+    if (last >= MAX_COLUMNS) {
+      issues.push({
+        severity: 'error',
+        row: sheet.rowNumbers[i],
+        column: `column ${MAX_COLUMNS + 1}`,
+        message: `row has ${last + 1} cells; at most ${MAX_COLUMNS} columns are read (a storyboard needs about 17); remove the extra columns`,
+      });
+      return { shots: [], issues };
+    }
+    sheet.rows[i] = cells.slice(0, MAX_COLUMNS);
+  }
   const headers = sheet.rows[0].map((h) => h.trim());
   const mapping = mappingOverride ?? mapHeaders(headers);
   const headerRow = sheet.rowNumbers[0];
+  const columnName = (idx: number) => headers[idx] || `column ${idx + 1}`;
   for (const d of mapping.duplicates) issues.push({ severity: 'error', row: headerRow, column: d.header, message: `duplicate column: "${d.header}" names ${d.column} again; remove or rename one of them` });
   if (mapping.known.prompt === undefined) issues.push({ severity: 'error', row: headerRow, column: 'prompt', message: 'no prompt column; the header row must name a "prompt" column' });
   if (mapping.unknown.length > 0) issues.push({ severity: 'warning', row: headerRow, message: `unknown column(s) kept as notes on each shot: ${mapping.unknown.map((u) => u.header).join(', ')}` });
-  for (const ci of sheet.cellIssues ?? []) issues.push({ severity: 'error', row: ci.row, column: headers[ci.columnIndex] || `column ${ci.columnIndex + 1}`, message: ci.message });
-  const dataRows = sheet.rows.length - 1;
+  for (const ci of sheet.cellIssues ?? []) issues.push({ severity: ci.severity ?? 'error', row: ci.row, column: columnName(ci.columnIndex), message: ci.message });
+  // Cell content rules that hold for every cell, the header included.
+  const cellIssues = (cells: string[], row: number, out: StoryboardIssue[]) => {
+    cells.forEach((c, idx) => {
+      if (c.length > MAX_CELL_CHARS) {
+        out.push({ severity: 'error', row, column: columnName(idx), message: `cell is ${c.length} characters long; at most ${MAX_CELL_CHARS} are accepted` });
+        return;
+      }
+      const ctl = CONTROL_CHARS.exec(c);
+      if (ctl) {
+        out.push({ severity: 'error', row, column: columnName(idx), message: `cell contains a control character ${describeControl(ctl[0])} at character ${ctl.index + 1}; remove it (it is invisible in most editors)` });
+      } else if (BIDI_CHARS.test(c)) {
+        out.push({ severity: 'warning', row, column: columnName(idx), message: 'cell contains an invisible text-direction character (U+202A-U+202E or U+2066-U+2069); the text may not read as it looks' });
+      }
+      if (looksLikeFormula(c)) {
+        out.push({ severity: 'warning', row, column: columnName(idx), message: `cell starts with "${c.trimStart()[0]}" like a spreadsheet formula; it is used as plain text (and neutralised when results are exported to CSV)` });
+      }
+    });
+  };
+  cellIssues(headers, headerRow, issues);
   if (dataRows === 0) issues.push({ severity: 'error', message: 'the storyboard has a header row but no shots' });
-  if (dataRows > MAX_SHOTS) {
-    issues.push({ severity: 'error', message: `${dataRows} rows; at most ${MAX_SHOTS} shots per storyboard (split it into several)` });
-    return { shots: [], issues, mapping };
-  }
+  const normalisedHeader = headers.map((h) => h.toLowerCase());
   const colName = (c: KnownColumn) => (mapping.known[c] !== undefined ? headers[mapping.known[c]!] || c : c);
   const seen = new Map<string, number>();
+  const seenClipName = new Map<string, { id: string; row: number }>();
   const shots: Shot[] = [];
   for (let i = 1; i < sheet.rows.length; i++) {
     const cells = sheet.rows[i];
@@ -138,14 +232,36 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
         return fallback;
       }
     };
-    cells.forEach((c, idx) => {
-      if (c.length > MAX_CELL_CHARS) rowIssues.push({ severity: 'error', row, column: headers[idx] || `column ${idx + 1}`, message: `cell is ${c.length} characters long; at most ${MAX_CELL_CHARS} are accepted` });
-    });
+    // A second header row (two exports pasted one under the other).
+    if (headers.length >= 2 && cells.length >= 2 && headers.every((h, idx) => (cells[idx] ?? '').trim().toLowerCase() === normalisedHeader[idx])) {
+      issues.push({ severity: 'error', row, column: columnName(0), message: 'this row repeats the header row (two files pasted together?); delete it' });
+      continue;
+    }
+    cellIssues(cells, row, rowIssues);
+    // Cells to the right of the last header: data that no column would read (a comma in an unquoted prompt?).
+    for (let idx = headers.length; idx < cells.length; idx++) {
+      if ((cells[idx] ?? '').trim() !== '') {
+        rowIssues.push({
+          severity: 'error',
+          row,
+          column: `column ${idx + 1}`,
+          message: `cell "${cells[idx].trim().slice(0, 40)}" is right of the last header (the header has ${headers.length} columns); a comma or delimiter inside a cell needs the cell in quotes`,
+        });
+        break;
+      }
+    }
     let id = get('shot');
     if (mapping.known.shot === undefined) id = String(i);
     else if (id === '') err('shot', 'shot id is empty; give every row a shot id (e.g. 1, 2, 3 or 1A)');
+    if (id.length > MAX_SHOT_ID_CHARS) err('shot', `shot id is ${id.length} characters long; at most ${MAX_SHOT_ID_CHARS} (ids become part of clip file names)`);
     if (id && seen.has(id)) err('shot', `duplicate shot id "${id}" (also on row ${seen.get(id)}); shot ids must be unique`);
-    else if (id) seen.set(id, row);
+    else if (id) {
+      seen.set(id, row);
+      const key = clipNameKey(id);
+      const other = seenClipName.get(key);
+      if (other) err('shot', `shot id "${id}" and "${other.id}" (row ${other.row}) would get the same clip file name (ids differ only by case or punctuation); rename one`);
+      else seenClipName.set(key, { id, row });
+    }
     const prompt = get('prompt');
     if (mapping.known.prompt !== undefined && prompt === '') err('prompt', 'prompt is empty; describe what the shot shows');
     const aspectRatio = cell('aspect_ratio', parseAspectRatio, SHOT_DEFAULTS.aspectRatio);
@@ -155,7 +271,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
     const video = cell('video', (t) => parseMediaRef(t, storyboardDir, 'video'), undefined);
     for (const [ref, kind, c] of [[image, 'image', 'image'], [audio, 'audio', 'audio'], [video, 'video', 'video']] as const) {
       if (ref?.kind === 'file') {
-        const problem = checkMediaFile(ref.path, kind);
+        const problem = checkInsideFolder(ref, storyboardDir, kind) ?? checkMediaFile(ref.path, kind);
         if (problem) err(c, problem);
       }
     }

@@ -9,10 +9,13 @@ export interface RawSheet {
   rowNumbers: number[];
   /** File-level warnings (encoding assumed, hidden sheets skipped, ...). */
   warnings: string[];
-  /** Cell-level problems found while reading (XLSX error values such as #REF!). */
-  cellIssues?: { row: number; columnIndex: number; message: string }[];
-  /** A problem that stops the file from being read at all, with the row where it was found. */
-  fatal?: { row: number; message: string };
+  /** Cell-level problems found while reading (XLSX error values such as #REF!); errors unless `severity` says otherwise. */
+  cellIssues?: { row: number; columnIndex: number; message: string; severity?: 'error' | 'warning' }[];
+  /**
+   * A problem that stops the file from being read at all, with the row (0 = the file as a whole) and,
+   * when known, the column (the header as written, or "column N") where it was found.
+   */
+  fatal?: { row: number; column?: string; message: string };
   /** CSV only: the delimiter that was used. */
   delimiter?: string;
   /** XLSX only: the worksheet that was read. */

@@ -1,20 +1,58 @@
 /**
  * Reads a CSV storyboard into raw rows with csv-parse (RFC 4180 quoting).
  *
- * Handles a UTF-8 or UTF-16 byte-order mark, CRLF, quoted fields with commas, quotes and newlines,
- * a comma, semicolon or tab delimiter (whichever the header line uses most), and empty trailing rows.
- * Text that is not valid UTF-8 is read as Windows-1252 with a warning.
+ * Handles a UTF-8 or UTF-16 byte-order mark (and UTF-16 without one, recognised by its zero bytes),
+ * CRLF, LF and CR line ends (mixed in one file too), quoted fields with commas, quotes and newlines,
+ * a comma, semicolon or tab delimiter (whichever the header line uses most), and blank rows (skipped,
+ * but counted, so row numbers are the ones a spreadsheet shows). Text that is not valid UTF-8 is
+ * read as Windows-1252 with a warning.
+ *
+ * Bounded: a cell over {@link MAX_CELL_CHARS}, more than {@link MAX_CSV_RECORDS} rows or more than
+ * {@link MAX_CSV_DELIMITERS} delimiters in the file stop the read early with an error, so a hostile
+ * file cannot make csv-parse build millions of cells.
  */
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
+import { MAX_SHOTS } from './limits';
 import type { RawSheet } from './raw-sheet';
 
 /** Largest cell accepted, in characters; a longer cell is an error naming its row (CSV bombs, pasted files). */
 export const MAX_CELL_CHARS = 100_000;
 
+/** Most rows (records, blank ones included) read from a CSV; the shot limit is lower (see import.ts). */
+export const MAX_CSV_RECORDS = 100_000;
+
 /**
- * Decodes the bytes of a text file: UTF-8 (BOM optional), UTF-16 with a BOM, else Windows-1252.
- * Returns the text and, when it was not UTF-8, a warning saying which encoding was assumed.
+ * Most delimiter characters in a CSV (an upper bound on its cells; 20,000 shots of 17 columns with
+ * commas in prompts are far below). A file of millions of commas is refused before it is parsed.
+ */
+export const MAX_CSV_DELIMITERS = 2_000_000;
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+/**
+ * Guesses UTF-16 without a byte-order mark: text made of ASCII characters has a zero in every
+ * other byte. Returns the byte order, or undefined.
+ */
+function utf16WithoutBom(bytes: Buffer): 'utf16le' | 'utf16be' | undefined {
+  const n = Math.min(bytes.length, 4096) & ~1;
+  if (n < 4) return undefined;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZero++;
+    if (bytes[i + 1] === 0) oddZero++;
+  }
+  const pairs = n / 2;
+  if (oddZero / pairs > 0.4 && evenZero / pairs < 0.05) return 'utf16le';
+  if (evenZero / pairs > 0.4 && oddZero / pairs < 0.05) return 'utf16be';
+  return undefined;
+}
+
+/**
+ * Decodes the bytes of a text file: UTF-8 (BOM optional), UTF-16 with a BOM (or recognisably
+ * without one), else Windows-1252. Returns the text and, when it was not UTF-8, a warning saying
+ * which encoding was assumed.
  */
 export function decodeText(bytes: Buffer): { text: string; warning?: string } {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
@@ -22,6 +60,10 @@ export function decodeText(bytes: Buffer): { text: string; warning?: string } {
   }
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
     return { text: iconv.decode(bytes.subarray(2), 'utf16be'), warning: 'file is UTF-16 (BE); read as such' };
+  }
+  const utf16 = utf16WithoutBom(bytes);
+  if (utf16) {
+    return { text: iconv.decode(bytes, utf16), warning: `file looks like UTF-16 (${utf16 === 'utf16le' ? 'LE' : 'BE'}) without a byte-order mark; read as such (re-save it as "CSV UTF-8" to be sure)` };
   }
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   try {
@@ -49,37 +91,90 @@ export function detectDelimiter(text: string): ',' | ';' | '\t' {
   return ',';
 }
 
+/** Counts occurrences of one character, stopping once `limit` is passed. */
+function countChar(text: string, ch: string, limit: number): number {
+  const code = ch.charCodeAt(0);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === code && ++n > limit) return n;
+  return n;
+}
+
+/** The 1-based physical line of a character offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
+  }
+  return line;
+}
+
 /**
- * Parses CSV bytes into a {@link RawSheet}. Row numbers count records (header = row 1), as a
- * spreadsheet shows them. A malformed file (unbalanced quote, oversized cell) gives `fatal`.
+ * Parses CSV bytes into a {@link RawSheet}. Row numbers count records (header = row 1, blank rows
+ * included), as a spreadsheet shows them. A malformed file (unbalanced quote, oversized cell, too
+ * many rows or cells) gives `fatal` with the row and, where known, the column.
  */
 export function readCsv(bytes: Buffer): RawSheet {
   const { text, warning } = decodeText(bytes);
   const warnings = warning ? [warning] : [];
+  // Byte-order marks: one at the start is dropped silently; one further in (two files pasted
+  // together, a cell copied from another file) is dropped with a warning naming its row.
+  const midBoms: number[] = [];
+  let removed = 0;
   const clean = text.replace(/\uFEFF/g, (_m, offset: number) => {
-    if (offset > 0) warnings.push('a byte-order mark (U+FEFF) in the middle of the file was removed');
+    if (offset > 0) midBoms.push(offset - removed);
+    removed++;
     return '';
   });
   const delimiter = detectDelimiter(clean);
-  let records: string[][];
-  try {
-    records = parse(clean, {
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_CELL_CHARS * 4,
-    }) as string[][];
-  } catch (err) {
-    const e = err as Error & { code?: string; lines?: number; records?: number };
-    const row = typeof e.records === 'number' ? e.records + 1 : undefined;
-    let reason = e.message;
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED') reason = 'a quoted cell is never closed (unbalanced " quote)';
-    else if (e.code === 'CSV_MAX_RECORD_SIZE') reason = `a row is larger than ${MAX_CELL_CHARS * 4} characters`;
-    else if (e.code === 'CSV_INVALID_CLOSING_QUOTE' || e.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE')
-      reason = 'a quote " appears inside a cell that is not quoted as a whole; wrap the cell in quotes and double the inner quote ("")';
-    return { rows: [], rowNumbers: [], warnings, fatal: { row: row ?? (e.lines ?? 0), message: reason } };
+  const fatal = (row: number, message: string, column?: string): RawSheet => ({ rows: [], rowNumbers: [], warnings, fatal: { row, column, message }, delimiter });
+  const delimiters = countChar(clean, delimiter, MAX_CSV_DELIMITERS);
+  if (delimiters > MAX_CSV_DELIMITERS) {
+    return fatal(0, `the file has more than ${MAX_CSV_DELIMITERS} ${DELIMITER_NAMES[delimiter]} delimiters (cells); a storyboard has at most ${MAX_SHOTS} shots; split it`);
   }
+  const options = {
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: MAX_CELL_CHARS * 4,
+    to: MAX_CSV_RECORDS + 1,
+  };
+  let records: string[][];
+  let lines: number[] | undefined;
+  try {
+    if (midBoms.length > 0) {
+      const withInfo = parse(clean, { ...options, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+      records = withInfo.map((r) => r.record);
+      lines = withInfo.map((r) => r.info.lines);
+    } else records = parse(clean, options) as string[][];
+  } catch (err) {
+    const e = err as Error & { code?: string; lines?: number; records?: number; column?: number };
+    const row = typeof e.records === 'number' ? e.records + 1 : (e.lines ?? 0);
+    let column: string | undefined;
+    if (typeof e.column === 'number') {
+      let header: string[] = [];
+      if (row > 1) {
+        try {
+          header = (parse(clean, { ...options, to: 1 }) as string[][])[0] ?? [];
+        } catch {
+          header = [];
+        }
+      }
+      column = header[e.column]?.trim() || `column ${e.column + 1}`;
+    }
+    let reason = e.message;
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') reason = 'a quoted cell is never closed (unbalanced " quote); everything after it would end up in that cell';
+    else if (e.code === 'CSV_MAX_RECORD_SIZE') reason = `cell is longer than ${MAX_CELL_CHARS} characters (a pasted file?); the file was not read further`;
+    else if (e.code === 'CSV_INVALID_OPENING_QUOTE' || e.code === 'INVALID_OPENING_QUOTE')
+      reason = 'a quote " appears in the middle of a cell that does not start with one (e.g. 12" tall); wrap the whole cell in quotes and double the inner quote ("12"" tall")';
+    else if (e.code === 'CSV_INVALID_CLOSING_QUOTE' || e.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE')
+      reason = 'a quoted cell has text after its closing quote; quotes inside a quoted cell must be doubled ("")';
+    return fatal(row, reason, column);
+  }
+  const truncated = records.length > MAX_CSV_RECORDS;
+  if (truncated) records = records.slice(0, MAX_CSV_RECORDS);
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
   records.forEach((rec, i) => {
@@ -87,5 +182,41 @@ export function readCsv(bytes: Buffer): RawSheet {
     rows.push(rec);
     rowNumbers.push(i + 1);
   });
-  return { rows, rowNumbers, warnings, delimiter };
+  if (truncated && rows.length <= MAX_SHOTS + 1) {
+    return fatal(MAX_CSV_RECORDS + 1, `the file has more than ${MAX_CSV_RECORDS} rows (most of them blank?); remove the blank rows or split the storyboard`);
+  }
+  if (lines && midBoms.length > 0) {
+    const rowsWithBom = new Set<number>();
+    for (const offset of midBoms) {
+      const line = lineOf(clean, offset);
+      const idx = lines.findIndex((l) => l >= line);
+      rowsWithBom.add(idx < 0 ? records.length : idx + 1);
+    }
+    const list = [...rowsWithBom].slice(0, 5).join(', ');
+    warnings.push(`a byte-order mark (U+FEFF, invisible) in the middle of the file was removed on row ${list} (two files pasted together?)`);
+  }
+  const cellIssues: NonNullable<RawSheet['cellIssues']> = [];
+  const others = [',', ';', '\t'].filter((d) => d !== delimiter);
+  const header = rows[0] ?? [];
+  // Mixed delimiters: a header cell, or a row that came out as a single cell, holding another delimiter.
+  header.forEach((h, idx) => {
+    const other = others.find((d) => h.includes(d));
+    if (other) {
+      cellIssues.push({ severity: 'warning', row: rowNumbers[0], columnIndex: idx, message: `header cell "${h.slice(0, 60)}" contains a ${DELIMITER_NAMES[other]}, but the header row is separated by ${DELIMITER_NAMES[delimiter]}s; use one delimiter throughout the file` });
+    }
+  });
+  if (header.length >= 2) {
+    for (let r = 1; r < rows.length; r++) {
+      if (rows[r].length !== 1) continue;
+      const other = others.find((d) => rows[r][0].includes(d));
+      if (other) {
+        cellIssues.push({
+          row: rowNumbers[r],
+          columnIndex: 0,
+          message: `this row is one cell, but the header has ${header.length} columns separated by ${DELIMITER_NAMES[delimiter]}s; the row seems separated by ${DELIMITER_NAMES[other]}s: use one delimiter throughout the file`,
+        });
+      }
+    }
+  }
+  return { rows, rowNumbers, warnings, delimiter, cellIssues };
 }

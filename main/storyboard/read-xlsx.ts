@@ -1,13 +1,24 @@
 /**
  * Reads an XLSX storyboard into raw rows with exceljs.
  *
- * Takes the first visible worksheet (hidden sheets are skipped with a warning). Numbers keep their
+ * Before exceljs sees the file, {@link guardXlsx} checks the zip (declared sizes, entry count,
+ * bounded inflation, worksheet size, merged ranges), so a zip bomb or a hostile workbook is refused
+ * without being inflated. Old .xls workbooks, OpenDocument (.ods) files and zips that are not Excel
+ * workbooks are named as such.
+ *
+ * Takes the first visible worksheet (hidden sheets are skipped with a warning; when the visible sheet
+ * is empty and a hidden one has data, that is an error naming the hidden sheet). Numbers keep their
  * computed value, formulas give their cached result (the value Excel shows), rich text and
- * hyperlinks give their text, dates give ISO text. Error values (#REF!, #DIV/0!, ...) are reported
- * as cell problems with their row and column.
+ * hyperlinks give their text, dates give ISO text. Error values (#REF!, #DIV/0!, #N/A, ...) and
+ * formulas without a computed value are reported as cell problems with their row and column.
+ * Merged cells give every cell of the merge the merged value (with a warning naming the ranges).
  */
 import ExcelJS from 'exceljs';
 import type { RawSheet } from './raw-sheet';
+import { guardXlsx, looksLikeZip, ZipRefusedError } from './zip-guard';
+
+/** The first bytes of an OLE2 compound file: Excel 97-2003 .xls (also .doc, .msg). */
+const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
 /** Converts one exceljs cell value to the text a creator sees in Excel; errors are returned separately. */
 export function cellText(value: ExcelJS.CellValue): { text: string; error?: string } {
@@ -15,7 +26,15 @@ export function cellText(value: ExcelJS.CellValue): { text: string; error?: stri
   if (typeof value === 'string') return { text: value };
   if (typeof value === 'number') return { text: Number.isFinite(value) ? String(value) : '' };
   if (typeof value === 'boolean') return { text: value ? 'TRUE' : 'FALSE' };
-  if (value instanceof Date) return { text: value.toISOString() };
+  if (value instanceof Date) {
+    // A time without a date (a cell typed "0:05") sits on Excel's day zero, 1899-12-30/31 or
+    // 1900-01-00: show it as the time the creator typed, not as an ISO date of 1899.
+    if (value.getUTCFullYear() < 1900 || (value.getUTCFullYear() === 1900 && value.getUTCMonth() === 0 && value.getUTCDate() === 1)) {
+      const p2 = (n: number) => String(n).padStart(2, '0');
+      return { text: `${value.getUTCHours()}:${p2(value.getUTCMinutes())}:${p2(value.getUTCSeconds())}` };
+    }
+    return { text: value.toISOString() };
+  }
   if (typeof value === 'object') {
     const v = value as unknown as Record<string, unknown>;
     if ('error' in v && typeof v.error === 'string') return { text: '', error: v.error };
@@ -35,17 +54,55 @@ export function cellText(value: ExcelJS.CellValue): { text: string; error?: stri
 export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   const wb = new ExcelJS.Workbook();
   const warnings: string[] = [];
-  try {
-    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch (err) {
-    return { rows: [], rowNumbers: [], warnings, fatal: { row: 0, message: `not a readable XLSX workbook (${(err as Error).message})` } };
+  const fatal = (message: string): RawSheet => ({ rows: [], rowNumbers: [], warnings, fatal: { row: 0, message } });
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(OLE2)) {
+    return fatal('this is an old Excel 97-2003 workbook (.xls), not .xlsx; open it in Excel and "Save As" Excel Workbook (.xlsx) or CSV UTF-8');
   }
+  if (!looksLikeZip(bytes)) return fatal('not a readable XLSX workbook: the file is not a zip archive (an .xlsx is one); save it again from Excel as .xlsx, or as CSV');
+  let load: Buffer;
+  try {
+    const guarded = guardXlsx(bytes);
+    if (guarded.mimetype?.startsWith('application/vnd.oasis.opendocument')) {
+      return fatal('this is an OpenDocument file (.ods), not an Excel workbook; in LibreOffice use "Save As" Excel 2007-365 (.xlsx) or CSV');
+    }
+    if (!guarded.names.some((n) => n.replace(/^\//, '') === 'xl/workbook.xml')) {
+      return fatal('not a readable XLSX workbook: this is a zip archive without xl/workbook.xml (another kind of file renamed .xlsx?)');
+    }
+    load = guarded.bytes;
+  } catch (err) {
+    if (err instanceof ZipRefusedError) return fatal(err.message);
+    throw err;
+  }
+  try {
+    await wb.xlsx.load(load as unknown as ArrayBuffer);
+  } catch (err) {
+    return fatal(`not a readable XLSX workbook: its contents are damaged or incomplete (${(err as Error).message}); open it in Excel and save it again`);
+  }
+  const hasData = (w: ExcelJS.Worksheet) => {
+    let any = false;
+    w.eachRow({ includeEmpty: false }, (row) => {
+      if (!any) row.eachCell({ includeEmpty: false }, (cell) => (any ||= cellText(cell.value).text.trim() !== '' || cellText(cell.value).error !== undefined));
+    });
+    return any;
+  };
   const visible = wb.worksheets.filter((ws) => ws.state === 'visible' || ws.state === undefined);
   const hidden = wb.worksheets.filter((ws) => !visible.includes(ws));
   if (hidden.length > 0) warnings.push(`hidden sheet(s) skipped: ${hidden.map((w) => w.name).join(', ')}`);
-  const ws = visible[0];
-  if (!ws) return { rows: [], rowNumbers: [], warnings, fatal: { row: 0, message: 'the workbook has no visible worksheet' } };
-  if (visible.length > 1) warnings.push(`only the first sheet "${ws.name}" was read; other sheets: ${visible.slice(1).map((w) => w.name).join(', ')}`);
+  if (visible.length === 0) {
+    return fatal(`the workbook has no visible worksheet${hidden.length ? ` (hidden: ${hidden.map((w) => `"${w.name}"`).join(', ')}); unhide the storyboard sheet` : ''}`);
+  }
+  // The first visible sheet with data (an empty cover sheet in front is skipped with a warning).
+  const ws = visible.find(hasData);
+  if (!ws) {
+    const withData = hidden.filter(hasData);
+    if (withData.length > 0) {
+      return fatal(`the visible sheet "${visible[0].name}" is empty; the shots are in hidden sheet ${withData.map((w) => `"${w.name}"`).join(', ')}: unhide it (right-click a sheet tab, Unhide) or move the shots to a visible sheet`);
+    }
+    return fatal(`the workbook's sheet "${visible[0].name}" is empty: expected a header row (shot, prompt, duration, ...) and one row per shot`);
+  }
+  if (ws !== visible[0]) warnings.push(`sheet(s) ${visible.slice(0, visible.indexOf(ws)).map((w) => `"${w.name}"`).join(', ')} empty; read "${ws.name}"`);
+  const others = visible.filter((w) => w !== ws && visible.indexOf(w) > visible.indexOf(ws));
+  if (others.length > 0) warnings.push(`only the sheet "${ws.name}" was read; other sheets: ${others.map((w) => w.name).join(', ')}`);
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
   const cellIssues: NonNullable<RawSheet['cellIssues']> = [];
@@ -57,8 +114,9 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
     for (let c = 1; c <= count; c++) {
       const { text, error } = cellText(row.getCell(c).value);
       cells.push(text);
-      if (error) cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: `cell holds an error value: ${error}` });
+      if (error) cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
     }
+    while (cells.length > 0 && cells[cells.length - 1] === '' && !cellIssues.some((i) => i.row === rowNumber && i.columnIndex === cells.length - 1)) cells.pop();
     if (cells.every((t) => t.trim() === '') && !cellIssues.some((i) => i.row === rowNumber)) return;
     rows.push(cells);
     rowNumbers.push(rowNumber);
