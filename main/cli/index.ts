@@ -16,6 +16,7 @@ import { spendCommand } from './spend-command';
 import { providersCommand } from './providers-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
+import { reportCommand } from './report-command';
 import { osKeychain } from '../secrets/keychain';
 
 function positiveNumber(v: string): number {
@@ -106,6 +107,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--month <YYYY-MM>', 'the month (default: this one)')
     .option('--json', 'print JSON')
     .action((o: { month?: string; json?: boolean }) => withSettings((db) => setExit(spendCommand(o, db))));
+  program
+    .command('report')
+    .description("the project's per-shot results as CSV (safe to open in a spreadsheet)")
+    .requiredOption('-o, --out <dir>', 'the output folder of a render')
+    .option('--csv <file>', 'write to this file (default: standard output)')
+    .action((o: { out: string; csv?: string }) => setExit(reportCommand(o)));
   const runner = program.command('runner').description('the local GPU runner (LTX-2 on this machine)');
   runner
     .command('install')

@@ -115,6 +115,8 @@ export async function readStoryboardSheet(file: string): Promise<{ file: string;
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 /** Invisible characters that reverse or isolate text direction ("Trojan Source"); a warning. */
 const BIDI_CHARS = /[\u202A-\u202E\u2066-\u2069]/;
+/** Either of the above, to test each cell once. */
+const SUSPICIOUS_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
 
 /**
  * True when a cell's text would be run as a formula if the sheet were opened in Excel or LibreOffice
@@ -159,7 +161,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
     issues.push({
       severity: 'error',
       row: sheet.rowNumbers[MAX_SHOTS + 1],
-      message: `${dataRows} rows of shots; at most ${MAX_SHOTS} shots per storyboard (this row is shot ${MAX_SHOTS + 1}); split it into several storyboards`,
+      message: `too many shots: this row is shot ${MAX_SHOTS + 1}, and a storyboard holds at most ${MAX_SHOTS}; split it into several storyboards`,
     });
     return { shots: [], issues };
   }
@@ -185,30 +187,45 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
   const columnName = (idx: number) => headers[idx] || `column ${idx + 1}`;
   for (const d of mapping.duplicates) issues.push({ severity: 'error', row: headerRow, column: d.header, message: `duplicate column: "${d.header}" names ${d.column} again; remove or rename one of them` });
   if (mapping.known.prompt === undefined) issues.push({ severity: 'error', row: headerRow, column: 'prompt', message: 'no prompt column; the header row must name a "prompt" column' });
-  if (mapping.unknown.length > 0) issues.push({ severity: 'warning', row: headerRow, message: `unknown column(s) kept as notes on each shot: ${mapping.unknown.map((u) => u.header).join(', ')}` });
+  if (mapping.unknown.length > 0) {
+    const names = mapping.unknown.slice(0, 20).map((u) => u.header).join(', ');
+    issues.push({ severity: 'warning', row: headerRow, message: `unknown column(s) kept as notes on each shot: ${names}${mapping.unknown.length > 20 ? `, and ${mapping.unknown.length - 20} more` : ''}` });
+  }
   for (const ci of sheet.cellIssues ?? []) issues.push({ severity: ci.severity ?? 'error', row: ci.row, column: columnName(ci.columnIndex), message: ci.message });
   // Cell content rules that hold for every cell, the header included.
+  // Per cell, cheap tests first: this runs for every cell of up to 20,000 rows.
   const cellIssues = (cells: string[], row: number, out: StoryboardIssue[]) => {
-    cells.forEach((c, idx) => {
+    for (let idx = 0; idx < cells.length; idx++) {
+      const c = cells[idx];
+      if (c.length === 0) continue;
       if (c.length > MAX_CELL_CHARS) {
         out.push({ severity: 'error', row, column: columnName(idx), message: `cell is ${c.length} characters long; at most ${MAX_CELL_CHARS} are accepted` });
-        return;
+        continue;
       }
-      const ctl = CONTROL_CHARS.exec(c);
-      if (ctl) {
-        out.push({ severity: 'error', row, column: columnName(idx), message: `cell contains a control character ${describeControl(ctl[0])} at character ${ctl.index + 1}; remove it (it is invisible in most editors)` });
-      } else if (BIDI_CHARS.test(c)) {
-        out.push({ severity: 'warning', row, column: columnName(idx), message: 'cell contains an invisible text-direction character (U+202A-U+202E or U+2066-U+2069); the text may not read as it looks' });
+      if (SUSPICIOUS_CHARS.test(c)) {
+        const ctl = CONTROL_CHARS.exec(c);
+        if (ctl) {
+          out.push({ severity: 'error', row, column: columnName(idx), message: `cell contains a control character ${describeControl(ctl[0])} at character ${ctl.index + 1}; remove it (it is invisible in most editors)` });
+        } else if (BIDI_CHARS.test(c)) {
+          out.push({ severity: 'warning', row, column: columnName(idx), message: 'cell contains an invisible text-direction character (U+202A-U+202E or U+2066-U+2069); the text may not read as it looks' });
+        }
       }
-      if (looksLikeFormula(c)) {
+      const first = c.charCodeAt(0);
+      // "=", "+", "-", "@", or a space (formula after leading spaces)
+      if ((first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x20) && looksLikeFormula(c)) {
         out.push({ severity: 'warning', row, column: columnName(idx), message: `cell starts with "${c.trimStart()[0]}" like a spreadsheet formula; it is used as plain text (and neutralised when results are exported to CSV)` });
       }
-    });
+    }
   };
   cellIssues(headers, headerRow, issues);
   if (dataRows === 0) issues.push({ severity: 'error', message: 'the storyboard has a header row but no shots' });
   const normalisedHeader = headers.map((h) => h.toLowerCase());
   const colName = (c: KnownColumn) => (mapping.known[c] !== undefined ? headers[mapping.known[c]!] || c : c);
+  const unknownMetadata = (cells: string[]) => {
+    const m: Record<string, string> = {};
+    for (const u of mapping.unknown) m[u.header] = cells[u.index] ?? '';
+    return m;
+  };
   const seen = new Map<string, number>();
   const seenClipName = new Map<string, { id: string; row: number }>();
   const shots: Shot[] = [];
@@ -299,7 +316,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
       loras: cell('loras', parseLoras, []),
       notes: get('notes') || undefined,
       budget: cell('budget', parseBudget, undefined),
-      metadata: Object.fromEntries(mapping.unknown.map((u) => [u.header, cells[u.index] ?? ''])),
+      metadata: unknownMetadata(cells),
     };
     issues.push(...rowIssues);
     shots.push(shot);

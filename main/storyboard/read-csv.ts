@@ -7,9 +7,10 @@
  * but counted, so row numbers are the ones a spreadsheet shows). Text that is not valid UTF-8 is
  * read as Windows-1252 with a warning.
  *
- * Bounded: a cell over {@link MAX_CELL_CHARS}, more than {@link MAX_CSV_RECORDS} rows or more than
- * {@link MAX_CSV_DELIMITERS} delimiters in the file stop the read early with an error, so a hostile
- * file cannot make csv-parse build millions of cells.
+ * Bounded: a cell over {@link MAX_CELL_CHARS} or more than {@link MAX_CSV_DELIMITERS} delimiters in
+ * the file stop the read early with an error, and at most MAX_SHOTS + 2 rows are parsed (enough to
+ * name the first row over the shot limit), so a hostile file cannot make csv-parse build millions
+ * of cells.
  */
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
@@ -19,14 +20,12 @@ import type { RawSheet } from './raw-sheet';
 /** Largest cell accepted, in characters; a longer cell is an error naming its row (CSV bombs, pasted files). */
 export const MAX_CELL_CHARS = 100_000;
 
-/** Most rows (records, blank ones included) read from a CSV; the shot limit is lower (see import.ts). */
-export const MAX_CSV_RECORDS = 100_000;
-
 /**
- * Most delimiter characters in a CSV (an upper bound on its cells; 20,000 shots of 17 columns with
- * commas in prompts are far below). A file of millions of commas is refused before it is parsed.
+ * Most delimiters outside quotes in a CSV, i.e. about its number of cells (20,000 shots of up to
+ * 50 columns). A file of millions of commas is refused before it is parsed; at the limit a parse
+ * takes about a second.
  */
-export const MAX_CSV_DELIMITERS = 2_000_000;
+export const MAX_CSV_DELIMITERS = 1_000_000;
 
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 
@@ -91,22 +90,36 @@ export function detectDelimiter(text: string): ',' | ';' | '\t' {
   return ',';
 }
 
-/** Counts occurrences of one character, stopping once `limit` is passed. */
-function countChar(text: string, ch: string, limit: number): number {
+/**
+ * Counts a delimiter outside quotes (each `"` toggles; a doubled `""` toggles twice), stopping once
+ * `limit` is passed. Where quotes sit only at cell boundaries this is exactly csv-parse's count of
+ * cell boundaries; a stray quote elsewhere makes csv-parse stop with an error at that point anyway.
+ */
+function countDelimiters(text: string, ch: string, limit: number): number {
   const code = ch.charCodeAt(0);
   let n = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === code && ++n > limit) return n;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    else if (c === code && !quoted && ++n > limit) return n;
+  }
   return n;
 }
 
-/** The 1-based physical line of a character offset. */
-function lineOf(text: string, offset: number): number {
+/** The 1-based physical lines of ascending character offsets, in one pass over the text. */
+function linesOf(text: string, offsets: number[]): number[] {
+  const out: number[] = [];
   let line = 1;
-  for (let i = 0; i < offset; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
+  let i = 0;
+  for (const offset of offsets) {
+    for (; i < offset; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
+    }
+    out.push(line);
   }
-  return line;
+  return out;
 }
 
 /**
@@ -122,42 +135,47 @@ export function readCsv(bytes: Buffer): RawSheet {
   const midBoms: number[] = [];
   let removed = 0;
   const clean = text.replace(/\uFEFF/g, (_m, offset: number) => {
-    if (offset > 0) midBoms.push(offset - removed);
+    if (offset > 0 && midBoms.length < 5) midBoms.push(offset - removed); // the first five are named
     removed++;
     return '';
   });
   const delimiter = detectDelimiter(clean);
   const fatal = (row: number, message: string, column?: string): RawSheet => ({ rows: [], rowNumbers: [], warnings, fatal: { row, column, message }, delimiter });
-  const delimiters = countChar(clean, delimiter, MAX_CSV_DELIMITERS);
+  const delimiters = countDelimiters(clean, delimiter, MAX_CSV_DELIMITERS);
   if (delimiters > MAX_CSV_DELIMITERS) {
     return fatal(0, `the file has more than ${MAX_CSV_DELIMITERS} ${DELIMITER_NAMES[delimiter]} delimiters (cells); a storyboard has at most ${MAX_SHOTS} shots; split it`);
   }
+  // Blank lines are skipped by csv-parse itself (cheap) but still counted in row numbers
+  // (records + empty lines so far). At most MAX_SHOTS + 2 records are parsed: enough to name the
+  // first row over the shot limit, never millions.
+  const maxRecords = MAX_SHOTS + 2;
   const options = {
     delimiter,
     bom: true,
     relax_column_count: true,
-    skip_empty_lines: false,
+    skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: MAX_CELL_CHARS * 4,
-    to: MAX_CSV_RECORDS + 1,
+    to: maxRecords,
+    info: true as const,
   };
-  let records: string[][];
-  let lines: number[] | undefined;
+  type Info = { records: number; empty_lines: number; lines: number };
+  let parsed: { record: string[]; info: Info }[];
+  // csv-parse builds (and discards) an Error for every row shorter or longer than the header;
+  // without stack traces that costs a tenth as much. Synchronous, so nothing else sees the setting.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    if (midBoms.length > 0) {
-      const withInfo = parse(clean, { ...options, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
-      records = withInfo.map((r) => r.record);
-      lines = withInfo.map((r) => r.info.lines);
-    } else records = parse(clean, options) as string[][];
+    parsed = parse(clean, options) as unknown as { record: string[]; info: Info }[];
   } catch (err) {
-    const e = err as Error & { code?: string; lines?: number; records?: number; column?: number };
-    const row = typeof e.records === 'number' ? e.records + 1 : (e.lines ?? 0);
+    const e = err as Error & { code?: string; lines?: number; records?: number; empty_lines?: number; column?: number };
+    const row = typeof e.records === 'number' ? e.records + (e.empty_lines ?? 0) + 1 : (e.lines ?? 0);
     let column: string | undefined;
     if (typeof e.column === 'number') {
       let header: string[] = [];
       if (row > 1) {
         try {
-          header = (parse(clean, { ...options, to: 1 }) as string[][])[0] ?? [];
+          header = (parse(clean, { ...options, to: 1 }) as unknown as { record: string[] }[])[0]?.record ?? [];
         } catch {
           header = [];
         }
@@ -172,28 +190,29 @@ export function readCsv(bytes: Buffer): RawSheet {
     else if (e.code === 'CSV_INVALID_CLOSING_QUOTE' || e.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE')
       reason = 'a quoted cell has text after its closing quote; quotes inside a quoted cell must be doubled ("")';
     return fatal(row, reason, column);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
-  const truncated = records.length > MAX_CSV_RECORDS;
-  if (truncated) records = records.slice(0, MAX_CSV_RECORDS);
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
-  records.forEach((rec, i) => {
-    if (rec.every((c) => c.trim() === '')) return; // blank rows (",,,") are skipped
-    rows.push(rec);
-    rowNumbers.push(i + 1);
-  });
-  if (truncated && rows.length <= MAX_SHOTS + 1) {
-    return fatal(MAX_CSV_RECORDS + 1, `the file has more than ${MAX_CSV_RECORDS} rows (most of them blank?); remove the blank rows or split the storyboard`);
+  for (const { record, info } of parsed) {
+    if (record.every((c) => c.trim() === '')) continue; // rows of empty cells (",,,") are skipped
+    rows.push(record);
+    rowNumbers.push(info.records + info.empty_lines);
   }
-  if (lines && midBoms.length > 0) {
+  if (parsed.length >= maxRecords && rows.length <= MAX_SHOTS + 1) {
+    // Stopped at the record limit, but many of those rows were empty cells (",,,,"): refuse rather
+    // than read on without a bound.
+    return fatal(parsed[parsed.length - 1].info.records + parsed[parsed.length - 1].info.empty_lines, `the file has more than ${maxRecords} rows, many of them empty cells (",,,"); remove the empty rows or split the storyboard`);
+  }
+  if (midBoms.length > 0) {
     const rowsWithBom = new Set<number>();
-    for (const offset of midBoms) {
-      const line = lineOf(clean, offset);
-      const idx = lines.findIndex((l) => l >= line);
-      rowsWithBom.add(idx < 0 ? records.length : idx + 1);
+    for (const line of linesOf(clean, midBoms)) {
+      const hit = parsed.find((r) => r.info.lines >= line);
+      if (hit) rowsWithBom.add(hit.info.records + hit.info.empty_lines);
     }
-    const list = [...rowsWithBom].slice(0, 5).join(', ');
-    warnings.push(`a byte-order mark (U+FEFF, invisible) in the middle of the file was removed on row ${list} (two files pasted together?)`);
+    const list = [...rowsWithBom].join(', ');
+    warnings.push(`a byte-order mark (U+FEFF, invisible) in the middle of the file was removed${list ? ` on row ${list}` : ''} (two files pasted together?)`);
   }
   const cellIssues: NonNullable<RawSheet['cellIssues']> = [];
   const others = [',', ';', '\t'].filter((d) => d !== delimiter);

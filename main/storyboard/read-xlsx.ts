@@ -81,7 +81,11 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   const hasData = (w: ExcelJS.Worksheet) => {
     let any = false;
     w.eachRow({ includeEmpty: false }, (row) => {
-      if (!any) row.eachCell({ includeEmpty: false }, (cell) => (any ||= cellText(cell.value).text.trim() !== '' || cellText(cell.value).error !== undefined));
+      if (any) return;
+      row.eachCell({ includeEmpty: false }, (cell) => {
+        const { text, error } = cellText(cell.value);
+        any ||= text.trim() !== '' || error !== undefined;
+      });
     });
     return any;
   };
@@ -106,18 +110,25 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
   const cellIssues: NonNullable<RawSheet['cellIssues']> = [];
-  const merges = (ws.model as { merges?: string[] }).merges ?? [];
+  // The merged ranges, from exceljs's index (ws.model would copy every row of the sheet to list them).
+  const mergeIndex = (ws as unknown as { _merges?: Record<string, { range?: string }> })._merges;
+  const merges = mergeIndex ? Object.values(mergeIndex).map((m) => String(m.range)) : ((ws.model as { merges?: string[] }).merges ?? []);
   if (merges.length > 0) warnings.push(`merged cells (${merges.slice(0, 3).join(', ')}${merges.length > 3 ? ', ...' : ''}): each cell of a merge takes the merged value`);
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
+    const errorColumns = new Set<number>();
     const count = Math.max(row.cellCount, 0);
     for (let c = 1; c <= count; c++) {
       const { text, error } = cellText(row.getCell(c).value);
       cells.push(text);
-      if (error) cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
+      if (error) {
+        errorColumns.add(c - 1);
+        cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
+      }
     }
-    while (cells.length > 0 && cells[cells.length - 1] === '' && !cellIssues.some((i) => i.row === rowNumber && i.columnIndex === cells.length - 1)) cells.pop();
-    if (cells.every((t) => t.trim() === '') && !cellIssues.some((i) => i.row === rowNumber)) return;
+    // Trailing empty cells (formatted but blank) are dropped; cells holding an error value are kept.
+    while (cells.length > 0 && cells[cells.length - 1] === '' && !errorColumns.has(cells.length - 1)) cells.pop();
+    if (errorColumns.size === 0 && cells.every((t) => t.trim() === '')) return;
     rows.push(cells);
     rowNumbers.push(rowNumber);
   });

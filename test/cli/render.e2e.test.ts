@@ -99,3 +99,17 @@ describe('ltx-batch estimate', () => {
 });
 
 void ROOT;
+
+describe('ltx-batch report --csv', () => {
+  it('exports the per-shot results with formula-looking cells neutralised', async () => {
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution\n1,"=HYPERLINK(""http://evil.example"",""x"")",1,320x180\n2,a plain shot,1,320x180\n' });
+    const out = tmpDir();
+    expect((await runCli(['render', path.join(dir, 'sb.csv'), '--out', out])).code).toBe(0);
+    const res = await runCli(['report', '--out', out]);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trim().split(/\r?\n/);
+    expect(lines[0]).toBe('shot,row,prompt,provider,state,take,clip,estimate,actual,error');
+    expect(lines[1]).toContain(`"'=HYPERLINK(`);
+    expect(lines[2]).toMatch(/^2,3,a plain shot,preview,succeeded,1,clips\/shot-2-take1\.mp4,0,/);
+  });
+});
