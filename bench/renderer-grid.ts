@@ -36,15 +36,14 @@ export async function rendererPhase(work: string, rows = 10_000) {
     await page.getByText('grid row 1 with', { exact: false }).first().waitFor({ timeout: 60_000 });
     const firstRenderMs = Date.now() - t0;
     const scroller = page.locator('[data-testid="shots-grid-scroll"]');
-    const stats = await scroller.evaluate(async (el) => {
-      const times: number[] = [];
+    // Passed as text: tsx would otherwise add its own helpers to a function sent to the page.
+    await scroller.waitFor();
+    const stats = (await page.evaluate(`(async () => {
+      const el = document.querySelector('[data-testid="shots-grid-scroll"]');
+      const times = [];
       let last = performance.now();
       let running = true;
-      const tick = (t: number) => {
-        times.push(t - last);
-        last = t;
-        if (running) requestAnimationFrame(tick);
-      };
+      const tick = (t) => { times.push(t - last); last = t; if (running) requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
       const step = el.clientHeight;
       while (el.scrollTop + el.clientHeight < el.scrollHeight - 2) {
@@ -53,7 +52,7 @@ export async function rendererPhase(work: string, rows = 10_000) {
       }
       running = false;
       return { frames: times.length, dropped: times.filter((d) => d > 33.4).length };
-    });
+    })()`)) as { frames: number; dropped: number };
     return { rows, firstRenderMs, frames: stats.frames, droppedFrames: stats.dropped };
   } finally {
     await browser.close();

@@ -14,7 +14,8 @@ const api: LtxApi = {
   async call(method, args) {
     if (!METHOD_NAMES.includes(method as MethodName)) throw new Error(`unknown method ${String(method)}`);
     const r = (await ipcRenderer.invoke('ltx:call', method, args)) as { ok: boolean; result?: unknown; error?: { message: string; fix?: string } };
-    if (!r.ok) throw Object.assign(new Error(r.error?.message ?? 'failed'), { fix: r.error?.fix });
+    // A plain object crosses the context bridge intact (an Error would lose its `fix`).
+    if (!r.ok) throw { message: r.error?.message ?? 'failed', fix: r.error?.fix };
     return r.result as never;
   },
   on(event, listener) {

@@ -1,0 +1,122 @@
+/**
+ * A virtualised data grid: TanStack Table for the model (columns, cells), TanStack Virtual for the
+ * rows, a CSS grid per row so header and cells line up. Only the rows on screen are in the DOM, so
+ * 10,000 rows scroll like 10.
+ */
+import { FlexRender, columnSizingFeature, metaHelper, tableFeatures, type ReactTable, type Row, type RowData } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
+
+/** Per-column layout: `grow` columns share the width left over (their size is the minimum). */
+export interface GridColumnMeta {
+  grow?: boolean;
+  align?: 'left' | 'right' | 'center';
+  className?: string;
+}
+
+/** The feature set every grid of the app uses. */
+export const gridFeatures = tableFeatures({ columnSizingFeature, columnMeta: metaHelper<GridColumnMeta>() });
+export type GridFeatures = typeof gridFeatures;
+
+export interface VirtualGridProps<T extends RowData> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  table: ReactTable<GridFeatures, T, any>;
+  /** Pixel height of a row (rows may differ, e.g. rows with a problem line). */
+  rowHeight: (row: T) => number;
+  rowClassName?: (row: T) => string;
+  /** Content under the row's cells (e.g. why the row cannot render). */
+  rowExtra?: (row: T) => ReactNode;
+  rowTestId?: (row: T) => string;
+  testId: string;
+  empty?: ReactNode;
+  /** Changes whenever row heights may have changed, to re-measure. */
+  layoutKey?: unknown;
+  /** Index to scroll into view when it changes. */
+  scrollToIndex?: number | null;
+}
+
+export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName, rowExtra, rowTestId, testId, empty, layoutKey, scrollToIndex }: VirtualGridProps<T>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = table.getRowModel().rows;
+  const columns = table.getAllLeafColumns();
+  const template = columns.map((c) => (c.columnDef.meta?.grow ? `minmax(${c.getSize()}px, 1fr)` : `${c.getSize()}px`)).join(' ');
+  const minWidth = useMemo(() => columns.reduce((s, c) => s + c.getSize(), 0), [columns]);
+
+  // Stable while scrolling, so the virtualizer keeps its measurements of 10,000 rows.
+  const estimateSize = useCallback((i: number) => rowHeight(rows[i].original), [rows, rowHeight]);
+  const getItemKey = useCallback((i: number) => rows[i].id, [rows]);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize,
+    getItemKey,
+    overscan: 6,
+  });
+
+  useEffect(() => {
+    virtualizer.measure();
+  }, [layoutKey, virtualizer]);
+
+  useEffect(() => {
+    if (scrollToIndex !== null && scrollToIndex !== undefined && scrollToIndex >= 0) virtualizer.scrollToIndex(scrollToIndex, { align: 'center' });
+  }, [scrollToIndex, virtualizer]);
+
+  const headers = table.getHeaderGroups()[0]?.headers ?? [];
+  return (
+    <div className="vgrid" data-testid={testId} role="grid" aria-rowcount={rows.length}>
+      <div className="vgrid-scroll" ref={scrollRef} data-testid={`${testId}-scroll`}>
+        <div className="vgrid-head" role="row" style={{ gridTemplateColumns: template, minWidth }}>
+          {headers.map((h) => (
+            <div key={h.id} role="columnheader" className={`vgrid-th align-${h.column.columnDef.meta?.align ?? 'left'}`}>
+              {h.isPlaceholder ? null : <FlexRender header={h} />}
+            </div>
+          ))}
+        </div>
+        {rows.length === 0 ? (
+          <div className="vgrid-empty">{empty}</div>
+        ) : (
+          <div className="vgrid-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
+            {virtualizer.getVirtualItems().map((item) => (
+              <GridRow key={item.key} row={rows[item.index]} index={item.index} start={item.start} size={item.size} template={template} rowClassName={rowClassName} rowExtra={rowExtra} rowTestId={rowTestId} />
+            ))}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+interface GridRowProps<T extends RowData> {
+  row: Row<GridFeatures, T>;
+  index: number;
+  start: number;
+  size: number;
+  template: string;
+  rowClassName?: (row: T) => string;
+  rowExtra?: (row: T) => ReactNode;
+  rowTestId?: (row: T) => string;
+}
+
+/** One row; memoised so scrolling renders only the rows that come into view. */
+const GridRow = memo(function GridRow<T extends RowData>({ row, index, start, size, template, rowClassName, rowExtra, rowTestId }: GridRowProps<T>) {
+  const extra = rowExtra?.(row.original);
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 1}
+      data-index={index}
+      data-testid={rowTestId?.(row.original)}
+      className={`vgrid-row ${index % 2 ? 'odd' : ''} ${rowClassName?.(row.original) ?? ''}`}
+      style={{ height: size, transform: `translateY(${start}px)` }}
+    >
+      <div className="vgrid-cells" style={{ gridTemplateColumns: template }}>
+        {row.getAllCells().map((cell) => (
+          <div key={cell.id} role="gridcell" className={`vgrid-td align-${cell.column.columnDef.meta?.align ?? 'left'} ${cell.column.columnDef.meta?.className ?? ''}`}>
+            <FlexRender cell={cell} />
+          </div>
+        ))}
+      </div>
+      {extra && <div className="vgrid-extra">{extra}</div>}
+    </div>
+  );
+}) as <T extends RowData>(props: GridRowProps<T>) => ReactNode;

@@ -1,0 +1,467 @@
+import { Badge, Box, Button, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { createColumnHelper, useTable } from '@tanstack/react-table';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
+import { toErrorView } from '../api';
+import { ErrorNote } from '../components/ErrorNote';
+import { VirtualGrid, gridFeatures } from '../components/VirtualGrid';
+import { baseName, plural, usd } from '../format';
+import { useApp } from '../state';
+
+type EditField = 'prompt' | 'duration' | 'resolution' | 'provider' | 'model' | 'seed';
+/** Grid column that shows a storyboard column's problems. */
+const CELL_OF: Record<string, string> = {
+  shot: 'id',
+  prompt: 'prompt',
+  negative_prompt: 'prompt',
+  mode: 'mode',
+  image: 'mode',
+  audio: 'mode',
+  video: 'mode',
+  duration: 'duration',
+  resolution: 'resolution',
+  aspect_ratio: 'resolution',
+  fps: 'resolution',
+  provider: 'provider',
+  model: 'model',
+  seed: 'seed',
+};
+
+interface RowProblems {
+  /** Grid column id -> messages. */
+  cells: Map<string, string[]>;
+  errors: string[];
+  warnings: string[];
+}
+
+interface GridCtx {
+  edit: (row: number, field: EditField, value: string) => Promise<void>;
+  providers: ProviderView[];
+  batchProvider: string;
+  estimates: Map<number, EstimateRowView>;
+  problems: Map<number, RowProblems>;
+}
+const Ctx = createContext<GridCtx | null>(null);
+const useGrid = () => useContext(Ctx)!;
+
+/** Indexes issues and estimate refusals by row and grid column. */
+function problemsByRow(sb: StoryboardView, estimate: EstimateView | null, providers: ProviderView[]): Map<number, RowProblems> {
+  const notReady = new Map(providers.filter((p) => !p.ready).map((p) => [p.id, p.kind === 'remote' ? `${p.id} is not set up: add its API key in Settings` : `${p.id} is not ready: ${p.notReady ?? 'see Settings'}`]));
+  const byHeader = new Map(sb.headers.map((h) => [h.header, h.column]));
+  const out = new Map<number, RowProblems>();
+  const get = (row: number) => {
+    let p = out.get(row);
+    if (!p) out.set(row, (p = { cells: new Map(), errors: [], warnings: [] }));
+    return p;
+  };
+  const mark = (p: RowProblems, column: string | undefined, message: string) => {
+    const known = column ? (byHeader.get(column) || column) : '';
+    const cell = CELL_OF[known];
+    if (cell) p.cells.set(cell, [...(p.cells.get(cell) ?? []), message]);
+  };
+  for (const i of sb.issues) {
+    if (i.row === undefined) continue;
+    const p = get(i.row);
+    const text = `${i.column ? `${i.column}: ` : ''}${i.message}`;
+    if (i.severity === 'error') p.errors.push(text);
+    else p.warnings.push(text);
+    mark(p, i.column, i.message);
+  }
+  for (const r of estimate?.rows ?? []) {
+    if (r.invalid) {
+      const p = get(r.row);
+      p.errors.push(`${r.provider} cannot render this shot: ${r.invalid}`);
+      const m = /^([a-z_]+): /.exec(r.invalid);
+      mark(p, m?.[1], r.invalid);
+    }
+    if (r.heldBack) get(r.row).warnings.push(`held back: ${r.heldBack}`);
+    const nr = notReady.get(r.provider);
+    if (nr && !r.invalid) get(r.row).warnings.push(nr);
+  }
+  return out;
+}
+
+const col = createColumnHelper<typeof gridFeatures, ShotView>();
+
+const columns = col.columns([
+  col.accessor('row', { header: 'Row', size: 50, meta: { align: 'right', className: 'mono dim' }, cell: (c) => c.getValue() }),
+  col.accessor('id', { header: 'Shot', size: 54, cell: (c) => <PlainCell row={c.row.original.row} column="id" text={c.getValue()} strong /> }),
+  col.accessor('prompt', { header: 'Prompt', size: 240, meta: { grow: true }, cell: (c) => <EditCell row={c.row.original.row} field="prompt" value={c.getValue()} /> }),
+  col.accessor('mode', { header: 'Mode', size: 118, cell: (c) => <PlainCell row={c.row.original.row} column="mode" text={c.getValue()} /> }),
+  col.accessor('duration', { header: 'Sec', size: 50, meta: { align: 'right' }, cell: (c) => <EditCell row={c.row.original.row} field="duration" value={String(c.getValue())} align="right" /> }),
+  col.accessor('resolution', { header: 'Resolution', size: 100, cell: (c) => <EditCell row={c.row.original.row} field="resolution" value={c.getValue()} /> }),
+  col.accessor('provider', { header: 'Provider', size: 100, cell: (c) => <ProviderCell shot={c.row.original} /> }),
+  col.accessor('model', { header: 'Model', size: 96, cell: (c) => <ModelCell shot={c.row.original} /> }),
+  col.accessor('seed', { header: 'Seed', size: 70, meta: { align: 'right' }, cell: (c) => <EditCell row={c.row.original.row} field="seed" value={String(c.getValue())} shown={c.getValue() === -1 ? 'random' : undefined} align="right" /> }),
+  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: (c) => <EstimateCell row={c.row.original.row} /> }),
+  col.display({ id: 'running', header: 'Running', size: 78, meta: { align: 'right' }, cell: (c) => <RunningCell row={c.row.original.row} /> }),
+]);
+
+function cellClass(row: number, column: string, problems: Map<number, RowProblems>): { cls: string; title?: string } {
+  const m = problems.get(row)?.cells.get(column);
+  return m ? { cls: 'cell-bad', title: m.join('\n') } : { cls: '' };
+}
+
+function PlainCell({ row, column, text, strong }: { row: number; column: string; text: string; strong?: boolean }) {
+  const { problems } = useGrid();
+  const { cls, title } = cellClass(row, column, problems);
+  return (
+    <span className={`cell-text ${cls} ${strong ? 'strong' : ''}`} title={title ?? text}>
+      {text}
+    </span>
+  );
+}
+
+/**
+ * A cell that shows its value as text and turns into an editor when clicked (or Enter / F2 on
+ * the focused cell): only the cell being edited holds a form control, so big grids stay light.
+ */
+function CellView({ label, text, cls, title, align, onStart, caret }: { label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
+  return (
+    <div
+      role="button"
+      tabIndex={0}
+      aria-label={label}
+      aria-invalid={cls ? true : undefined}
+      className={`cell-view ${cls} ${align === 'right' ? 'right' : ''} ${caret ? 'caret' : ''}`}
+      title={title}
+      onClick={onStart}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === 'F2' || e.key === ' ') {
+          e.preventDefault();
+          onStart();
+        }
+      }}
+    >
+      {text}
+    </div>
+  );
+}
+
+/** A text cell: Enter or leaving the editor commits ("shots.edit"), Escape reverts. */
+function EditCell({ row, field, value, shown, align }: { row: number; field: EditField; value: string; shown?: string; align?: 'right' }) {
+  const { edit, problems } = useGrid();
+  const [editing, setEditing] = useState(false);
+  const [v, setV] = useState(value);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => setV(value), [value]);
+  const { cls, title } = cellClass(row, field, problems);
+  if (!editing)
+    return <CellView label={`${field} of row ${row}`} text={saving ? v : (shown ?? value)} cls={`${cls} ${saving ? 'saving' : ''} ${shown ? 'inherited' : ''}`} title={title ?? (field === 'prompt' ? value : undefined)} align={align} onStart={() => setEditing(true)} />;
+  const commit = async () => {
+    setEditing(false);
+    if (v === value) return;
+    setSaving(true);
+    try {
+      await edit(row, field, v);
+    } catch {
+      setV(value);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') e.currentTarget.blur();
+    if (e.key === 'Escape') {
+      setV(value);
+      setEditing(false);
+    }
+  };
+  return (
+    <input
+      className={`cell-input ${cls} ${align === 'right' ? 'right' : ''}`}
+      value={v}
+      autoFocus
+      onFocus={(e) => e.currentTarget.select()}
+      aria-label={`${field} of row ${row}`}
+      spellCheck={field === 'prompt'}
+      onChange={(e) => setV(e.currentTarget.value)}
+      onBlur={() => void commit()}
+      onKeyDown={onKey}
+    />
+  );
+}
+
+/** A choice cell: text until clicked, then the list of options (opened at once where the browser can). */
+function ChoiceCell({ row, field, value, shown, inherited, options }: { row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: { value: string; label: string }[] }) {
+  const { edit, problems } = useGrid();
+  const [editing, setEditing] = useState(false);
+  const ref = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (!editing) return;
+    try {
+      ref.current?.showPicker?.();
+    } catch {
+      // where the browser does not allow it, one more click opens the list
+    }
+  }, [editing]);
+  const { cls, title } = cellClass(row, field, problems);
+  if (!editing) return <CellView label={`${field} of row ${row}`} text={shown} cls={`${cls} ${inherited ? 'inherited' : ''}`} title={title} caret onStart={() => setEditing(true)} />;
+  return (
+    <select
+      className={`cell-select ${cls}`}
+      autoFocus
+      ref={ref}
+      aria-label={`${field} of row ${row}`}
+      value={value}
+      onBlur={() => setEditing(false)}
+      onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
+      onChange={(e) => {
+        setEditing(false);
+        void edit(row, field, e.currentTarget.value).catch(() => {});
+      }}
+    >
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function ProviderCell({ shot }: { shot: ShotView }) {
+  const { providers, batchProvider } = useGrid();
+  const batch = batchProvider || 'preview';
+  const options = [{ value: '', label: `batch (${batch})` }, ...providers.map((p) => ({ value: p.id, label: `${p.id}${p.ready ? '' : ' (not set up)'}` }))];
+  if (shot.provider && !providers.some((p) => p.id === shot.provider)) options.push({ value: shot.provider, label: `${shot.provider} (unknown)` });
+  return <ChoiceCell row={shot.row} field="provider" value={shot.provider} shown={shot.provider || batch} inherited={!shot.provider} options={options} />;
+}
+
+function ModelCell({ shot }: { shot: ShotView }) {
+  const { providers, batchProvider } = useGrid();
+  const provider = providers.find((p) => p.id === (shot.provider || batchProvider || 'preview'));
+  const models = provider?.models ?? [];
+  const options = [{ value: '', label: 'default' }, ...models.map((m) => ({ value: m, label: m }))];
+  if (shot.model && !models.includes(shot.model)) options.push({ value: shot.model, label: `${shot.model} (not offered)` });
+  return <ChoiceCell row={shot.row} field="model" value={shot.model} shown={shot.model || 'default'} inherited={!shot.model} options={options} />;
+}
+
+function EstimateCell({ row }: { row: number }) {
+  const { estimates } = useGrid();
+  const e = estimates.get(row);
+  return (
+    <span className="cell-text mono" title={e ? `${e.provider}: ${e.estimate}` : undefined}>
+      {e ? (e.usdMax !== null ? usd(e.usdMax) : e.estimate) : '…'}
+    </span>
+  );
+}
+
+function RunningCell({ row }: { row: number }) {
+  const { estimates } = useGrid();
+  const e = estimates.get(row);
+  return <span className={`cell-text mono ${e?.heldBack ? 'held' : 'dim'}`}>{e ? usd(e.runningUsd) : ''}</span>;
+}
+
+/** The budget bar: what is already spent, what this storyboard would add, against the tightest budget. */
+function BudgetBar({ estimate }: { estimate: EstimateView }) {
+  const bar = estimate.bar;
+  if (!bar)
+    return (
+      <Text size="xs" c="dimmed" data-testid="budget-bar">
+        No budget applies. Set a render budget here, or monthly budgets in Settings.
+      </Text>
+    );
+  const limit = Math.max(bar.limitUsd, 0.000001);
+  const spent = Math.min(100, (100 * bar.spentUsd) / limit);
+  const sb = Math.min(100 - spent, (100 * bar.storyboardUsd) / limit);
+  const left = bar.limitUsd - bar.spentUsd - bar.storyboardUsd;
+  const over = left < 0;
+  return (
+    <Box data-testid="budget-bar" miw={260} flex={1}>
+      <Group justify="space-between" gap={4} mb={4} wrap="nowrap">
+        <Text size="xs" c="dimmed" truncate>
+          {bar.name}: {usd(bar.spentUsd)} spent + {usd(bar.storyboardUsd)} this storyboard
+        </Text>
+        <Text size="xs" c={over ? 'red.4' : 'teal.4'} fw={600} style={{ whiteSpace: 'nowrap' }}>
+          {over ? `over by ${usd(-left)}` : `${usd(left)} left of ${usd(bar.limitUsd)}`}
+        </Text>
+      </Group>
+      <Progress.Root size="lg" aria-label="budget">
+        <Progress.Section value={spent} color="gray.6" title={`spent ${usd(bar.spentUsd)}`} />
+        <Progress.Section value={sb} color={over ? 'red' : 'indigo'} title={`this storyboard ${usd(bar.storyboardUsd)}`} />
+      </Progress.Root>
+    </Box>
+  );
+}
+
+export function ShotsScreen() {
+  const app = useApp();
+  const { api, storyboard, setStoryboard, estimate, estimateError, estimating, providers, batch, setBatch, setScreen, render, focusRow } = app;
+  const [editError, setEditError] = useState<ErrorView | null>(null);
+  const [renderError, setRenderError] = useState<ErrorView | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  const estimates = useMemo(() => new Map((estimate?.rows ?? []).map((r) => [r.row, r])), [estimate]);
+  const problems = useMemo(() => (storyboard ? problemsByRow(storyboard, estimate, providers) : new Map<number, RowProblems>()), [storyboard, estimate, providers]);
+
+  const ctx = useMemo<GridCtx>(
+    () => ({
+      providers,
+      batchProvider: batch.provider,
+      estimates,
+      problems,
+      edit: async (row, field, value) => {
+        try {
+          setStoryboard(await api.call('shots.edit', { row, field, value }));
+          setEditError(null);
+        } catch (e) {
+          setEditError({ ...toErrorView(e), message: `row ${row}, ${field}: ${toErrorView(e).message}` });
+          throw e;
+        }
+      },
+    }),
+    [providers, batch.provider, estimates, problems, api, setStoryboard],
+  );
+
+  const data = useMemo(() => storyboard?.shots ?? [], [storyboard]);
+  const table = useTable({ features: gridFeatures, columns, data, getRowId: (r) => String(r.row) });
+  const focusIndex = useMemo(() => (focusRow === null ? null : data.findIndex((s) => s.row === focusRow)), [data, focusRow]);
+
+  if (!storyboard)
+    return (
+      <Stack p="xl" align="flex-start">
+        <Title order={3}>Shots</Title>
+        <Text c="dimmed">No storyboard is open yet.</Text>
+        <Button onClick={() => setScreen('import')}>Open a storyboard</Button>
+      </Stack>
+    );
+
+  const errorRows = [...problems.values()].filter((p) => p.errors.length).length;
+  const heldBack = estimate?.rows.filter((r) => r.heldBack).length ?? 0;
+  const blocked = errorRows > 0 ? `${plural(errorRows, 'row')} with errors (marked in red) must be fixed before rendering` : null;
+  const running = render.kind === 'running';
+
+  const start = async () => {
+    setStarting(true);
+    setRenderError(null);
+    try {
+      await app.startRender();
+    } catch (e) {
+      setRenderError(toErrorView(e));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const providerOptions = [{ value: '', label: 'preview (default)' }, ...providers.filter((p) => p.id !== 'preview').map((p) => ({ value: p.id, label: `${p.label}${p.ready ? '' : ' — not set up'}` }))];
+
+  return (
+    <Stack gap="sm" p="md" className="screen-fill">
+      <Group justify="space-between" align="flex-end" wrap="nowrap" gap="md">
+        <Box miw={0}>
+          <Title order={3}>Shots</Title>
+          <Text size="sm" c="dimmed" truncate title={storyboard.file}>
+            {baseName(storyboard.file)} · edit a cell and press Enter; the storyboard is checked again at once.
+          </Text>
+        </Box>
+      </Group>
+
+      <Paper withBorder p="sm" className="toolbar">
+        <Group gap="sm" align="flex-end" wrap="nowrap">
+          <TextInput label="Project" w={190} value={batch.project} onChange={(e) => setBatch({ project: e.currentTarget.value })} data-testid="project-input" spellCheck={false} />
+          <Select
+            label="Provider for rows without one"
+            w={230}
+            data={providerOptions}
+            value={batch.provider}
+            onChange={(v) => setBatch({ provider: v ?? '' })}
+            allowDeselect={false}
+            data-testid="batch-provider"
+            comboboxProps={{ withinPortal: true }}
+          />
+          <NumberInput
+            label="Render budget"
+            w={140}
+            prefix="$"
+            placeholder="no limit"
+            min={0}
+            decimalScale={2}
+            thousandSeparator=","
+            value={batch.budgetUsd ?? ''}
+            onChange={(v) => setBatch({ budgetUsd: v === '' || v === null ? null : Number(v) })}
+            data-testid="budget-input"
+          />
+          <Box flex={1} />
+          <Tooltip label={blocked ?? (running ? 'a render is already running' : '')} disabled={!blocked && !running} multiline w={260}>
+            <Button size="md" onClick={() => void start()} loading={starting} disabled={!!blocked || running} data-testid="render-button">
+              Render {plural(storyboard.shots.length, 'shot')}
+            </Button>
+          </Tooltip>
+        </Group>
+      </Paper>
+
+      <Paper withBorder p="sm">
+        <Group gap="lg" wrap="nowrap" align="center">
+          <Box>
+            <Text size="xs" c="dimmed">
+              Shots
+            </Text>
+            <Text fw={700} size="lg" data-testid="shots-total">
+              {plural(storyboard.shots.length, 'shot')}
+            </Text>
+          </Box>
+          <Box>
+            <Text size="xs" c="dimmed">
+              Estimate (at most)
+            </Text>
+            <Text fw={700} size="lg" data-testid="estimate-total" className={estimating ? 'stale' : ''}>
+              {estimate ? usd(estimate.totalUsd) : '…'}
+            </Text>
+          </Box>
+          <Group gap={6} wrap="wrap" maw={300}>
+            {Object.entries(estimate?.totals ?? {}).map(([p, t]) => (
+              <Badge key={p} variant="light" color="gray" size="sm" title={t.credits ? `${t.credits} credits` : undefined}>
+                {p}: {t.shots} · {usd(t.usdMax)}
+              </Badge>
+            ))}
+          </Group>
+          {estimate && <BudgetBar estimate={estimate} />}
+        </Group>
+        {(blocked || heldBack > 0) && (
+          <Group gap="md" mt={6}>
+            {blocked && (
+              <Text size="xs" c="red.4" data-testid="blocked">
+                {blocked}
+              </Text>
+            )}
+            {heldBack > 0 && (
+              <Text size="xs" c="yellow.4" data-testid="held-back">
+                {plural(heldBack, 'shot')} would be held back by a budget (marked in yellow); the others render.
+              </Text>
+            )}
+          </Group>
+        )}
+      </Paper>
+
+      <ErrorNote error={renderError} title="Nothing was rendered" onClose={() => setRenderError(null)} testId="render-error" />
+      <ErrorNote error={editError} title="The change was not saved" onClose={() => setEditError(null)} />
+      <ErrorNote error={estimateError} title="No estimate" />
+
+      <Ctx.Provider value={ctx}>
+        <VirtualGrid
+          table={table}
+          testId="shots-grid"
+          layoutKey={problems}
+          scrollToIndex={focusIndex}
+          rowHeight={(s) => (problems.get(s.row) ? 54 : 34)}
+          rowTestId={(s) => `shot-row-${s.id}`}
+          rowClassName={(s) => {
+            const p = problems.get(s.row);
+            return `${p?.errors.length ? 'row-error' : p?.warnings.length ? 'row-warn' : ''}${s.row === focusRow ? ' row-focus' : ''}`;
+          }}
+          rowExtra={(s) => {
+            const p = problems.get(s.row);
+            if (!p) return null;
+            const all = [...p.errors, ...p.warnings];
+            return (
+              <span className={p.errors.length ? 'extra-error' : 'extra-warn'} title={all.join('\n')}>
+                {all.join(' · ')}
+              </span>
+            );
+          }}
+        />
+      </Ctx.Provider>
+    </Stack>
+  );
+}

@@ -1,0 +1,234 @@
+import { Badge, Box, Button, Group, NativeSelect, Paper, Progress, ScrollArea, SegmentedControl, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { DndContext, KeyboardSensor, PointerSensor, closestCenter, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
+import { SortableContext, arrayMove, horizontalListSortingStrategy, sortableKeyboardCoordinates, useSortable } from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
+import { Fragment, useEffect, useState } from 'react';
+import type { ErrorView, TimelineView } from '../../../main/contract/api';
+import { toErrorView } from '../api';
+import { ClipPlayer } from '../components/ClipPlayer';
+import { ErrorNote } from '../components/ErrorNote';
+import { seconds } from '../format';
+import { useApp } from '../state';
+import { useThumbnail } from '../thumbnails';
+
+type Clip = TimelineView['clips'][number];
+type Joint = 'cut' | 'crossfade';
+
+function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void }) {
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: clip.shotId });
+  const thumb = useThumbnail(clip.chosenJobId, clip.chosenJobId !== null);
+  const style = { transform: CSS.Translate.toString(transform), transition, zIndex: isDragging ? 2 : undefined };
+  return (
+    <Paper ref={setNodeRef} style={style} withBorder className={`clip-card${isDragging ? ' dragging' : ''}${clip.chosenJobId === null ? ' missing' : ''}`} data-testid={`clip-${clip.shot}`}>
+      <div className="clip-handle" {...attributes} {...listeners} aria-label={`move shot ${clip.shot}`} title="Drag to reorder">
+        <Text size="xs" fw={700}>
+          {index + 1}. Shot {clip.shot}
+        </Text>
+        <span className="grip">⠿</span>
+      </div>
+      <UnstyledButton className="clip-thumb" onClick={onPlay} disabled={clip.chosenJobId === null} aria-label={`play shot ${clip.shot}`}>
+        {clip.chosenJobId === null ? (
+          <Text size="xs" c="dimmed">
+            no clip yet
+          </Text>
+        ) : thumb ? (
+          <img src={thumb} alt="" />
+        ) : thumb === null ? (
+          <Text size="xs" c="dimmed">
+            ▶ play
+          </Text>
+        ) : (
+          <span className="thumb-loading" />
+        )}
+      </UnstyledButton>
+      <Group justify="space-between" gap={4} px={6} py={4} wrap="nowrap">
+        <Text size="xs" className="mono" c="dimmed">
+          {seconds(clip.duration)}
+        </Text>
+        {clip.takes.length > 1 ? (
+          <NativeSelect
+            size="xs"
+            w={82}
+            aria-label={`take of shot ${clip.shot}`}
+            value={String(clip.chosenJobId ?? '')}
+            onChange={(e) => onTake(Number(e.currentTarget.value))}
+            data={clip.takes.map((t) => ({ value: String(t.jobId), label: `take ${t.take}` }))}
+          />
+        ) : (
+          <Text size="xs" c="dimmed">
+            {clip.takes.length ? `take ${clip.takes[0].take}` : ''}
+          </Text>
+        )}
+      </Group>
+    </Paper>
+  );
+}
+
+export function TimelineScreen() {
+  const { api, project, timeline, setTimeline, refreshTimeline, timelineError, stitchFraction, setScreen, render } = useApp();
+  const [error, setError] = useState<ErrorView | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
+
+  useEffect(() => {
+    if (project) void refreshTimeline();
+  }, [project, refreshTimeline]);
+
+  if (!project)
+    return (
+      <Stack p="xl" align="flex-start">
+        <Title order={3}>Timeline</Title>
+        <Text c="dimmed">Render a storyboard first; its finished clips appear here in film order.</Text>
+        <Button onClick={() => setScreen('shots')}>Go to Shots</Button>
+      </Stack>
+    );
+
+  const save = async (clips: Clip[], joints: Joint[]) => {
+    const prev = timeline;
+    if (prev) setTimeline({ ...prev, clips, joints }); // show it at once; the core's answer replaces it
+    setSaving(true);
+    setError(null);
+    try {
+      const takes: Record<string, number> = {};
+      for (const c of clips) if (c.chosenJobId !== null) takes[String(c.shotId)] = c.chosenJobId;
+      setTimeline(await api.call('timeline.update', { order: clips.map((c) => c.shotId), takes, joints }));
+    } catch (e) {
+      if (prev) setTimeline(prev);
+      setError(toErrorView(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const onDragEnd = (e: DragEndEvent) => {
+    if (!timeline || !e.over || e.active.id === e.over.id) return;
+    const from = timeline.clips.findIndex((c) => c.shotId === e.active.id);
+    const to = timeline.clips.findIndex((c) => c.shotId === e.over!.id);
+    if (from < 0 || to < 0) return;
+    void save(arrayMove(timeline.clips, from, to), timeline.joints);
+  };
+
+  const exportFilm = async () => {
+    setExporting(true);
+    setError(null);
+    try {
+      const r = await api.call('timeline.export', {});
+      setTimeline(timeline ? { ...timeline, filmUrl: r.filmUrl } : timeline);
+    } catch (e) {
+      setError(toErrorView(e));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const clips = timeline?.clips ?? [];
+  const fades = timeline?.joints.filter((j) => j === 'crossfade').length ?? 0;
+  const total = clips.reduce((s, c) => s + (c.chosenJobId !== null ? c.duration : 0), 0) - fades * (timeline?.crossfadeSeconds ?? 0);
+  const missing = clips.filter((c) => c.chosenJobId === null).length;
+  const renderBusy = render.kind === 'running';
+
+  return (
+    <Stack gap="sm" p="md" className="screen-fill">
+      <Group justify="space-between" align="flex-end" wrap="nowrap">
+        <Box>
+          <Title order={3}>Timeline</Title>
+          <Text size="sm" c="dimmed">
+            Drag clips to reorder, pick a take per shot, and choose a cut or a {timeline?.crossfadeSeconds ?? 0.5} s crossfade at each joint.
+          </Text>
+        </Box>
+        <Group gap="sm" wrap="nowrap">
+          <Badge variant="light" color="gray" size="lg" data-testid="film-duration">
+            {clips.length} clips · {seconds(Math.max(0, total))}
+          </Badge>
+          <Tooltip label={missing ? `${missing} shot(s) have no clip yet` : renderBusy ? 'wait for the render to finish' : ''} disabled={!missing && !renderBusy}>
+            <Button onClick={() => void exportFilm()} loading={exporting} disabled={!clips.length || missing > 0 || renderBusy} data-testid="export-button">
+              Export film
+            </Button>
+          </Tooltip>
+        </Group>
+      </Group>
+
+      <ErrorNote error={timelineError} title="The timeline could not be read" />
+      <ErrorNote error={error} onClose={() => setError(null)} testId="timeline-error" />
+
+      <Paper withBorder p="sm" className="strip-wrap">
+        {clips.length === 0 ? (
+          <Text c="dimmed" size="sm" py="lg" ta="center">
+            No clips yet.
+          </Text>
+        ) : (
+          <ScrollArea type="auto" offsetScrollbars scrollbarSize={10}>
+            <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={onDragEnd}>
+              <SortableContext items={clips.map((c) => c.shotId)} strategy={horizontalListSortingStrategy}>
+                <div className="strip" data-testid="timeline-strip" data-saving={saving ? 'true' : 'false'}>
+                  {clips.map((c, i) => (
+                    <Fragment key={c.shotId}>
+                      <ClipCard
+                        clip={c}
+                        index={i}
+                        onPlay={() => {
+                          const t = c.takes.find((k) => k.jobId === c.chosenJobId);
+                          if (t) setClip({ url: t.clipUrl, title: `Shot ${c.shot} · take ${t.take}` });
+                        }}
+                        onTake={(jobId) => void save(clips.map((x) => (x.shotId === c.shotId ? { ...x, chosenJobId: jobId, duration: x.takes.find((t) => t.jobId === jobId)?.duration ?? x.duration } : x)), timeline!.joints)}
+                      />
+                      {i < clips.length - 1 && (
+                        <div className="joint">
+                          <SegmentedControl
+                            size="xs"
+                            orientation="vertical"
+                            aria-label={`joint after shot ${c.shot}`}
+                            value={timeline!.joints[i] ?? 'cut'}
+                            onChange={(v) => void save(clips, timeline!.joints.map((j, k) => (k === i ? (v as Joint) : j)))}
+                            data={[
+                              { value: 'cut', label: 'Cut' },
+                              { value: 'crossfade', label: 'Fade' },
+                            ]}
+                          />
+                        </div>
+                      )}
+                    </Fragment>
+                  ))}
+                </div>
+              </SortableContext>
+            </DndContext>
+          </ScrollArea>
+        )}
+        {saving && (
+          <Text size="xs" c="dimmed" mt={4}>
+            Saving…
+          </Text>
+        )}
+      </Paper>
+
+      <Paper withBorder p="sm" className="film-panel">
+        <Group justify="space-between" mb="xs">
+          <Text fw={600}>Film</Text>
+          {timeline?.filmUrl && !exporting && (
+            <Text size="xs" c="dimmed">
+              film.mp4 in the project folder
+            </Text>
+          )}
+        </Group>
+        {exporting && (
+          <Box mb="sm" data-testid="export-progress">
+            <Text size="xs" c="dimmed" mb={4}>
+              Exporting… {Math.round((stitchFraction ?? 0) * 100)}%
+            </Text>
+            <Progress value={(stitchFraction ?? 0) * 100} size="lg" striped animated />
+          </Box>
+        )}
+        {timeline?.filmUrl ? (
+          <video key={timeline.filmUrl} className="film-video" src={timeline.filmUrl} controls preload="metadata" data-testid="film-video" />
+        ) : (
+          <Text size="sm" c="dimmed" py="md">
+            {missing ? 'The film is exported once every shot has a clip.' : 'Export the film to watch it here.'}
+          </Text>
+        )}
+      </Paper>
+      <ClipPlayer clip={clip} onClose={() => setClip(null)} />
+    </Stack>
+  );
+}
