@@ -2,7 +2,7 @@
  * The preload: exposes the contract to the renderer as `window.ltx` with named operations only
  * (call a contract method, subscribe to a contract event). No generic send/on/invoke, no Node.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES, METHOD_NAMES, type EventName, type LtxApi, type MethodName } from '../main/contract/api';
 
 const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
@@ -25,6 +25,13 @@ const api: LtxApi = {
     const l = listener as (payload: unknown) => void;
     set.add(l);
     return () => set.delete(l);
+  },
+  pathForFile(file) {
+    try {
+      return webUtils.getPathForFile(file) || undefined;
+    } catch {
+      return undefined;
+    }
   },
 };
 

@@ -275,6 +275,8 @@ export interface LtxApi {
   call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResults[M]>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /** Desktop app only: the path of a file dropped on the window (Electron's webUtils), so it opens in place. */
+  pathForFile?(file: File): string | undefined;
 }
 
 /**

@@ -55,7 +55,11 @@ export function ImportScreen() {
     e.preventDefault();
     setDragging(false);
     const f = e.dataTransfer.files?.[0];
-    if (f) upload(f);
+    if (!f) return;
+    // In the desktop app a dropped file is opened where it lies, so its relative image and audio paths still work.
+    const where = api.pathForFile?.(f);
+    if (where) void load('upload', async () => api.call('storyboard.openPath', { path: where }));
+    else upload(f);
   };
 
   const openPath = () => {
