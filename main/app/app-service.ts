@@ -15,6 +15,7 @@ import type { RawSheet } from '../storyboard/raw-sheet';
 import { planStoryboard } from '../pricing/plan';
 import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, spentUsd } from '../pricing/ledger';
 import type { ProviderRegistry } from '../providers/registry';
+import { describeProvider } from '../providers/describe';
 import { keyEnvName } from '../providers/remote-config';
 import { ProjectStore } from '../queue/store';
 import type { Job } from '../queue/job';
@@ -512,21 +513,8 @@ export class AppService {
 
   private providerViews(): ProviderView[] {
     return this.deps.registry.all().map((p) => {
-      const c = p.capabilities();
-      const av = p.availability();
-      return {
-        id: p.id,
-        label: p.label,
-        kind: p.kind,
-        modes: c.modes,
-        resolutions: c.resolutions,
-        duration: { min: c.duration.min, max: c.duration.max },
-        models: c.models,
-        ready: av.ok,
-        notReady: av.ok ? null : av.reason,
-        concurrency: p.limits().concurrency,
-        prices: p.describePrices?.() ?? [],
-      };
+      const d = describeProvider(p);
+      return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady: d.notReady, concurrency: d.concurrency, prices: d.prices };
     });
   }
 

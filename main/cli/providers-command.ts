@@ -3,40 +3,18 @@
  * a key is set (never the key).
  */
 import type { ProviderRegistry } from '../providers/registry';
+import { describeProvider } from '../providers/describe';
 
 /** Runs the command; returns the exit code. */
 export function providersCommand(registry: ProviderRegistry, opts: { json?: boolean }, out: NodeJS.WritableStream = process.stdout): number {
-  const list = registry.all().map((p) => {
-    const c = p.capabilities();
-    const l = p.limits();
-    const avail = p.availability();
-    return {
-      id: p.id,
-      label: p.label,
-      kind: p.kind,
-      doc: p.doc,
-      modes: c.modes,
-      resolutions: c.resolutions,
-      durationSeconds: c.duration,
-      fps: c.fps ?? 'any',
-      aspectRatios: c.aspectRatios,
-      promptMaxChars: c.promptMaxChars,
-      media: c.mediaInputs === 'url-only' ? 'public URLs only' : 'local files or URLs',
-      models: c.models,
-      concurrency: l.concurrency,
-      requestsPerMinute: l.requestsPerMinute,
-      prices: p.describePrices?.() ?? [],
-      ready: avail.ok,
-      notReady: avail.ok ? null : avail.reason,
-    };
-  });
+  const list = registry.all().map(describeProvider);
   if (opts.json) {
     out.write(`${JSON.stringify(list, null, 2)}\n`);
     return 0;
   }
   for (const p of list) {
     out.write(`${p.id} — ${p.label} (${p.kind}; doc: ${p.doc})\n`);
-    out.write(`  modes: ${p.modes.join(', ')}\n  resolutions: ${p.resolutions.join(', ')}; duration ${p.durationSeconds.min}-${p.durationSeconds.max} s${p.durationSeconds.integerOnly ? ' (whole seconds)' : ''}; fps ${Array.isArray(p.fps) ? p.fps.join('/') : p.fps}; aspect ${p.aspectRatios.join(', ')}\n`);
+    out.write(`  modes: ${p.modes.join(', ')}\n  resolutions: ${p.resolutions.join(', ')}; duration ${p.duration.min}-${p.duration.max} s${p.duration.integerOnly ? ' (whole seconds)' : ''}; fps ${Array.isArray(p.fps) ? p.fps.join('/') : p.fps}; aspect ${p.aspectRatios.join(', ')}\n`);
     out.write(`  prompt up to ${p.promptMaxChars} characters; media: ${p.media}; models: ${p.models.join(', ')}\n`);
     out.write(`  limits: ${p.concurrency} at once${p.requestsPerMinute ? `, ${p.requestsPerMinute} requests/minute` : ''}\n`);
     for (const line of p.prices) out.write(`  price: ${line}\n`);

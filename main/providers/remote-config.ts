@@ -5,6 +5,7 @@
  * main/secrets/). Base URL: `<ID>_BASE_URL`, else the doc's. The key is read when a request is
  * made and never stored anywhere else.
  */
+import { ProviderError } from './provider';
 
 /** Looks up a stored key for a provider id; undefined when none. Throws when the key store cannot be read. */
 export type KeyLookup = (providerId: string) => string | undefined;
@@ -13,6 +14,8 @@ export type KeyLookup = (providerId: string) => string | undefined;
 export interface RemoteConfig {
   /** The key, read when needed (undefined when none is set). */
   key: () => string | undefined;
+  /** The key, or throws ProviderError("auth") saying how to set one (the queue pauses the provider). */
+  requireKey: () => string;
   /** Base URL without a trailing slash. */
   baseUrl: string;
   /** Where the key comes from, for messages ("LTX_API_KEY" or "the keychain"). */
@@ -36,12 +39,18 @@ export function baseUrlEnvName(id: string): string {
 /** Builds a provider's config from the environment and an optional key store. */
 export function remoteConfig(id: string, docBaseUrl: string, env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): RemoteConfig {
   const base = (env[baseUrlEnvName(id)] || docBaseUrl).replace(/\/+$/, '');
+  const key = () => {
+    const fromEnv = env[keyEnvName(id)];
+    if (fromEnv && fromEnv.trim()) return fromEnv.trim();
+    return stored?.(id);
+  };
   return {
     baseUrl: base,
-    key: () => {
-      const fromEnv = env[keyEnvName(id)];
-      if (fromEnv && fromEnv.trim()) return fromEnv.trim();
-      return stored?.(id);
+    key,
+    requireKey: () => {
+      const k = key();
+      if (!k) throw new ProviderError('auth', missingKeyMessage(id));
+      return k;
     },
     keySource: () => (env[keyEnvName(id)] ? keyEnvName(id) : 'the keychain'),
     usdPerCredit: positive(env[`${id.toUpperCase()}_USD_PER_CREDIT`]),

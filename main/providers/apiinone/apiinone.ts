@@ -210,11 +210,7 @@ function rowSetting(shot: Shot, name: 'control_mode' | 'audio_mode'): { value: s
 export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
   const cfg: RemoteConfig = remoteConfig(ID, APIINONE_DOC_BASE_URL, env, stored);
   const usdPerCredit = cfg.usdPerCredit ?? APIINONE_DOC_USD_PER_CREDIT;
-  const keyOrThrow = () => {
-    const k = cfg.key();
-    if (!k) throw new ProviderError('auth', missingKeyMessage(ID));
-    return k;
-  };
+  const keyOrThrow = cfg.requireKey;
   const credits = (amount: number | undefined): ActualCost | undefined => (amount === undefined ? undefined : { unit: 'credits', amount });
   const next = () => APIINONE_POLL_MS * cfg.pollScale;
 

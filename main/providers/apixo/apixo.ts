@@ -136,11 +136,7 @@ function loraIssues(shot: Shot): FieldIssue[] {
  */
 export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
   const cfg: RemoteConfig = remoteConfig('apixo', APIXO_DOC_BASE_URL, env, stored);
-  const keyOrThrow = () => {
-    const k = cfg.key();
-    if (!k) throw new ProviderError('auth', missingKeyMessage('apixo'));
-    return k;
-  };
+  const keyOrThrow = cfg.requireKey;
   return {
     id: 'apixo',
     label: 'APIXO',

@@ -136,11 +136,7 @@ function imageMime(file: string, bytes: Buffer): string {
  */
 export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
   const cfg: RemoteConfig = remoteConfig('bytecompute', BYTECOMPUTE_DEFAULT_BASE_URL, env, stored);
-  const keyOrThrow = () => {
-    const k = cfg.key();
-    if (!k) throw new ProviderError('auth', missingKeyMessage('bytecompute'));
-    return k;
-  };
+  const keyOrThrow = cfg.requireKey;
   const pollMs = () => BYTECOMPUTE_POLL_MS * cfg.pollScale;
   const jobUrl = (id: string) => `${cfg.baseUrl}/v1/jobs/${encodeURIComponent(id)}`;
 

@@ -334,11 +334,7 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
   const cfg: RemoteConfig = remoteConfig('ltx', LTX_DOC_BASE_URL, env, stored);
   const formSetting = (env[LTX_FORM_ENV] ?? '').trim().toLowerCase();
   const form: LtxForm | undefined = formSetting === '' || formSetting === 'generations' ? 'generations' : formSetting === 'quickstart' || formSetting === 'quick-start' ? 'quickstart' : undefined;
-  const keyOrThrow = () => {
-    const k = cfg.key();
-    if (!k) throw new ProviderError('auth', missingKeyMessage('ltx'));
-    return k;
-  };
+  const keyOrThrow = cfg.requireKey;
   const pollMs = (model: unknown) => LTX_POLL_MS[(model === 'ltx-2-pro' ? 'ltx-2-pro' : 'ltx-2-fast') as LtxModelId];
   const usd = (amount: unknown) => (typeof amount === 'number' && Number.isFinite(amount) ? { unit: 'USD' as const, amount } : undefined);
 

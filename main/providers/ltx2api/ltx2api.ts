@@ -41,11 +41,7 @@ function serviceMessage(res: HttpResponse): string {
 /** Creates the provider. `stored` looks keys up in the keychain. */
 export function createLtx2apiProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
   const cfg: RemoteConfig = remoteConfig('ltx2api', LTX2API_DOC_BASE_URL, env, stored);
-  const keyOrThrow = () => {
-    const k = cfg.key();
-    if (!k) throw new ProviderError('auth', missingKeyMessage('ltx2api'));
-    return k;
-  };
+  const keyOrThrow = cfg.requireKey;
   const unit = (credits: number): CostEstimate => ({ unit: 'credits', min: credits, max: credits, usdPerUnit: cfg.usdPerCredit, basis: '' });
   return {
     id: 'ltx2api',
