@@ -9,6 +9,7 @@
  * between those two points is flagged `maybeDuplicate` and counted in the summary.
  */
 import fs from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import pThrottle from 'p-throttle';
 import { ProviderError, type PollResult, type Provider, type ProviderContext, type ProviderRequest, type ResultRef, type ActualCost } from '../providers/provider';
@@ -131,6 +132,8 @@ export class QueueRunner {
   ) {
     this.clipsDir = path.join(opts.outDir, 'clips');
     this.tmpDir = path.join(opts.outDir, 'tmp');
+    // Every job in flight (and each of its HTTP calls) listens for a stop: many at once is normal.
+    setMaxListeners(1000, this.abort.signal);
   }
 
   /** Asks the run to stop at the next safe point; in-flight jobs stay as they are and resume next run. */
