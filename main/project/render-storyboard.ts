@@ -140,7 +140,10 @@ async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry,
 export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
   const plan = filmPlan(store);
   if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
-  const res = await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir: path.join(store.dir, 'tmp', 'stitch'), onProgress });
-  fs.rmSync(path.join(store.dir, 'tmp'), { recursive: true, force: true });
-  return res;
+  try {
+    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir: path.join(store.dir, 'tmp', 'stitch'), onProgress });
+  } finally {
+    fs.rmSync(path.join(store.dir, 'tmp'), { recursive: true, force: true });
+    fs.rmSync(`${dest}.part`, { force: true });
+  }
 }

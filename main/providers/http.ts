@@ -4,7 +4,7 @@
  * that could reach a log, an error or the database.
  *
  * Status classes (what every provider doc agrees on; a provider may refine them):
- *   400, 404, 413, 422 -> invalid      401, 403 -> auth        402 -> credits
+ *   400, 404, 413, 422 -> invalid      401, 403 -> auth        402 -> credits (and a 400 saying so)
  *   409 -> not-ready                   429, 5xx -> retryable (Retry-After honoured)
  *   connection reset, DNS failure, timeout -> retryable
  */
@@ -108,6 +108,8 @@ export function throwForStatus(res: HttpResponse, message: string, secrets: (str
   const opts = { status: s, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
   if (s === 401 || s === 403) throw new ProviderError('auth', `key rejected (HTTP ${s}): ${msg}`, opts);
   if (s === 402) throw new ProviderError('credits', `insufficient credits (HTTP 402): ${msg}`, opts);
+  // Services without a 402 (ltx-2api.com, Bytecompute) say it in a 400: pause, do not fail every shot.
+  if (s === 400 && /insufficient[\s_-]*(credit|balance|fund)|not enough (credit|balance)|out of credits|no credits left/i.test(msg)) throw new ProviderError('credits', `insufficient credits (HTTP 400): ${msg}`, opts);
   if (s === 409) throw new ProviderError('not-ready', `not ready yet (HTTP 409): ${msg}`, opts);
   if (s === 429 || s === 408 || s >= 500) throw new ProviderError('retryable', `HTTP ${s}: ${msg}`, opts);
   throw new ProviderError('invalid', `HTTP ${s}: ${msg}`, opts);

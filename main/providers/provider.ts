@@ -200,6 +200,7 @@ export interface Provider {
  * - `expired`: the result URL or task has expired: fail with that message.
  * - `unreadable`: the service answered in a shape we cannot read: fail with the (redacted) response.
  * - `disk`: the local disk is full or unwritable: pause the batch.
+ * - `setup`: something on this machine must be fixed first (ffmpeg missing): pause the provider, stop the batch.
  */
 export type ProviderErrorKind =
   | 'invalid'
@@ -209,7 +210,8 @@ export type ProviderErrorKind =
   | 'not-ready'
   | 'expired'
   | 'unreadable'
-  | 'disk';
+  | 'disk'
+  | 'setup';
 
 /** An error from a provider call, classified so the queue can react without knowing the service. */
 export class ProviderError extends Error {

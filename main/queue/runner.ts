@@ -19,6 +19,7 @@ import { IN_FLIGHT_STATES, type Job, type JobState } from './job';
 import { StaleJobError, type JobPatch, type ProjectStore } from './store';
 import { probe } from '../media/ffprobe';
 import { FfmpegNotFoundError } from '../media/ffmpeg-path';
+import type { FfmpegError } from '../media/run-ffmpeg';
 
 /**
  * Decides whether a job may be submitted now (budgets) and takes its reservation. `admit` runs
@@ -97,17 +98,32 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Classifies an error thrown during a job: provider errors as they are; a full disk (ENOSPC) or an
- * unwritable folder stops the batch; a missing ffmpeg pauses the provider; anything else fails
+ * unwritable folder or database stops the batch; a missing ffmpeg pauses the provider and stops the
+ * batch (kind "setup"); anything else fails
  * the job with its message.
  */
 export function toProviderError(e: unknown): ProviderError {
   if (e instanceof ProviderError) return e;
   const code = (e as NodeJS.ErrnoException)?.code;
   const message = (e as Error)?.message ?? String(e);
-  if (code === 'ENOSPC' || code === 'EDQUOT' || /No space left on device/i.test(message)) return new ProviderError('disk', `no space left on the disk holding the output folder (${message})`);
+  const tail = (e as FfmpegError)?.stderrTail ?? '';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /No space left on device/i.test(message + tail)) {
+    return new ProviderError('disk', `no space left on the disk holding the output folder (${message.split('\n')[0]})`);
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return new ProviderError('disk', `the project database cannot be written (${message})`);
   if (code === 'EACCES' || code === 'EROFS') return new ProviderError('disk', `cannot write to the output folder (${message})`);
-  if (e instanceof FfmpegNotFoundError) return new ProviderError('disk', message);
+  if (e instanceof FfmpegNotFoundError || /FFMPEG_PATH is set to|FFPROBE_PATH is set to/.test(message)) return new ProviderError('setup', message);
   return new ProviderError('invalid', message);
+}
+
+/** Bytes free for this user on the disk holding `dir` (Infinity when it cannot be read). */
+export function freeBytes(dir: string): number {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** File-name-safe form of a shot id. */
@@ -118,6 +134,8 @@ export function safeName(s: string): string {
 /** Runs the jobs of one project store. */
 export class QueueRunner {
   private readonly active = new Map<number, Promise<void>>();
+  /** Jobs whose driver ended on an error that could not even be recorded: not restarted in this run. */
+  private readonly stuck = new Set<number>();
   private readonly activeByProvider = new Map<string, number>();
   private readonly throttles = new Map<string, () => Promise<void>>();
   private readonly abort = new AbortController();
@@ -230,7 +248,7 @@ export class QueueRunner {
     const paused = this.store.pausedProviders();
     // In-flight jobs (resumed after a restart, or waiting to poll) first: they already hold a slot.
     for (const job of this.store.jobsIn(IN_FLIGHT_STATES)) {
-      if (this.active.has(job.id)) continue;
+      if (this.active.has(job.id) || this.stuck.has(job.id)) continue;
       const p = this.providers.get(job.provider);
       if (!p || paused.has(p.id)) continue;
       this.start(job, p);
@@ -260,7 +278,14 @@ export class QueueRunner {
   private start(job: Job, p: Provider): void {
     this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 0) + 1);
     const run = this.drive(job, p)
-      .catch((e) => this.emit({ type: 'log', message: `job ${job.id}: ${(e as Error).message}` }))
+      .catch((e) => {
+        // The error could not be recorded (the database is full, the job moved under us): leave the
+        // job for the next run instead of restarting it in a tight loop.
+        this.stuck.add(job.id);
+        const pe = toProviderError(e);
+        this.emit({ type: 'log', message: `job ${job.id}: ${pe.message}` });
+        if (pe.kind === 'disk' || pe.kind === 'setup') this.stop(pe.message);
+      })
       .finally(() => {
         this.active.delete(job.id);
         this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 1) - 1);
@@ -297,9 +322,18 @@ export class QueueRunner {
       if (p.kind === 'local') await this.driveLocal(job, p, request);
       else await this.driveRemote(job, p, request);
     } catch (e) {
-      if (e instanceof StaleJobError) return;
+      if (e instanceof StaleJobError) {
+        this.stuck.add(initial.id);
+        return;
+      }
       const current = this.store.job(initial.id);
       if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
+      else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
+        // Stopped mid-render: the local work is lost anyway, so the job waits in the queue again.
+        const moved = this.store.transition(current.id, current.state, 'queued', { submit_sent_at: null, progress: 0 }, `stopped (${this.stopReason ?? 'stop requested'}); will render again`);
+        this.opts.guard?.settle?.(moved);
+        this.emitJob(current.id);
+      }
     }
   }
 
@@ -313,16 +347,22 @@ export class QueueRunner {
     this.emitJob(job.id);
     const { tmp } = this.clipPath(job);
     let lastEmit = 0;
+    let progressError: unknown;
     const out = await p.render!(request, tmp, {
       ...this.context(p),
       onProgress: (pr) => {
         const now = Date.now();
-        if (now - lastEmit < 250 && pr.fraction < 1) return;
+        if (progressError || (now - lastEmit < 250 && pr.fraction < 1)) return;
         lastEmit = now;
-        this.store.update(job.id, { progress: pr.fraction });
-        this.emitJob(job.id);
+        try {
+          this.store.update(job.id, { progress: pr.fraction });
+          this.emitJob(job.id);
+        } catch (e) {
+          progressError = e; // e.g. the database's disk is full: raised below, after the render
+        }
       },
     });
+    if (progressError) throw progressError;
     if (this.abort.signal.aborted) return;
     const patch: JobPatch = { gpu_seconds: out.gpuSeconds ?? null };
     if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
@@ -426,11 +466,12 @@ export class QueueRunner {
       await (this.opts.verifyClip ?? probeClip)(tmp);
     } catch (e) {
       fs.rmSync(tmp, { force: true });
+      if (freeBytes(this.opts.outDir) < 16 * 1024 * 1024) throw new ProviderError('disk', `no space left on the disk holding the output folder (the clip came out incomplete: ${(e as Error).message})`);
       throw new ProviderError(p.kind === 'remote' ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})`);
     }
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     fs.renameSync(tmp, abs);
-    const done = this.store.transition(job.id, 'downloading', 'succeeded', { output: rel, progress: 1, finished_at: this.store.now() }, 'clip saved');
+    const done = this.store.transition(job.id, 'downloading', 'succeeded', { output: rel, progress: 1, finished_at: this.store.now(), error: null, hold_reason: null }, 'clip saved');
     this.store.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
     this.opts.guard?.settle?.(done);
     this.emitJob(job.id);
@@ -459,6 +500,14 @@ export class QueueRunner {
       }
       this.emitJob(job.id);
     };
+    // A submit whose answer never arrived (connection dropped, timeout: no HTTP status) may have
+    // reached the service: say so, never resubmit silently.
+    if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined) {
+      this.store.update(job.id, { maybe_duplicate: 1 });
+      this.store.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(job.id, now, job.state, job.state, `the answer to the submit was lost (${err.message}): may have been submitted twice`);
+      job = this.store.job(job.id)!;
+      this.opts.guard?.settle?.({ ...job, state: 'queued' });
+    }
     // Where a retry goes: before a task id exists, back to queued; after, keep polling/downloading.
     const retryState: JobState = job.remoteTaskId ? (job.state === 'downloading' && err.kind === 'not-ready' ? 'running' : job.state) : 'queued';
     const retryPatch = (delay: number): JobPatch => ({ next_run_at: now + delay, error: err.message, ...(retryState === 'queued' ? { submit_sent_at: null } : {}) });
@@ -478,10 +527,12 @@ export class QueueRunner {
         this.emit({ type: 'provider-paused', provider: p.id, reason });
         return back(retryState, { ...retryPatch(0), hold_reason: `paused: ${reason}` }, `${p.id} paused: ${reason}`);
       }
-      case 'disk': {
-        this.store.pauseProvider(p.id, `disk full: ${err.message}`);
-        back(retryState, { ...retryPatch(0), hold_reason: 'paused: disk full' }, err.message);
-        this.stop(`disk full: ${err.message}`);
+      case 'disk':
+      case 'setup': {
+        const reason = err.kind === 'disk' ? 'disk full' : 'ffmpeg missing';
+        this.store.pauseProvider(p.id, `${reason}: ${err.message}`);
+        back(retryState, { ...retryPatch(0), hold_reason: `paused: ${reason}` }, err.message);
+        this.stop(err.kind === 'disk' ? `disk full: ${err.message}` : err.message);
         return;
       }
       case 'expired':

@@ -127,6 +127,9 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
         totalSeconds: info.duration,
         signal: opts.signal,
         onProgress: (f) => opts.onProgress?.(((done + f * info.duration) / clipsDuration) * 0.8),
+      }).catch((e) => {
+        fs.rmSync(opts.workDir, { recursive: true, force: true });
+        throw e;
       });
       parts.push(out);
       reencoded++;
@@ -141,6 +144,10 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
     totalSeconds: clipsDuration,
     signal: opts.signal,
     onProgress: (f) => opts.onProgress?.(base + f * (1 - base)),
+  }).catch((e) => {
+    fs.rmSync(tmp, { force: true });
+    fs.rmSync(opts.workDir, { recursive: true, force: true });
+    throw e;
   });
   fs.renameSync(tmp, dest);
   fs.rmSync(opts.workDir, { recursive: true, force: true });

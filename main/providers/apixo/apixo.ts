@@ -292,7 +292,7 @@ export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored
     async download(_taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void> {
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'apixo result has no URL');
       try {
-        await downloadTo(ctx, result.url, dest, { expiredStatuses: [403, 404, 410] });
+        await downloadTo(ctx, result.url, dest, { expiredStatuses: [403, 404, 410], errorMessage: serviceMessage });
       } catch (e) {
         if (e instanceof ProviderError && e.kind === 'expired') {
           throw new ProviderError('expired', `${e.message} (APIXO keeps result URLs about ${APIXO_RESULT_TTL_DAYS} days; render the shot again)`, e.opts);

@@ -132,7 +132,7 @@ export function createLtx2apiProvider(env: NodeJS.ProcessEnv = process.env, stor
     async download(_taskId, result, dest, ctx) {
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'ltx2api result has no URL');
       // The video URL is on a CDN: no key is sent there.
-      await downloadTo(ctx, result.url, dest);
+      await downloadTo(ctx, result.url, dest, { errorMessage: serviceMessage });
     },
   };
 }

@@ -1,0 +1,53 @@
+/**
+ * A submit whose answer is lost on the wire (the connection drops after the service has read the
+ * request) is the same ambiguity as a process killed between sending a submit and storing its
+ * answer: the service may have created - and charged - a task. The README promises that case is
+ * never silent ("may have been submitted twice", counted in the summary). The per-provider matrix
+ * shows what the queue does today (it submits again; the shot's attempts and events show it); this
+ * file holds the expectation that the job is also flagged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Provider } from '../../main/providers/provider';
+import { KITS, makeBatch, theJobWith, type Sim } from './kit';
+
+const kit = KITS.apixo;
+let sim: Sim;
+let provider: Provider;
+beforeAll(async () => {
+  sim = await kit.start();
+  provider = kit.create(sim);
+});
+afterAll(() => sim.close());
+
+describe('a submit whose answer never arrived', () => {
+  it('the resubmitted job is flagged "may have been submitted twice" and counted in the summary', async () => {
+    const b = await makeBatch(kit, sim, provider);
+    try {
+      sim.faults.push({ kind: 'drop-connection', count: 1, on: 'submit' });
+      const summary = await b.run();
+      const job = theJobWith(b, /^retrying in \d+ s: network error/);
+      // The service did create (and charge) two tasks for this shot:
+      expect(b.submissions().get(job.shotKey)).toBe(2);
+      expect(b.chargesOf(job.shotKey)).toHaveLength(2);
+      // ... so the job must say so, as it does after a crash in the same window.
+      expect(b.store.job(job.id)!.maybeDuplicate).toBe(true);
+      expect(summary.maybeDuplicate).toBe(1);
+    } finally {
+      b.close();
+    }
+  });
+
+  it('a submit answered with an HTTP error (429/5xx) created no task and is not flagged', async () => {
+    const b = await makeBatch(kit, sim, provider);
+    try {
+      sim.faults.push({ kind: 'server-error', count: 1, on: 'submit', status: 503 });
+      const summary = await b.run();
+      const job = theJobWith(b, /^retrying in \d+ s: HTTP 503/);
+      expect(b.submissions().get(job.shotKey)).toBe(1);
+      expect(b.store.job(job.id)!.maybeDuplicate).toBe(false);
+      expect(summary.maybeDuplicate).toBe(0);
+    } finally {
+      b.close();
+    }
+  });
+});

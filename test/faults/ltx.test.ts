@@ -1,0 +1,5 @@
+/** The fault matrix for the ltx provider against its simulator (see matrix.ts). */
+import { defineFaultMatrix } from './matrix';
+import { KITS } from './kit';
+
+defineFaultMatrix(KITS.ltx);
