@@ -133,7 +133,8 @@ export interface DownloadOptions {
  * URL mean it has expired; a full disk is a "disk" error.
  */
 export async function downloadTo(ctx: ProviderContext, url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
-  await ctx.beforeRequest();
+  // Only calls made with the key count against the provider's request rate (a CDN URL does not).
+  if (opts.headers?.authorization) await ctx.beforeRequest();
   const timeout = opts.timeoutMs ?? 300_000;
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
   const host = new URL(url).host;

@@ -9,6 +9,8 @@
  * clips' durations (within one frame per clip).
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import pLimit from 'p-limit';
 import path from 'node:path';
 import { probe, type MediaInfo } from '../media/ffprobe';
 import { runFfmpeg } from '../media/run-ffmpeg';
@@ -109,8 +111,9 @@ function concatLine(file: string): string {
 export async function stitchFilm(clips: string[], dest: string, opts: StitchOptions): Promise<StitchResult> {
   if (clips.length === 0) throw new Error('no clips to stitch');
   fs.mkdirSync(opts.workDir, { recursive: true });
-  const infos: MediaInfo[] = [];
-  for (const c of clips) infos.push(await probe(c));
+  // ffprobe each clip, a few at a time (a hundred one after the other is most of a stream copy's time).
+  const limit = pLimit(Math.max(2, Math.min(8, os.cpus().length * 2)));
+  const infos: MediaInfo[] = await Promise.all(clips.map((c) => limit(() => probe(c))));
   const format = opts.format ?? chooseFormat(infos);
   const ref = infos.find((i) => matchesFormat(i, format, i) && i.video?.width === format.width) ?? infos[0];
   const parts: string[] = [];
