@@ -247,8 +247,10 @@ export class QueueRunner {
     const now = this.store.now();
     const paused = this.store.pausedProviders();
     // In-flight jobs (resumed after a restart, or waiting to poll) first: they already hold a slot.
-    for (const job of this.store.jobsIn(IN_FLIGHT_STATES)) {
-      if (this.active.has(job.id) || this.stuck.has(job.id)) continue;
+    for (const id of this.store.jobIdsIn(IN_FLIGHT_STATES)) {
+      if (this.active.has(id) || this.stuck.has(id)) continue;
+      const job = this.store.job(id);
+      if (!job) continue;
       const p = this.providers.get(job.provider);
       if (!p || paused.has(p.id)) continue;
       this.start(job, p);

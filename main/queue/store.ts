@@ -279,6 +279,11 @@ export class ProjectStore {
     return r.t ?? undefined;
   }
 
+  /** Ids of the jobs in the given states (cheap: no row is decoded). */
+  jobIdsIn(states: readonly JobState[]): number[] {
+    return (this.db.prepare(`SELECT id FROM jobs WHERE state IN (${states.map(() => '?').join(',')})`).all(...states) as { id: number }[]).map((r) => r.id);
+  }
+
   /** Active shots in film order. */
   shots(): ShotRow[] {
     return (this.db.prepare('SELECT * FROM shots WHERE active = 1 ORDER BY ord').all() as Record<string, unknown>[]).map((r) => ({
