@@ -179,7 +179,8 @@ export class QueueRunner {
     let t = this.throttles.get(p.id);
     if (!t) {
       const rpm = p.limits().requestsPerMinute;
-      t = rpm ? pThrottle({ limit: rpm, interval: 60_000, strict: true })(async () => {}) : async () => {};
+      // A rolling minute plus a second of margin: the service counts on arrival, after network latency.
+      t = rpm ? pThrottle({ limit: rpm, interval: 61_000, strict: true })(async () => {}) : async () => {};
       this.throttles.set(p.id, t);
     }
     return t;
