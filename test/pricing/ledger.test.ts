@@ -95,7 +95,7 @@ describe('monthly budgets and the ledger', () => {
   it('a submission that never reached the service (rejected with a retryable error) is released, not counted', async () => {
     const fake = fakeRemote('fake', { usdPerShot: 0.1 });
     const { ProviderError } = await import('../../main/providers/provider');
-    fake.submitScript.push(new ProviderError('retryable', 'HTTP 503'), new ProviderError('retryable', 'HTTP 503'));
+    fake.submitScript.push(new ProviderError('retryable', 'HTTP 503', { status: 503 }), new ProviderError('retryable', 'HTTP 503', { status: 503 }));
     const { settings, run, store } = await batch(fake, 1);
     setBudget(settings, { scope: 'month', provider: '', usd: 0.1 });
     expect((await run()).succeeded).toBe(1);

@@ -88,7 +88,7 @@ describe('queue runner', () => {
 
   it('retries a 429/5xx with backoff, fails a rejected request with the service message, and the rest go on', async () => {
     const fake = fakeRemote();
-    fake.submitScript.push(new ProviderError('retryable', 'HTTP 503', { retryAfterMs: 10 }), new ProviderError('invalid', 'prompt violates policy'));
+    fake.submitScript.push(new ProviderError('retryable', 'HTTP 503', { status: 503, retryAfterMs: 10 }), new ProviderError('invalid', 'prompt violates policy'));
     fake.pollScript.push(new ProviderError('retryable', 'connection reset'));
     const reg = new ProviderRegistry([fake]);
     const { store, dir } = await project(3, 'fake', reg);
@@ -107,7 +107,7 @@ describe('queue runner', () => {
 
   it('gives up after the attempt limit with the last error', async () => {
     const fake = fakeRemote();
-    for (let i = 0; i < 10; i++) fake.submitScript.push(new ProviderError('retryable', 'HTTP 502'));
+    for (let i = 0; i < 10; i++) fake.submitScript.push(new ProviderError('retryable', 'HTTP 502', { status: 502 }));
     const reg = new ProviderRegistry([fake]);
     const { store, dir } = await project(1, 'fake', reg);
     await new QueueRunner(store, reg, { outDir: dir, ...fast }).run();
