@@ -514,7 +514,9 @@ export class AppService {
   private providerViews(): ProviderView[] {
     return this.deps.registry.all().map((p) => {
       const d = describeProvider(p);
-      return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady: d.notReady, concurrency: d.concurrency, prices: d.prices };
+      // In the app, the fix for a missing key is the Settings screen, not a terminal command.
+      const notReady = d.notReady && /^no API key for /.test(d.notReady) ? `no API key for ${d.id}: add it in Settings (it is kept in the OS keychain)` : d.notReady;
+      return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices };
     });
   }
 
