@@ -124,8 +124,13 @@ async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry,
     else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
     else {
       const film = path.join(opts.outDir, 'film.mp4');
-      result.stitch = await exportFilm(store, film, opts.onStitchProgress);
-      result.film = film;
+      try {
+        result.stitch = await exportFilm(store, film, opts.onStitchProgress);
+        result.film = film;
+      } catch (e) {
+        // The clips are safe; say why there is no film, next to the per-shot summary.
+        result.filmSkipped = `the film could not be stitched: ${(e as Error).message}`;
+      }
     }
     return result;
   } finally {
