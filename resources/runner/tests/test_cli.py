@@ -36,7 +36,8 @@ def _get(port, path, token=None, method="GET"):
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        # The first /capabilities waits for diffusers to finish importing (about 9 s idle, more on a busy machine).
+        with urllib.request.urlopen(req, timeout=90) as r:
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
