@@ -25,7 +25,7 @@ import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../timeline/tim
 import { keyHint, type KeyStore } from '../secrets/keychain';
 import type { Db } from '../queue/db';
 import { ffmpegPath } from '../media/ffmpeg-path';
-import { formatEstimate, usd } from '../cli/format';
+import { formatEstimate, usd } from '../pricing/money';
 
 const run = promisify(execFile);
 
@@ -231,7 +231,7 @@ export class AppService {
       case 'runner.status':
         return this.runnerView();
       case 'runner.install': {
-        const { runnerInstall } = await import('../cli/runner-command');
+        const { runnerInstall } = await import('../runner/install');
         const sink = new (await import('node:stream')).Writable({ write: (_c, _e, cb) => cb() });
         let step = 0;
         const code = await runnerInstall({}, sink, (line) => {

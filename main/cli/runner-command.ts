@@ -2,31 +2,9 @@
  * `ltx-batch runner install [--force] [--cpu]` and `ltx-batch runner status`: the local GPU
  * runner's virtual environment (APP_HOME/runner-venv, or LTX_RUNNER_VENV) and what it finds.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { runnerSourceDir, runnerVenv } from '../runner/sidecar';
+import { runnerVenv } from '../runner/sidecar';
+export { runnerInstall } from '../runner/install';
 import { createLocalProvider } from '../providers/local/local';
-
-/** Installs the runner with its pinned requirements (resources/runner/install.sh); streams its progress. */
-export function runnerInstall(opts: { force?: boolean; cpu?: boolean }, out: NodeJS.WritableStream = process.stdout, onLine?: (line: string) => void): Promise<number> {
-  const venv = runnerVenv();
-  const args = [path.join(runnerSourceDir(), 'install.sh'), venv, ...(opts.cpu ? ['--cpu'] : []), ...(opts.force ? ['--force'] : [])];
-  out.write(`installing the local runner into ${venv}\n`);
-  return new Promise((resolve) => {
-    const child = spawn('bash', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forward = (d: Buffer) => {
-      out.write(d);
-      for (const l of String(d).split('\n').filter(Boolean)) onLine?.(l);
-    };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
-    child.on('error', (e) => {
-      out.write(`could not run the installer: ${e.message} (it needs bash and Python 3.10-3.13)\n`);
-      resolve(1);
-    });
-    child.on('close', (code) => resolve(code ?? 1));
-  });
-}
 
 /** Starts the runner briefly and prints GPU, VRAM, torch/CUDA versions, memory policy and weights. */
 export async function runnerStatus(opts: { json?: boolean }, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {

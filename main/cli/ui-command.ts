@@ -10,7 +10,7 @@ import { startUiServer, type UiServer } from '../ui-server/server';
 import type { ProviderRegistry } from '../providers/registry';
 import type { KeyStore } from '../secrets/keychain';
 import type { Db } from '../queue/db';
-import { appHome } from '../settings/home';
+import { projectsDir } from '../settings/projects-dir';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -22,12 +22,6 @@ export function ensureRendererBuild(): string {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return dir;
-}
-
-/** Projects folder: the setting, else APP_HOME/projects. */
-export function projectsDir(settings: Db): string {
-  const row = settings.prepare("SELECT value FROM settings WHERE key = 'projectsDir'").get() as { value: string } | undefined;
-  return row?.value ?? path.join(appHome(), 'projects');
 }
 
 /** Starts browser mode; resolves with the server (the CLI keeps the process alive). */

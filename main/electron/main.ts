@@ -14,7 +14,7 @@ import { defaultRegistry } from '../providers/registry';
 import { keychainLookup } from '../secrets/key-lookup';
 import { osKeychain } from '../secrets/keychain';
 import { openSettings } from '../settings/settings-db';
-import { projectsDir } from '../cli/ui-command';
+import { projectsDir } from '../settings/projects-dir';
 import { CONTENT_SECURITY_POLICY, isAppUrl, isExternalLink, mainWindowOptions } from './window-options';
 
 const here = __dirname;

@@ -28,6 +28,18 @@ function useSection() {
 }
 
 /** One provider key: write-only. The typed key is cleared as soon as it is sent, whatever the answer. */
+/** A table row under a settings row showing its error (nothing when there is none). */
+function ErrorRow({ error, onClose }: { error: ErrorView | null; onClose: () => void }) {
+  if (!error) return null;
+  return (
+    <Table.Tr>
+      <Table.Td colSpan={3}>
+        <ErrorNote error={error} onClose={onClose} />
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
 function KeyRow({ provider, label, entry }: { provider: string; label: string; entry: SettingsView['keys'][number] }) {
   const { api } = useApp();
   const { busy, error, setError, run } = useSection();
@@ -112,13 +124,7 @@ function KeyRow({ provider, label, entry }: { provider: string; label: string; e
           </form>
         </Table.Td>
       </Table.Tr>
-      {error && (
-        <Table.Tr>
-          <Table.Td colSpan={3}>
-            <ErrorNote error={error} onClose={() => setError(null)} />
-          </Table.Td>
-        </Table.Tr>
-      )}
+      <ErrorRow error={error} onClose={() => setError(null)} />
     </>
   );
 }
@@ -154,13 +160,7 @@ function BudgetRow({ provider, label, current, spent }: { provider: string | nul
           </Group>
         </Table.Td>
       </Table.Tr>
-      {error && (
-        <Table.Tr>
-          <Table.Td colSpan={3}>
-            <ErrorNote error={error} onClose={() => setError(null)} />
-          </Table.Td>
-        </Table.Tr>
-      )}
+      <ErrorRow error={error} onClose={() => setError(null)} />
     </>
   );
 }
