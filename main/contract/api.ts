@@ -284,7 +284,8 @@ export interface LtxApi {
  * when the method is unknown or the arguments do not match its schema.
  */
 export function parseCall(method: unknown, args: unknown): { method: MethodName; args: unknown } {
-  if (typeof method !== 'string' || !(method in methodArgs)) throw new ContractError(`unknown method ${JSON.stringify(method)}`);
+  // Own names only: an `in` check would also accept inherited names (toString, constructor, __proto__).
+  if (typeof method !== 'string' || !Object.hasOwn(methodArgs, method)) throw new ContractError(`unknown method ${JSON.stringify(method)}`);
   const schema = methodArgs[method as MethodName];
   const r = schema.safeParse(args ?? {});
   if (!r.success) {

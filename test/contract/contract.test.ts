@@ -24,6 +24,14 @@ describe('the renderer contract', () => {
     expect(() => parseCall(method, args)).toThrow(message);
   });
 
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__'])(
+    'rejects the inherited name %s as an unknown method',
+    (method) => {
+      expect(() => parseCall(method, {})).toThrow(ContractError);
+      expect(() => parseCall(method, {})).toThrow(`unknown method ${JSON.stringify(method)}`);
+    },
+  );
+
   it('has a result type for every method and no method without a schema', () => {
     // A type-level check that MethodResults covers every method name: this line fails to compile otherwise.
     const covered: Record<(typeof METHOD_NAMES)[number], true> = Object.fromEntries(METHOD_NAMES.map((m) => [m, true])) as Record<keyof MethodResults, true>;
