@@ -1,5 +1,5 @@
 /**
- * HTTP for the cloud providers (undici): JSON calls and streamed downloads, with every failure
+ * HTTP for the cloud providers (over main/net/http.ts): JSON calls and streamed downloads, with every failure
  * classified as a {@link ProviderError} the queue understands, and secrets redacted from any text
  * that could reach a log, an error or the database.
  *
@@ -9,9 +9,7 @@
  *   connection reset, DNS failure, timeout -> retryable
  */
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { request } from 'undici';
+import { openRequest, readBody, saveBody, type NetError, type OpenResponse } from '../net/http';
 import { ProviderError, type ProviderContext } from './provider';
 
 /** Replaces every secret in `text` with "***" (and any Bearer token, whatever its value). */
@@ -32,11 +30,13 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 
 /** One HTTP call. `secrets` are redacted from errors. */
 export interface HttpCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   /** JSON body (sets Content-Type). */
   json?: unknown;
+  /** Multipart body (a spec FormData; the transport writes the boundary). */
+  form?: FormData;
   /** Milliseconds before the call is abandoned as a timeout (default 60 s). */
   timeoutMs?: number;
   secrets?: (string | undefined)[];
@@ -45,7 +45,7 @@ export interface HttpCall {
 /** A response read whole. `json` is set when the body parsed as JSON. */
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | undefined>;
   contentType: string;
   text: string;
   json?: unknown;
@@ -53,48 +53,71 @@ export interface HttpResponse {
   bytes: Buffer;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+/** Bytes of a JSON / error answer read into memory at most (anything bigger is not an API answer). */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
-/** Converts a thrown network error to a retryable ProviderError (or rethrows an abort). */
+/** Converts a thrown transport error to a ProviderError ("disk" for a full disk, else "retryable"); rethrows an abort. */
 export function networkError(e: unknown, what: string, secrets: (string | undefined)[] = []): ProviderError {
+  if (e instanceof ProviderError) return e;
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   if (err?.name === 'AbortError' && !err.code) throw e;
   const code = err?.code ?? err?.cause?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new ProviderError('disk', `no space left on the disk while ${what}`);
-  const reason = code && NETWORK_CODES.has(code) ? code : (err?.message ?? String(e));
+  const reason = code === 'ESHORT' ? err.message : code && code !== 'EUNKNOWN' ? `${code}${err.message && !err.message.includes(code) ? ` (${err.message})` : ''}` : (err?.message ?? String(e));
   return new ProviderError('retryable', redact(`network error while ${what}: ${reason}`, secrets));
+}
+
+/** True for content types that carry a video file rather than an API answer. */
+export function isMediaType(contentType: string): boolean {
+  return /^(video\/|application\/octet-stream)/i.test(contentType.trim());
+}
+
+/** Reads an open response whole (at most {@link MAX_ANSWER_BYTES}) into an {@link HttpResponse}. */
+export async function readAnswer(res: OpenResponse, what: string, secrets: (string | undefined)[] = []): Promise<HttpResponse> {
+  let bytes: Buffer;
+  try {
+    bytes = await readBody(res, MAX_ANSWER_BYTES);
+  } catch (e) {
+    if ((e as NetError).code === 'ETOOBIG') throw new ProviderError('unreadable', `${what}: the answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, which no API answer is`);
+    throw networkError(e, what, secrets);
+  }
+  const contentType = res.headers['content-type'] ?? '';
+  const text = isMediaType(contentType) ? '' : bytes.toString('utf8');
+  let json: unknown;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: res.status, headers: res.headers, contentType, text, json, bytes };
+}
+
+/**
+ * Sends a call and resolves with the open response (body not read), after pacing it with
+ * `ctx.beforeRequest()`. For answers that may be a video (read them with {@link saveBody}) or JSON
+ * (read with {@link readAnswer}). Throws ProviderError("retryable") on network errors and timeouts.
+ */
+export async function open(ctx: ProviderContext, call: HttpCall): Promise<OpenResponse> {
+  await ctx.beforeRequest();
+  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+  const timeout = call.timeoutMs ?? 60_000;
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
+  const host = new URL(call.url).host;
+  try {
+    return await openRequest({ method: call.method, url: call.url, headers, body: call.json !== undefined ? { json: call.json } : call.form ? { form: call.form } : undefined, signal, idleTimeoutMs: timeout });
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    if ((e as Error).name === 'TimeoutError' || (e as NetError).code === 'ETIMEDOUT') throw new ProviderError('retryable', `no answer from ${host} within ${Math.round(timeout / 1000)} s`);
+    throw networkError(e, `calling ${host}`, call.secrets);
+  }
 }
 
 /** Sends a call and reads the whole answer. Throws ProviderError("retryable") on network errors and timeouts. */
 export async function send(ctx: ProviderContext, call: HttpCall): Promise<HttpResponse> {
-  await ctx.beforeRequest();
-  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
-  let body: string | undefined;
-  if (call.json !== undefined) {
-    body = JSON.stringify(call.json);
-    headers['content-type'] = 'application/json';
-  }
-  const timeout = call.timeoutMs ?? 60_000;
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
-  try {
-    const res = await request(call.url, { method: call.method, headers, body, signal, headersTimeout: timeout, bodyTimeout: timeout });
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    const contentType = String(res.headers['content-type'] ?? '');
-    const text = contentType.startsWith('video/') ? '' : bytes.toString('utf8');
-    let json: unknown;
-    if (text) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    return { status: res.statusCode, headers: res.headers, contentType, text, json, bytes };
-  } catch (e) {
-    if (ctx.signal.aborted) throw e;
-    if ((e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError') throw new ProviderError('retryable', `no answer from ${new URL(call.url).host} within ${Math.round(timeout / 1000)} s`);
-    throw networkError(e, `calling ${new URL(call.url).host}`, call.secrets);
-  }
+  const res = await open(ctx, call);
+  return readAnswer(res, `calling ${new URL(call.url).host}`, call.secrets);
 }
 
 /**
@@ -138,49 +161,40 @@ export async function downloadTo(ctx: ProviderContext, url: string, dest: string
   const timeout = opts.timeoutMs ?? 300_000;
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
   const host = new URL(url).host;
-  let res;
+  let res: OpenResponse;
   try {
-    res = await request(url, { method: opts.method ?? 'GET', headers: opts.headers, signal, headersTimeout: 60_000, bodyTimeout: 60_000 });
+    res = await openRequest({ method: opts.method ?? 'GET', url, headers: opts.headers, signal, idleTimeoutMs: 60_000 });
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     throw networkError(e, `downloading from ${host}`, opts.secrets);
   }
-  if (res.statusCode < 200 || res.statusCode >= 300) {
-    const bytes = Buffer.from(await res.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    const text = bytes.toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    const r: HttpResponse = { status: res.statusCode, headers: res.headers, contentType: String(res.headers['content-type'] ?? ''), text, json, bytes };
-    const msg = redact(opts.errorMessage?.(r) || text.slice(0, 300) || `HTTP ${res.statusCode}`, opts.secrets ?? []);
-    if ((opts.expiredStatuses ?? [403, 404, 410]).includes(res.statusCode)) throw new ProviderError('expired', `the result has expired or is gone (HTTP ${res.statusCode}): ${msg}`, { status: res.statusCode });
+  if (res.status < 200 || res.status >= 300) {
+    const r = await readAnswer(res, `downloading from ${host}`, opts.secrets).catch(() => ({ status: res.status, headers: res.headers, contentType: '', text: '', bytes: Buffer.alloc(0) }) as HttpResponse);
+    const msg = redact(opts.errorMessage?.(r) || r.text.slice(0, 300) || `HTTP ${res.status}`, opts.secrets ?? []);
+    if ((opts.expiredStatuses ?? [403, 404, 410]).includes(res.status)) throw new ProviderError('expired', `the result has expired or is gone (HTTP ${res.status}): ${msg}`, { status: res.status });
     throwForStatus(r, msg, opts.secrets);
   }
-  const expected = Number(res.headers['content-length'] ?? NaN);
-  let received = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      received += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  await saveResult(ctx, res, dest, host, opts.secrets);
+}
+
+/**
+ * Streams a result body (a download, or a service that answers with the MP4 itself) to `dest`:
+ * backpressure all the way to the disk, so ten 4K answers at once cost no more memory than one.
+ * Complete means at least one byte and as many bytes as Content-Length said; otherwise the file is
+ * removed and ProviderError("retryable") thrown ("disk" for a full disk).
+ */
+export async function saveResult(ctx: ProviderContext, res: OpenResponse, dest: string, host: string, secrets: (string | undefined)[] = []): Promise<void> {
+  let received: number;
   try {
-    await pipeline(res.body, counter, fs.createWriteStream(dest));
+    received = await saveBody(res, dest, { signal: ctx.signal });
   } catch (e) {
-    fs.rmSync(dest, { force: true });
     if (ctx.signal.aborted) throw e;
-    throw networkError(e, `downloading from ${host} (${received} bytes received${Number.isFinite(expected) ? ` of ${expected}` : ''})`, opts.secrets);
+    if ((e as NetError).code === 'ESHORT') throw new ProviderError('retryable', `the download from ${host} was cut off: ${(e as Error).message}`);
+    throw networkError(e, `downloading from ${host}`, secrets);
   }
   if (received === 0) {
     fs.rmSync(dest, { force: true });
     throw new ProviderError('retryable', `the download from ${host} was empty`);
-  }
-  if (Number.isFinite(expected) && received !== expected) {
-    fs.rmSync(dest, { force: true });
-    throw new ProviderError('retryable', `the download from ${host} was cut off after ${received} of ${expected} bytes`);
   }
 }
 

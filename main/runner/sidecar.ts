@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request } from 'undici';
+import { openRequest } from '../net/http';
 import { resourcesDir } from '../media/ffmpeg-path';
 import { appHome } from '../settings/home';
 
@@ -150,9 +150,9 @@ export class RunnerSidecar {
     const deadline = Date.now() + timeout;
     for (;;) {
       try {
-        const r = await request(`${ep.url}/health`, { headersTimeout: 5000, bodyTimeout: 5000 });
-        await r.body.dump();
-        if (r.statusCode === 200) break;
+        const r = await openRequest({ method: 'GET', url: `${ep.url}/health`, idleTimeoutMs: 5000 });
+        r.body.resume();
+        if (r.status === 200) break;
       } catch {
         /* not up yet */
       }
@@ -179,7 +179,7 @@ export class RunnerSidecar {
     const gone = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
     try {
       if (this.endpoint) {
-        await request(`${this.endpoint.url}/shutdown`, { method: 'POST', headers: { authorization: `Bearer ${this.endpoint.token}` }, headersTimeout: 3000 }).then((r) => r.body.dump()).catch(() => {});
+        await openRequest({ method: 'POST', url: `${this.endpoint.url}/shutdown`, headers: { authorization: `Bearer ${this.endpoint.token}` }, idleTimeoutMs: 3000 }).then((r) => void r.body.resume()).catch(() => {});
       }
       const term = setTimeout(() => child.kill('SIGTERM'), 3000);
       const kill = setTimeout(() => child.kill('SIGKILL'), 10000);

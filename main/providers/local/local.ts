@@ -4,9 +4,7 @@
  * estimate shows expected GPU time once the runner has measured a few steps, and the actual GPU
  * seconds are recorded. One job at a time per runner (per GPU).
  */
-import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
+import { openRequest, readBody, saveBody } from '../../net/http';
 import type { Capabilities, CostEstimate, Provider, ProviderContext, ProviderRequest, RenderProgress, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
@@ -48,20 +46,21 @@ const DEFAULT_CAPS: Capabilities = {
 /** Calls the runner's JSON API. Throws ProviderError (retryable on connection problems). */
 async function runnerJson<T>(ep: RunnerEndpoint, method: 'GET' | 'POST' | 'DELETE', p: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   try {
-    const res = await request(`${ep.url}${p}`, {
+    const res = await openRequest({
       method,
-      headers: { authorization: `Bearer ${ep.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      url: `${ep.url}${p}`,
+      headers: { authorization: `Bearer ${ep.token}` },
+      body: body !== undefined ? { json: body } : undefined,
       signal,
-      headersTimeout: 120_000,
+      idleTimeoutMs: 120_000,
     });
-    const text = await res.body.text();
+    const text = (await readBody(res, 8 * 1024 * 1024)).toString('utf8');
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (res.statusCode >= 400) {
+    if (res.status >= 400) {
       const msg = `local runner: ${String(json.error ?? text).slice(0, 500)}`;
-      if (res.statusCode === 401) throw new ProviderError('auth', `${msg} (wrong runner token)`);
-      if (res.statusCode === 503 || res.statusCode === 409) throw new ProviderError('invalid', msg);
-      if (res.statusCode >= 500) throw new ProviderError('retryable', msg);
+      if (res.status === 401) throw new ProviderError('auth', `${msg} (wrong runner token)`);
+      if (res.status === 503 || res.status === 409) throw new ProviderError('invalid', msg);
+      if (res.status >= 500) throw new ProviderError('retryable', msg);
       throw new ProviderError('invalid', msg);
     }
     return json as T;
@@ -185,7 +184,7 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
       try {
         type Final = { event: string; error?: string; gpu_seconds?: number; memory_policy_used?: string; tried_policies?: string[] };
         let final = null as Final | null;
-        const res = await request(`${ep.url}/jobs/${created.job_id}/events`, { headers: { authorization: `Bearer ${ep.token}` }, bodyTimeout: 0, signal: ctx.signal }).catch((e) => {
+        const res = await openRequest({ method: 'GET', url: `${ep.url}/jobs/${created.job_id}/events`, headers: { authorization: `Bearer ${ep.token}` }, idleTimeoutMs: 0, signal: ctx.signal }).catch((e) => {
           throw new ProviderError('retryable', `the local runner stopped answering (${(e as Error).message})`);
         });
         let buf = '';
@@ -209,9 +208,15 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
         if (!final) throw new ProviderError('retryable', `the local runner stopped while rendering (${sidecar.explain()})`);
         if (final.event === 'canceled') throw new ProviderError('invalid', 'canceled');
         if (final.event === 'failed') throw new ProviderError('invalid', `local runner: ${final.error}${final.tried_policies?.length ? ` (tried: ${final.tried_policies.join(', ')})` : ''}`);
-        const out = await request(`${ep.url}/jobs/${created.job_id}/result`, { headers: { authorization: `Bearer ${ep.token}` }, signal: ctx.signal });
-        if (out.statusCode !== 200) throw new ProviderError('retryable', `the local runner did not hand over the clip (HTTP ${out.statusCode})`);
-        await pipeline(out.body, fs.createWriteStream(dest));
+        const out = await openRequest({ method: 'GET', url: `${ep.url}/jobs/${created.job_id}/result`, headers: { authorization: `Bearer ${ep.token}` }, signal: ctx.signal });
+        if (out.status !== 200) {
+          out.body.resume();
+          throw new ProviderError('retryable', `the local runner did not hand over the clip (HTTP ${out.status})`);
+        }
+        await saveBody(out, dest, { signal: ctx.signal }).catch((e) => {
+          if (ctx.signal.aborted) throw e;
+          throw new ProviderError((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk' : 'retryable', `the clip from the local runner could not be saved (${(e as Error).message})`);
+        });
         // The clip is ours now: let the runner forget the job and its file.
         await runnerJson(ep, 'DELETE', `/jobs/${created.job_id}`).catch(() => {});
         if (final.memory_policy_used) notes.push(`memory policy: ${final.memory_policy_used}`);

@@ -22,7 +22,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { request as undiciRequest } from 'undici';
 import type {
   Capabilities,
   CostEstimate,
@@ -267,21 +266,18 @@ function mp4PathFor(ctx: ProviderContext, taskId: string): string {
   return path.join(ctx.tmpDir, `ltx-${safeId(taskId)}.mp4`);
 }
 
-/** Builds a multipart/form-data body: text fields, then files. */
-async function multipartBody(fields: Record<string, unknown>, files: Record<string, FileField>): Promise<{ body: Buffer; contentType: string }> {
-  const boundary = `----ltxbatch${randomBytes(12).toString('hex')}`;
-  const parts: Buffer[] = [];
-  const q = (s: string) => s.replace(/["\r\n\\]/g, '_');
+/** Builds a multipart/form-data body (a spec FormData): text fields, then files. */
+async function multipartBody(fields: Record<string, unknown>, files: Record<string, FileField>): Promise<FormData> {
+  const form = new FormData();
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${q(name)}"\r\n\r\n${String(value)}\r\n`));
+    form.append(name, String(value));
   }
   for (const [name, f] of Object.entries(files)) {
     const data = await readLocal(f.file);
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${q(name)}"; filename="${q(path.basename(f.file))}"\r\nContent-Type: ${f.mime}\r\n\r\n`), data, Buffer.from('\r\n'));
+    form.append(name, new Blob([new Uint8Array(data)], { type: f.mime }), path.basename(f.file));
   }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+  return form;
 }
 
 async function readLocal(file: string): Promise<Buffer> {
@@ -289,40 +285,6 @@ async function readLocal(file: string): Promise<Buffer> {
     return await fs.promises.readFile(file);
   } catch (e) {
     throw new ProviderError('invalid', `the media file "${path.basename(file)}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
-/**
- * POSTs a multipart body (the doc's "file" upload) and reads the whole answer, like http.ts's
- * send() (which only sends JSON). Network errors and timeouts are retryable.
- */
-async function sendMultipart(ctx: ProviderContext, url: string, key: string, body: Buffer, contentType: string, timeoutMs: number): Promise<HttpResponse> {
-  await ctx.beforeRequest();
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-  const host = new URL(url).host;
-  try {
-    const res = await undiciRequest(url, {
-      method: 'POST',
-      headers: { accept: 'application/json', authorization: `Bearer ${key}`, 'content-type': contentType },
-      body,
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    const ct = String(res.headers['content-type'] ?? '');
-    const text = ct.startsWith('video/') ? '' : bytes.toString('utf8');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.statusCode, headers: res.headers, contentType: ct, text, json, bytes };
-  } catch (e) {
-    if (ctx.signal.aborted) throw e;
-    if ((e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError') throw new ProviderError('retryable', `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s`);
-    throw networkError(e, `uploading to ${host}`, [key]);
   }
 }
 
@@ -483,7 +445,7 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
       let res: HttpResponse;
       if (Object.keys(files).length && !quick) {
         const mp = await multipartBody(fields, files);
-        res = await sendMultipart(ctx, url, key, mp.body, mp.contentType, LTX_SUBMIT_TIMEOUT_MS);
+        res = await send(ctx, { method: 'POST', url, headers: { authorization: `Bearer ${key}` }, form: mp, timeoutMs: LTX_SUBMIT_TIMEOUT_MS, secrets: [key] });
       } else {
         const json = { ...fields };
         for (const [k, f] of Object.entries(files)) json[k] = `data:${f.mime};base64,${(await readLocal(f.file)).toString('base64')}`;
