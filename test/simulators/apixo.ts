@@ -145,7 +145,7 @@ export class ApixoSimulator extends SimulatorBase<ApixoTaskInfo> {
 
   private submit(ctx: RequestContext): SimResponse {
     const bad = (msg: string) => this.errorResponse(400, "invalid_request", msg);
-    if (!ctx.contentType.startsWith("application/json")) return bad("Content-Type must be application/json");
+    if (!ctx.contentType.toLowerCase().startsWith("application/json")) return bad("Content-Type must be application/json");
     let body: Record<string, unknown>;
     try {
       const v: unknown = JSON.parse(ctx.raw.toString("utf8"));

@@ -303,7 +303,7 @@ export function isHttpUrl(v: unknown): v is string {
 /** Parses a body as JSON or multipart/form-data (files summarised as {@link UploadedFile}). */
 export async function parseBody(raw: Buffer, contentType: string): Promise<ParsedBody> {
   if (raw.length === 0) return { ok: true, kind: "empty", value: {} };
-  if (contentType.startsWith("multipart/form-data")) {
+  if (contentType.toLowerCase().startsWith("multipart/form-data")) {
     try {
       const form = await new Request("http://sim.local/", {
         method: "POST",
@@ -812,7 +812,8 @@ export abstract class SimulatorBase<I = Record<string, unknown>> {
       query: u.searchParams,
       kinds,
       raw,
-      contentType: String(req.headers["content-type"] ?? "").toLowerCase(),
+      // As sent: a multipart boundary is case-sensitive (RFC 2046), only the media type is not.
+      contentType: String(req.headers["content-type"] ?? ""),
       record,
     };
 
