@@ -1,28 +1,46 @@
 /**
- * Simulator of the LTX API (Lightricks, api.ltx.video), provider id `ltx`.
+ * Simulator of the public LTX API (Lightricks, https://api.ltx.video), provider id `ltx`.
  *
- * Doc: shared/provider-docs/003_*.txt plus the quick-start note in shared/README.md.
- * Base URL `https://api.ltx.video/v1`, key sent as `Authorization: Bearer <LTX_API_KEY>`.
- *   POST /v1/generations/text-to-video | image-to-video | audio-to-video
- *        -> {id,status,video_url,duration,model,resolution,cost}
- *        `sim.mode` "async" (default): status "processing", poll GET /v1/generations/{id};
- *        "sync": the request is held for the render time and answers status "completed".
- *   GET  /v1/generations/{id}
- *   POST /v1/text-to-video, /v1/image-to-video (quick-start form, `image_uri`): held for the render
- *        time, then answers with the MP4 bytes (Content-Type video/mp4, header x-request-id).
- * Errors 400/401/402/413/422/429(Retry-After)/500/503, body `{"error":{"type","message"}}`.
- * Limits per key: 10 in-flight tasks and 100 API requests per minute; beyond them 429 with
- * Retry-After, counted in `sim.rateLimited`.
+ * Written from the service's public documentation (docs.ltx.video / docs.ltx.io: quickstart,
+ * authentication, async-jobs, get-job-status, input-formats, models, pricing, errors, rate-limits;
+ * see shared/notes/ltx-public-api.md), not from any client. `sim.baseUrl` is the ORIGIN
+ * (`http://127.0.0.1:<port>`); clients append `/v1/...` and `/v2/...` themselves.
+ *
+ *   POST /v2/{text-to-video|image-to-video|audio-to-video}  -> 202 {id, created_at}        (Beta, async)
+ *   GET  /v2/{endpoint}/{id}  -> {id, status: pending|processing|completed|failed, created_at,
+ *                                 completed_at?, result?: {video_url}, error?: {type, message}}
+ *        unknown id, an id of another endpoint, or a job past its retention (24 h after it ended) -> 404
+ *   POST /v1/{text-to-video|image-to-video|audio-to-video}  (sync) -> the request is held for the
+ *        render time, then answered with the MP4 bytes (Content-Type video/mp4, header x-request-id)
+ *   POST /v1/upload -> {upload_url, storage_uri: "ltx://uploads/<id>", expires_at, required_headers}
+ *   PUT  <upload_url> (`/upload/<id>?...`, no API key needed) with `required_headers` -> 200
+ *   GET/HEAD /files/<id>.mp4  result files (Range supported), no key needed
+ *
+ * All API routes take `Authorization: Bearer <key>`. Errors are
+ * `{"type":"error","error":{"type","message"}}`: 400 invalid_request_error, 401 authentication_error,
+ * 402 insufficient_funds_error, 404 not_found_error, 413 request_too_large, 422
+ * content_filtered_error, 429 rate_limit_error / concurrency_limit_error (with Retry-After),
+ * 500 api_error, 503 service_unavailable.
+ *
+ * `sim.v2Enabled = false` (option `v2: false`) makes every `/v2/...` route answer 404, as a
+ * deployment without the async API would. Limits per key: `limits.concurrent` generations in flight
+ * (default 2, the docs' default) and `limits.perMinute` API requests a minute (default 100; no number
+ * is published); beyond them 429, counted in `sim.rateLimited`.
  */
+import { randomUUID } from "node:crypto";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import {
   SimulatorBase,
-  isHttpUrl,
   isJsonInteger,
-  isUploadedFile,
   parseBody,
+  probeMp4,
   randomId,
   roundAmount,
   sleep,
+  type Fault,
+  type FaultKind,
   type RequestContext,
   type RequestKind,
   type SimResponse,
@@ -30,25 +48,138 @@ import {
   type SimulatorOptions,
 } from "./common";
 
-/** LTX model ids. */
-export type LtxModel = "ltx-2-fast" | "ltx-2-pro";
+/** LTX model ids (ltx-2-* are deprecated but still priced on the pricing page). */
+export type LtxModel = "ltx-2-3-fast" | "ltx-2-3-pro" | "ltx-2-fast" | "ltx-2-pro";
+
+/** The generation endpoints the simulator implements (v1 and v2). */
+export type LtxEndpoint = "text-to-video" | "image-to-video" | "audio-to-video";
+
+/** Price tiers, by the short side of the output. */
+export type LtxTier = "720p" | "1080p" | "1440p" | "2160p";
+
+/** Every model id the API takes. */
+export const LTX_MODELS: LtxModel[] = ["ltx-2-3-fast", "ltx-2-3-pro", "ltx-2-fast", "ltx-2-pro"];
+
+/** The `camera_motion` values of the API reference. */
+export const LTX_CAMERA_MOTIONS = ["dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up", "jib_down", "static", "focus_shift"];
+
+const LANDSCAPE = ["1920x1080", "2560x1440", "3840x2160"];
+const PORTRAIT = ["1080x1920", "1440x2560", "2160x3840"];
+
+/** Output sizes (`WIDTHxHEIGHT`) each model renders. */
+export const LTX_RESOLUTIONS: Record<LtxModel, string[]> = {
+  "ltx-2-fast": LANDSCAPE,
+  "ltx-2-pro": LANDSCAPE,
+  "ltx-2-3-pro": [...LANDSCAPE, ...PORTRAIT],
+  "ltx-2-3-fast": ["1280x720", "720x1280", ...LANDSCAPE, ...PORTRAIT],
+};
+
+/** Frame rates each model renders. */
+export const LTX_FPS: Record<LtxModel, number[]> = {
+  "ltx-2-fast": [25, 50],
+  "ltx-2-pro": [25, 50],
+  "ltx-2-3-fast": [24, 25, 48, 50],
+  "ltx-2-3-pro": [24, 25, 48, 50],
+};
+
+/** USD per second of output video, by model and tier (portrait sizes cost as their landscape twin). */
+export const LTX_PRICES: Record<LtxModel, Partial<Record<LtxTier, number>>> = {
+  "ltx-2-fast": { "1080p": 0.04, "1440p": 0.08, "2160p": 0.16 },
+  "ltx-2-pro": { "1080p": 0.06, "1440p": 0.12, "2160p": 0.24 },
+  "ltx-2-3-fast": { "720p": 0.03, "1080p": 0.06, "1440p": 0.12, "2160p": 0.24 },
+  "ltx-2-3-pro": { "1080p": 0.08, "1440p": 0.16, "2160p": 0.32 },
+};
+
+/** audio-to-video: USD per second of input audio. */
+export const LTX_AUDIO_USD_PER_SECOND = 0.1;
+
+/** Models audio-to-video takes. */
+export const LTX_AUDIO_MODELS: LtxModel[] = ["ltx-2-3-pro", "ltx-2-pro"];
+
+/** Output sizes audio-to-video renders. */
+export const LTX_AUDIO_RESOLUTIONS = ["1920x1080", "1080x1920"];
+
+/** The price tier of a `WIDTHxHEIGHT` size (by its short side), or undefined. */
+export function ltxTier(resolution: string): LtxTier | undefined {
+  const m = /^(\d+)x(\d+)$/.exec(resolution);
+  if (!m) return undefined;
+  const short = Math.min(Number(m[1]), Number(m[2]));
+  return ({ 720: "720p", 1080: "1080p", 1440: "1440p", 2160: "2160p" } as Record<number, LtxTier>)[short];
+}
+
+/** Cost in USD of a text/image-to-video generation (NaN if the size has no price). */
+export function ltxCost(model: LtxModel, resolution: string, durationS: number): number {
+  const tier = ltxTier(resolution);
+  const rate = tier ? LTX_PRICES[model]?.[tier] : undefined;
+  return rate === undefined ? NaN : roundAmount(rate * durationS);
+}
+
+/** Cost in USD of an audio-to-video generation of `audioS` seconds of input audio. */
+export function ltxAudioCost(audioS: number): number {
+  return roundAmount(LTX_AUDIO_USD_PER_SECOND * audioS);
+}
+
+/** Durations (s) a text/image-to-video request may ask for with this model, size and fps. */
+export function ltxDurations(model: LtxModel, resolution: string, fps: number): number[] {
+  const base = [6, 8, 10];
+  const long =
+    (model === "ltx-2-fast" && resolution === "1920x1080" && fps === 25) ||
+    (model === "ltx-2-3-fast" && (resolution === "1920x1080" || resolution === "1080x1920") && (fps === 24 || fps === 25));
+  return long ? [...base, 12, 14, 16, 18, 20] : base;
+}
 
 /** Service-specific data stored with each ltx generation. */
 export interface LtxTaskInfo {
+  /** "v2" (async job) or "v1" (sync, MP4 answer). */
+  api: "v1" | "v2";
+  /** Which endpoint created it. */
+  endpoint: LtxEndpoint;
   /** Model used. */
   model: LtxModel;
-  /** Resolution string, e.g. "1920x1080". */
+  /** Output size, e.g. "1920x1080". */
   resolution: string;
-  /** Duration in seconds. */
+  /** Output duration in seconds (for audio-to-video: the audio's length). */
   duration: number;
-  /** Frames per second. */
+  /** Output frames per second. */
   fps: number;
-  /** Cost in USD. */
+  /** `generate_audio` as requested (default true; audio-to-video: true). */
+  generateAudio: boolean;
+  /** `camera_motion`, if given. */
+  cameraMotion?: string;
+  /** audio-to-video: seconds of input audio billed (probed, else `defaultAudioSeconds`). */
+  audioSeconds?: number;
+  /** Cost in USD (also in `sim.charges`). */
   cost: number;
-  /** Which endpoint created it. */
-  endpoint: "text-to-video" | "image-to-video" | "audio-to-video";
-  /** Whether it came through the quick-start MP4 form. */
-  quickStart: boolean;
+}
+
+/** One upload slot created by `POST /v1/upload` (`sim.uploads`). */
+export interface LtxUpload {
+  /** Upload id (the last segment of `storage_uri`). */
+  id: string;
+  /** `ltx://uploads/<id>`. */
+  storageUri: string;
+  /** The `upload_url` handed out (on this server, `/upload/<id>?...`). */
+  uploadUrl: string;
+  /** The `required_headers` handed out. */
+  requiredHeaders: Record<string, string>;
+  /** Simulator clock time of `POST /v1/upload`. */
+  createdAt: number;
+  /** When the upload URL stops accepting PUTs (createdAt + `uploadUrlTtlMs`). */
+  urlExpiresAt: number;
+  /** Simulator clock time of the last accepted PUT. */
+  uploadedAt?: number;
+  /** Bytes stored by the last accepted PUT. */
+  data?: Buffer;
+  /** Size of the stored file. */
+  size?: number;
+  /** Content-Type the stored file was PUT with. */
+  contentType?: string;
+  /** Number of PUT requests received for this slot (accepted or not). */
+  puts: number;
+  /** Whether any PUT to the upload URL carried an Authorization header (it should not). */
+  putWithAuth: boolean;
+  /** Authorization header values sent with PUTs to the upload URL. */
+  putAuthorizations: string[];
 }
 
 /** One 429 sent because a real limit was hit. */
@@ -63,49 +194,105 @@ export interface LtxRateLimitEvent {
   at: number;
 }
 
-/** USD per second of video by model and resolution (the doc's price table). */
-export const LTX_PRICES: Record<LtxModel, Record<string, number>> = {
-  "ltx-2-fast": { "1920x1080": 0.02, "2560x1440": 0.04, "3840x2160": 0.08 },
-  "ltx-2-pro": { "1920x1080": 0.05, "2560x1440": 0.1, "3840x2160": 0.2 },
-};
-
-/** Cost in USD of an LTX generation. */
-export function ltxCost(model: LtxModel, resolution: string, durationS: number): number {
-  return roundAmount(LTX_PRICES[model][resolution] * durationS);
+/** Options of {@link startLtxSimulator} (on top of the shared ones). */
+export interface LtxSimulatorOptions extends SimulatorOptions {
+  /** Whether the `/v2/...` (async, Beta) routes exist. Default true; false: every /v2 route answers 404. */
+  v2?: boolean;
+  /** Generations in flight per key before 429 concurrency_limit_error. Default 2 (the docs' default). */
+  concurrency?: number;
+  /** API requests per minute per key before 429 rate_limit_error. Default 100. */
+  perMinute?: number;
+  /** How long a finished v2 job (and its result file) stays readable, ms. Default 24 h. */
+  retentionMs?: number;
+  /** Whether the deprecated ltx-2-fast / ltx-2-pro are still accepted. Default true. */
+  legacyModels?: boolean;
+  /** Refuse request fields the API reference does not list (400). Default true. */
+  strictFields?: boolean;
+  /** Seconds of audio assumed when an audio input cannot be probed (HTTPS URLs, unreadable files). Default 5. */
+  defaultAudioSeconds?: number;
+  /** The `required_headers` of an upload. Default {"Content-Type": "application/octet-stream", "x-goog-content-length-range": "0,104857600"}. */
+  uploadRequiredHeaders?: Record<string, string>;
 }
 
-const MODELS: LtxModel[] = ["ltx-2-fast", "ltx-2-pro"];
-const RESOLUTIONS = ["1920x1080", "2560x1440", "3840x2160"];
-const IMAGE_EXT = ["jpg", "jpeg", "png", "webp", "gif"];
-const AUDIO_EXT = ["mp3", "wav", "ogg", "m4a", "aac"];
-const IMAGE_MIME = ["image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif"];
-const AUDIO_MIME = ["audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/wave", "audio/ogg", "audio/mp4", "audio/m4a", "audio/x-m4a", "audio/aac"];
-const MAX_IMAGE = 20 * 1024 * 1024;
-const MAX_AUDIO = 50 * 1024 * 1024;
+const HOUR = 3600_000;
+const MB = 1024 * 1024;
+const MAX_UPLOAD = 100 * MB;
+const MAX_IMAGE_DATA_URI = 7 * MB;
+const MAX_MEDIA_DATA_URI = 15 * MB;
+const IMAGE_MIMES = ["image/png", "image/jpeg", "image/webp"];
+const AUDIO_MIMES = ["audio/wav", "audio/mpeg", "audio/mp4", "audio/ogg"];
 
+const ENDPOINTS: LtxEndpoint[] = ["text-to-video", "image-to-video", "audio-to-video"];
+const FIELDS: Record<LtxEndpoint, string[]> = {
+  "text-to-video": ["prompt", "model", "duration", "resolution", "fps", "generate_audio", "camera_motion"],
+  "image-to-video": ["prompt", "model", "duration", "resolution", "fps", "generate_audio", "camera_motion", "image_uri", "last_frame_uri"],
+  "audio-to-video": ["audio_uri", "image_uri", "prompt", "resolution", "guidance_scale", "model"],
+};
+
+/** Error types the shared layer passes in, replaced by the type the LTX docs give for the status. */
+const GENERIC_TYPES = new Set([
+  "rate_limited", "internal_error", "server_error", "unauthorized", "insufficient_credits", "expired",
+  "not_found", "method_not_allowed", "payload_too_large", "error", "invalid_request", "bad_gateway", "gateway_timeout",
+]);
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",
   401: "authentication_error",
-  402: "insufficient_credits",
+  402: "insufficient_funds_error",
+  403: "permission_error",
   404: "not_found_error",
   405: "invalid_request_error",
-  413: "file_too_large",
-  422: "invalid_file_format",
+  413: "request_too_large",
+  422: "content_filtered_error",
   429: "rate_limit_error",
-  500: "internal_error",
-  502: "bad_gateway",
+  500: "api_error",
+  502: "api_error",
   503: "service_unavailable",
-  504: "gateway_timeout",
+  504: "timeout_error",
+  529: "overloaded_error",
 };
+/** HTTP status of a v1 (sync) answer for a generation that failed with error type `code`. */
+const STATUS_BY_TYPE: Record<string, number> = {
+  invalid_request_error: 400,
+  insufficient_funds_error: 402,
+  content_filtered_error: 422,
+  rate_limit_error: 429,
+  concurrency_limit_error: 429,
+  api_error: 500,
+  service_unavailable: 503,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+/** A checked media input. */
+interface Media {
+  /** The bytes, when the input is a data URI or an upload. */
+  bytes?: Buffer;
+}
 
 /** The ltx simulator. Create with {@link startLtxSimulator}. */
 export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
   /** Service id. */
   readonly service = "ltx";
-  /** How /v1/generations/* answer: "async" (processing, then poll) or "sync" (held, then completed). */
-  mode: "async" | "sync" = "async";
-  /** Per-key limits (mutable). */
-  limits = { concurrent: 10, perMinute: 100 };
+  /** Whether the `/v2/...` routes exist (false: 404 on all of them). */
+  v2Enabled: boolean;
+  /** Per-key limits (mutable): generations in flight, API requests per minute. */
+  limits: { concurrent: number; perMinute: number };
+  /** How long a finished v2 job and its result file stay readable, ms (simulator clock). */
+  retentionMs: number;
+  /** Whether ltx-2-fast / ltx-2-pro are accepted (false: 400, as after their removal). */
+  legacyModels: boolean;
+  /** Refuse fields the API reference does not list for the endpoint. */
+  strictFields: boolean;
+  /** Seconds of audio assumed when an audio input cannot be probed. */
+  defaultAudioSeconds: number;
+  /** `required_headers` handed out by `POST /v1/upload` (applies to uploads created afterwards). */
+  uploadRequiredHeaders: Record<string, string>;
+  /** How long an upload URL accepts PUTs, ms. Default 1 h. */
+  uploadUrlTtlMs = HOUR;
+  /** How long an uploaded file stays usable as a storage_uri after its PUT, ms. Default 24 h. */
+  uploadTtlMs = 24 * HOUR;
+  /** Upload slots, in creation order. */
+  uploads: LtxUpload[] = [];
   /** Number of 429s sent because a limit was hit (fault-plan 429s are not counted). */
   rateLimited = 0;
   /** Details of each limit 429. */
@@ -113,21 +300,43 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
   /** Highest number of in-flight generations seen at any accepted submit (including it). */
   maxInFlight = 0;
   private readonly windowStarts: number[] = [];
+  private closed = false;
 
   /** Creates the simulator (not started). */
-  constructor(opts: SimulatorOptions = {}) {
+  constructor(opts: LtxSimulatorOptions = {}) {
     super(opts);
+    this.v2Enabled = opts.v2 ?? true;
+    this.limits = { concurrent: opts.concurrency ?? 2, perMinute: opts.perMinute ?? 100 };
+    this.retentionMs = opts.retentionMs ?? 24 * HOUR;
+    this.legacyModels = opts.legacyModels ?? true;
+    this.strictFields = opts.strictFields ?? true;
+    this.defaultAudioSeconds = opts.defaultAudioSeconds ?? 5;
+    this.uploadRequiredHeaders = opts.uploadRequiredHeaders ?? {
+      "Content-Type": "application/octet-stream",
+      "x-goog-content-length-range": `0,${MAX_UPLOAD}`,
+    };
     this.expiredUrlStatus = 403;
     this.insufficientCreditsStatus = 402;
-    this.defaultFailure = { code: "generation_failed", message: "Video generation failed" };
+    this.defaultFailure = { code: "api_error", message: "Video generation failed" };
   }
 
-  /** Client base URL: `${url}/v1`. */
+  /** The origin (`http://127.0.0.1:<port>`): clients append /v1/... and /v2/... */
   get baseUrl(): string {
-    return `${this.url}/v1`;
+    return this.url;
   }
 
-  /** Generations currently in flight (submitted, not yet finished). */
+  /**
+   * Compatibility view of {@link v2Enabled}: "async" when the /v2 routes exist, "sync" when only
+   * the sync /v1 routes do. Setting it sets v2Enabled.
+   */
+  get mode(): "async" | "sync" {
+    return this.v2Enabled ? "async" : "sync";
+  }
+  set mode(m: "async" | "sync") {
+    this.v2Enabled = m !== "sync";
+  }
+
+  /** Generations currently in flight (submitted, not yet finished), v1 and v2 together. */
   get inFlight(): number {
     const t = this.now();
     let n = 0;
@@ -135,40 +344,85 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
     return n;
   }
 
+  /** The upload slot of a storage uri (`ltx://uploads/<id>`) or id. */
+  upload(idOrUri: string): LtxUpload | undefined {
+    const id = idOrUri.startsWith("ltx://uploads/") ? idOrUri.slice("ltx://uploads/".length) : idOrUri;
+    return this.uploads.find((u) => u.id === id);
+  }
+
+  /** Stops the server (also releases sync requests still held). */
+  override async close(): Promise<void> {
+    this.closed = true;
+    await super.close();
+  }
+
   /** Classifies requests for the fault plan. */
   protected classify(method: string, pathname: string): RequestKind[] {
-    if (method === "POST" && /^\/v1\/generations\/(text|image|audio)-to-video$/.test(pathname)) return ["submit"];
-    if (method === "POST" && (pathname === "/v1/text-to-video" || pathname === "/v1/image-to-video")) return ["submit", "download"];
-    if (method === "GET" && /^\/v1\/generations\/[^/]+$/.test(pathname)) return ["poll"];
+    if (this.v2Enabled && method === "POST" && /^\/v2\/(text|image|audio)-to-video$/.test(pathname)) return ["submit"];
+    if (this.v2Enabled && method === "GET" && /^\/v2\/(text|image|audio)-to-video\/[^/]+$/.test(pathname)) return ["poll"];
+    // The sync form answers with the video itself: it is a submit and a download at once.
+    if (method === "POST" && /^\/v1\/(text|image|audio)-to-video$/.test(pathname)) return ["submit", "download"];
     return ["other"];
   }
 
   /** Error body in this service's shape. */
   protected errorResponse(status: number, type: string, message: string, headers?: Record<string, string>): SimResponse {
-    const t = type === "expired" ? "url_expired" : TYPE_BY_STATUS[status] ?? type;
-    return { status, headers, json: { error: { type: t, message } } };
+    const t = GENERIC_TYPES.has(type) ? TYPE_BY_STATUS[status] ?? (status >= 500 ? "api_error" : "invalid_request_error") : type;
+    return { status, headers, json: { type: "error", error: { type: t, message } } };
+  }
+
+  /**
+   * The shared layer answers pre-handler faults before the route runs; "insufficient-credits" is
+   * held back and fired by the submit itself, after validation, so its 402 names the cost.
+   */
+  protected override takeFault(reqKinds: RequestKind[], kinds: FaultKind[], method = "", pathname = ""): Fault | undefined {
+    const k = kinds.length > 1 ? kinds.filter((x) => x !== "insufficient-credits") : kinds;
+    return super.takeFault(reqKinds, k, method, pathname);
+  }
+
+  /** Result files stay readable as long as their job: {@link retentionMs} after it ended. */
+  protected override resultExpired(task: SimTask<LtxTaskInfo>): boolean {
+    return task.completedAt !== undefined && this.now() > task.completedAt + this.retentionMs;
   }
 
   /** Routes one API request. */
   protected async route(ctx: RequestContext): Promise<SimResponse> {
     const { method, pathname } = ctx;
-    const gen = /^\/v1\/generations\/(text-to-video|image-to-video|audio-to-video)$/.exec(pathname);
-    const quick = /^\/v1\/(text-to-video|image-to-video)$/.exec(pathname);
-    const poll = !gen && /^\/v1\/generations\/([^/]+)$/.exec(pathname);
-    if (!gen && !quick && !poll) return this.errorResponse(404, "not_found", `No route for ${method} ${pathname}`);
-    const authErr = this.checkBearer(ctx);
+    const upPut = /^\/upload\/([^/]+)$/.exec(pathname);
+    if (upPut) return this.putUpload(ctx, decodeURIComponent(upPut[1]));
+
+    const v2sub = /^\/v2\/([a-z-]+)$/.exec(pathname);
+    const v2poll = /^\/v2\/([a-z-]+)\/([^/]+)$/.exec(pathname);
+    const v1sub = /^\/v1\/([a-z-]+)$/.exec(pathname);
+    const isV2 = pathname === "/v2" || pathname.startsWith("/v2/");
+    if (isV2 && !this.v2Enabled) return this.errorResponse(404, "not_found", "Not found");
+    const endpointOf = (s: string) => (ENDPOINTS as string[]).includes(s) ? (s as LtxEndpoint) : undefined;
+    const known =
+      (v2sub && endpointOf(v2sub[1])) || (v2poll && endpointOf(v2poll[1])) || (v1sub && (endpointOf(v1sub[1]) || v1sub[1] === "upload"));
+    if (!known) return this.errorResponse(404, "not_found", `No route for ${method} ${pathname}`);
+
+    const authErr = this.checkKey(ctx);
     if (authErr) return authErr;
     const limited = this.checkPerMinute(ctx);
     if (limited) return limited;
-    if (poll) {
-      if (method !== "GET") return this.errorResponse(405, "method_not_allowed", "Use GET");
-      const task = this.tasks.get(decodeURIComponent(poll[1]));
-      if (!task) return this.errorResponse(404, "not_found", `Generation ${poll[1]} not found`);
-      return { status: 200, json: this.generationObject(task) };
+
+    if (v2poll) {
+      if (method !== "GET") return this.errorResponse(405, "method_not_allowed", `Method ${method} not allowed; use GET`);
+      return this.pollJob(endpointOf(v2poll[1])!, decodeURIComponent(v2poll[2]));
     }
-    if (method !== "POST") return this.errorResponse(405, "method_not_allowed", "Use POST");
-    const endpoint = (gen ? gen[1] : quick![1]) as LtxTaskInfo["endpoint"];
-    return this.submit(ctx, endpoint, !!quick);
+    if (method !== "POST") return this.errorResponse(405, "method_not_allowed", `Method ${method} not allowed; use POST`);
+    if (v1sub && v1sub[1] === "upload") return this.createUpload();
+    const endpoint = endpointOf((v2sub ?? v1sub)![1])!;
+    return this.submit(ctx, endpoint, v2sub ? "v2" : "v1");
+  }
+
+  // ----- auth and limits -----
+
+  private checkKey(ctx: RequestContext): SimResponse | undefined {
+    const h = ctx.req.headers.authorization;
+    if (!h) return this.errorResponse(401, "authentication_error", "Missing authorization header");
+    if (h !== `Bearer ${this.apiKey}`) return this.errorResponse(401, "authentication_error", "Invalid API key");
+    return undefined;
   }
 
   private checkPerMinute(ctx: RequestContext): SimResponse | undefined {
@@ -176,166 +430,347 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
     while (this.windowStarts.length && this.windowStarts[0] <= t - 60_000) this.windowStarts.shift();
     if (this.windowStarts.length >= this.limits.perMinute) {
       const retry = Math.max(1, Math.ceil((this.windowStarts[0] + 60_000 - t) / 1000));
-      return this.limit429("per-minute", retry, ctx, `Rate limit exceeded: ${this.limits.perMinute} requests per minute`);
+      return this.limit429("per-minute", retry, ctx, "rate_limit_error", "Rate limit exceeded. Please try again later.");
     }
     this.windowStarts.push(t);
     return undefined;
   }
 
-  private limit429(reason: LtxRateLimitEvent["reason"], retryAfterS: number, ctx: RequestContext, message: string): SimResponse {
+  private limit429(reason: LtxRateLimitEvent["reason"], retryAfterS: number, ctx: RequestContext, type: string, message: string): SimResponse {
     this.rateLimited++;
     this.rateLimitEvents.push({ reason, retryAfterS, path: ctx.pathname, at: this.now() });
-    return this.errorResponse(429, "rate_limited", message, { "retry-after": String(retryAfterS) });
+    return this.errorResponse(429, type, message, { "retry-after": String(retryAfterS) });
   }
 
-  private async submit(ctx: RequestContext, endpoint: LtxTaskInfo["endpoint"], quickStart: boolean): Promise<SimResponse> {
-    const parsed = await parseBody(ctx.raw, ctx.contentType);
-    const bad = (msg: string) => this.errorResponse(400, "invalid_request", msg);
-    if (!parsed.ok) return bad(parsed.error);
-    const body = parsed.value;
-    const multipart = parsed.kind === "multipart";
-    const int = (v: unknown): number | undefined | null => {
-      if (v === undefined) return undefined;
-      if (isJsonInteger(v)) return v;
-      if (multipart && typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);
-      return null;
-    };
-    if (typeof body.prompt !== "string" || body.prompt.trim() === "") return bad("prompt is required");
-    const model = (body.model ?? (endpoint === "audio-to-video" ? "ltx-2-pro" : "ltx-2-fast")) as LtxModel;
-    if (!MODELS.includes(model)) return bad(`invalid model '${String(body.model)}' (ltx-2-fast or ltx-2-pro)`);
-    const resolution = body.resolution ?? "1920x1080";
-    if (typeof resolution !== "string" || !RESOLUTIONS.includes(resolution)) {
-      return bad(`invalid resolution '${String(resolution)}' (1920x1080, 2560x1440 or 3840x2160)`);
-    }
-    const fps = int(body.fps) ?? 25;
-    if (fps !== 25 && fps !== 50) return bad("fps must be 25 or 50");
-    const seed = int(body.seed);
-    if (seed === null) return bad("seed must be an integer");
-    const duration = int(body.duration) ?? 6;
-    if (duration === null) return bad("duration must be an integer number of seconds");
-    let maxD = 10;
-    if (endpoint === "text-to-video" && model === "ltx-2-fast" && resolution === "1920x1080" && fps === 25) maxD = 20;
-    if (duration < 6 || duration > maxD) {
-      return bad(`duration ${duration} out of range for ${model} ${endpoint} at ${resolution}/${fps}fps (6-${maxD} seconds)`);
-    }
-    if (endpoint === "image-to-video") {
-      const field = quickStart ? "image_uri" : "image";
-      const err = this.checkMedia(body[field], field, IMAGE_EXT, IMAGE_MIME, MAX_IMAGE, quickStart);
-      if (err) return err;
-    }
-    if (endpoint === "audio-to-video") {
-      if (model !== "ltx-2-pro") return bad("audio-to-video supports only ltx-2-pro");
-      if (resolution !== "1920x1080") return bad("audio-to-video supports only 1920x1080");
-      const err = this.checkMedia(body.audio, "audio", AUDIO_EXT, AUDIO_MIME, MAX_AUDIO, false);
-      if (err) return err;
-    }
+  // ----- uploads -----
 
-    // Concurrency limit (10 in-flight generations per key).
+  private createUpload(): SimResponse {
+    const id = randomUUID();
+    const t = this.now();
+    const signature = randomId(40);
+    const expires = t + this.uploadUrlTtlMs;
+    const u: LtxUpload = {
+      id,
+      storageUri: `ltx://uploads/${id}`,
+      uploadUrl: `${this.url}/upload/${id}?expires=${Math.floor(expires / 1000)}&signature=${signature}`,
+      requiredHeaders: { ...this.uploadRequiredHeaders },
+      createdAt: t,
+      urlExpiresAt: expires,
+      puts: 0,
+      putWithAuth: false,
+      putAuthorizations: [],
+    };
+    this.uploads.push(u);
+    return {
+      status: 200,
+      json: { upload_url: u.uploadUrl, storage_uri: u.storageUri, expires_at: new Date(expires).toISOString(), required_headers: u.requiredHeaders },
+    };
+  }
+
+  /** The storage side of an upload: a signed URL, no API key; errors are plain XML like a bucket's. */
+  private putUpload(ctx: RequestContext, id: string): SimResponse {
+    const xml = (status: number, code: string, message: string): SimResponse => ({
+      status,
+      contentType: "application/xml; charset=utf-8",
+      text: `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    });
+    const u = this.uploads.find((x) => x.id === id);
+    if (!u) return xml(404, "NoSuchUpload", "The upload URL is unknown.");
+    u.puts++;
+    const auth = ctx.req.headers.authorization;
+    if (auth !== undefined) {
+      u.putWithAuth = true;
+      u.putAuthorizations.push(auth);
+    }
+    if (ctx.method !== "PUT") return xml(405, "MethodNotAllowed", "Use PUT.");
+    const signed = new URL(u.uploadUrl);
+    if (ctx.query.get("signature") !== signed.searchParams.get("signature")) return xml(403, "SignatureDoesNotMatch", "The signature of the upload URL does not match.");
+    if (this.now() > u.urlExpiresAt) return xml(400, "ExpiredToken", "The upload URL has expired.");
+    for (const [name, value] of Object.entries(u.requiredHeaders)) {
+      const got = ctx.req.headers[name.toLowerCase()];
+      const sent = Array.isArray(got) ? got.join(", ") : got;
+      const same = name.toLowerCase() === "content-type" ? sent?.split(";")[0].trim().toLowerCase() === value.split(";")[0].trim().toLowerCase() : sent === value;
+      if (!same) return xml(403, "SignatureDoesNotMatch", `Required header ${name}: ${value} was ${sent === undefined ? "not sent" : `sent as "${sent}"`}.`);
+    }
+    const range = /^(\d+),(\d+)$/.exec(u.requiredHeaders["x-goog-content-length-range"] ?? "");
+    const max = range ? Math.min(Number(range[2]), MAX_UPLOAD) : MAX_UPLOAD;
+    const min = range ? Number(range[1]) : 0;
+    if (ctx.raw.length > max || ctx.raw.length < min) {
+      return xml(400, "EntityTooLarge", `Your proposed upload is ${ctx.raw.length} bytes, outside the allowed range ${min}-${max}.`);
+    }
+    u.data = Buffer.from(ctx.raw);
+    u.size = ctx.raw.length;
+    u.contentType = ctx.contentType || undefined;
+    u.uploadedAt = this.now();
+    return { status: 200, text: "" };
+  }
+
+  // ----- generations -----
+
+  private async submit(ctx: RequestContext, endpoint: LtxEndpoint, api: "v1" | "v2"): Promise<SimResponse> {
+    const parsed = await parseBody(ctx.raw, ctx.contentType);
+    const bad = (msg: string) => this.errorResponse(400, "invalid_request_error", msg);
+    if (!parsed.ok) return bad(parsed.error);
+    if (parsed.kind === "multipart") return bad("request body must be JSON (Content-Type: application/json)");
+    const body = parsed.value;
+    if (this.strictFields) {
+      for (const k of Object.keys(body)) {
+        if (!FIELDS[endpoint].includes(k)) {
+          const hint = endpoint === "audio-to-video" && k === "duration" ? " (the video is as long as the audio)" : "";
+          return bad(`${k} is not a parameter of ${endpoint}${hint}; accepted: ${FIELDS[endpoint].join(", ")}`);
+        }
+      }
+    }
+    const checked = endpoint === "audio-to-video" ? await this.checkAudioToVideo(body) : await this.checkVideo(body, endpoint);
+    if ("error" in checked) return checked.error;
+    const { info, video } = checked;
+    const cost = info.cost;
+
+    const funds = this.takeFault(ctx.kinds, ["insufficient-credits"], ctx.method, ctx.pathname);
+    if (funds) {
+      return this.errorResponse(402, "insufficient_funds_error", funds.message ?? `Insufficient funds. Required: ${Math.ceil(roundAmount(cost * 100))} credits`);
+    }
     const inFlight = this.inFlight;
     if (inFlight >= this.limits.concurrent) {
       const t = this.now();
       let soonest = Infinity;
       for (const task of this.tasks.values()) if (task.doneAt > t) soonest = Math.min(soonest, task.doneAt);
-      const retry = Math.max(1, Math.ceil((soonest - t) / 1000));
-      return this.limit429("concurrency", retry, ctx, `Too many concurrent requests: at most ${this.limits.concurrent} in flight`);
+      const retry = Number.isFinite(soonest) ? Math.max(1, Math.ceil((soonest - t) / 1000)) : 1;
+      return this.limit429("concurrency", retry, ctx, "concurrency_limit_error", "Too many concurrent requests. Please try again later.");
     }
     this.maxInFlight = Math.max(this.maxInFlight, inFlight + 1);
 
-    const [w, h] = resolution.split("x").map(Number);
-    const cost = ltxCost(model, resolution, duration);
-    const id = quickStart ? `req_${randomId(20)}` : `gen_${randomId(20)}`;
-    const task = this.createTask(
-      ctx,
-      id,
-      { width: w, height: h, duration, fps },
-      { model, resolution, duration, fps, cost, endpoint, quickStart },
-      body,
-    );
+    const id = randomUUID();
+    const task = this.createTask(ctx, id, video, { ...info, api }, body);
     this.charge(id, cost, "USD");
 
-    if (quickStart) {
-      await this.waitDone(task);
-      if (task.failure) {
-        return this.errorResponse(500, "internal_error", `${task.failure.code}: ${task.failure.message}`, { "x-request-id": id });
-      }
-      return this.fileResponse(ctx, task, { "x-request-id": id });
+    if (api === "v2") {
+      return { status: 202, json: { id, created_at: new Date(task.createdAt).toISOString() } };
     }
-    if (this.mode === "sync") {
-      await this.waitDone(task);
-      return { status: 200, json: this.generationObject(task) };
+    await this.waitDone(task);
+    const headers = { "x-request-id": id };
+    if (task.failure) {
+      const status = STATUS_BY_TYPE[task.failure.code] ?? 500;
+      return this.errorResponse(status, task.failure.code, task.failure.message, headers);
     }
-    return { status: 200, json: { ...this.generationObject(task), status: "processing", video_url: null } };
+    return this.fileResponse(ctx, task, headers);
   }
 
-  private checkMedia(
-    v: unknown,
-    field: string,
-    exts: string[],
-    mimes: string[],
-    maxBytes: number,
-    urlOnly: boolean,
-  ): SimResponse | undefined {
-    const kind = exts === IMAGE_EXT ? "image" : "audio";
-    if (v === undefined || v === null || v === "") return this.errorResponse(400, "invalid_request", `${field} is required`);
-    if (isUploadedFile(v)) {
-      if (urlOnly) return this.errorResponse(400, "invalid_request", `${field} must be a URL or data URI`);
-      if (v.size > maxBytes) return this.errorResponse(413, "file_too_large", `${kind} file too large (max ${maxBytes / 1024 / 1024}MB)`);
-      const ext = v.filename.split(".").pop()?.toLowerCase() ?? "";
-      if (!mimes.includes(v.type.toLowerCase()) && !exts.includes(ext)) {
-        return this.errorResponse(422, "invalid_file_format", `unsupported ${kind} format (${exts.join(", ")})`);
-      }
-      return undefined;
+  /** Validates a text-to-video / image-to-video body. */
+  private async checkVideo(
+    body: Record<string, unknown>,
+    endpoint: LtxEndpoint,
+  ): Promise<{ error: SimResponse } | { info: Omit<LtxTaskInfo, "api">; video: { width: number; height: number; duration: number; fps: number } }> {
+    const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
+    if (endpoint === "image-to-video") {
+      if (body.image_uri === undefined || body.image_uri === null || body.image_uri === "") return bad("image_uri is required");
     }
-    if (typeof v !== "string") return this.errorResponse(400, "invalid_request", `${field} must be a file or URL`);
+    if (body.prompt === undefined || body.prompt === null) return bad("prompt is required");
+    if (typeof body.prompt !== "string") return bad("prompt must be a string");
+    if (body.prompt.trim() === "") return bad("prompt is required");
+    const model = this.checkModel(body.model, LTX_MODELS);
+    if (typeof model !== "string") return model;
+    if (body.duration === undefined || body.duration === null) return bad("duration is required");
+    if (!isJsonInteger(body.duration)) return bad(`duration must be an integer number of seconds; got ${JSON.stringify(body.duration)}`);
+    if (body.resolution === undefined || body.resolution === null) return bad("resolution is required");
+    if (typeof body.resolution !== "string" || !/^\d+x\d+$/.test(body.resolution)) {
+      return bad(`resolution must be WIDTHxHEIGHT (e.g. 1920x1080); got ${JSON.stringify(body.resolution)}`);
+    }
+    const resolution = body.resolution;
+    if (!LTX_RESOLUTIONS[model].includes(resolution)) {
+      return bad(`resolution ${resolution} is not supported by ${model}; use one of ${LTX_RESOLUTIONS[model].join(", ")}`);
+    }
+    // The reference gives fps a default of 24, a rate the ltx-2 models do not render: they get 25.
+    const fps = body.fps === undefined ? (LTX_FPS[model].includes(24) ? 24 : 25) : body.fps;
+    if (!isJsonInteger(fps)) return bad(`fps must be an integer; got ${JSON.stringify(body.fps)}`);
+    if (!LTX_FPS[model].includes(fps)) return bad(`fps ${fps} is not supported by ${model}; use one of ${LTX_FPS[model].join(", ")}`);
+    const durations = ltxDurations(model, resolution, fps);
+    if (!durations.includes(body.duration)) {
+      return bad(`duration ${body.duration} is not supported by ${model} at ${resolution} and ${fps} fps; use one of ${durations.join(", ")}`);
+    }
+    if (body.generate_audio !== undefined && typeof body.generate_audio !== "boolean") {
+      return bad(`generate_audio must be a boolean; got ${JSON.stringify(body.generate_audio)}`);
+    }
+    if (body.camera_motion !== undefined && (typeof body.camera_motion !== "string" || !LTX_CAMERA_MOTIONS.includes(body.camera_motion))) {
+      return bad(`camera_motion must be one of ${LTX_CAMERA_MOTIONS.join(", ")}; got ${JSON.stringify(body.camera_motion)}`);
+    }
+    if (endpoint === "image-to-video") {
+      const img = this.checkMedia("image_uri", body.image_uri, "image");
+      if ("error" in img) return img;
+      if (body.last_frame_uri !== undefined) {
+        if (!model.startsWith("ltx-2-3-")) return bad(`last_frame_uri is only supported by ltx-2-3 models; got model ${model}`);
+        const last = this.checkMedia("last_frame_uri", body.last_frame_uri, "image");
+        if ("error" in last) return last;
+      }
+    }
+    const [width, height] = resolution.split("x").map(Number);
+    const duration = body.duration;
+    return {
+      info: {
+        endpoint,
+        model,
+        resolution,
+        duration,
+        fps,
+        generateAudio: body.generate_audio !== false,
+        ...(typeof body.camera_motion === "string" ? { cameraMotion: body.camera_motion } : {}),
+        cost: ltxCost(model, resolution, duration),
+      },
+      video: { width, height, duration, fps },
+    };
+  }
+
+  /** Validates an audio-to-video body (and measures its audio). */
+  private async checkAudioToVideo(
+    body: Record<string, unknown>,
+  ): Promise<{ error: SimResponse } | { info: Omit<LtxTaskInfo, "api">; video: { width: number; height: number; duration: number; fps: number } }> {
+    const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
+    if (body.audio_uri === undefined || body.audio_uri === null || body.audio_uri === "") return bad("audio_uri is required");
+    if (body.duration !== undefined) return bad("duration is not a parameter of audio-to-video (the video is as long as the audio)");
+    const audio = this.checkMedia("audio_uri", body.audio_uri, "audio");
+    if ("error" in audio) return audio;
+    const hasImage = body.image_uri !== undefined && body.image_uri !== null;
+    if (hasImage) {
+      const img = this.checkMedia("image_uri", body.image_uri, "image");
+      if ("error" in img) return img;
+    }
+    if (body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== "string") return bad("prompt must be a string");
+    if (!hasImage && (typeof body.prompt !== "string" || body.prompt.trim() === "")) return bad("prompt is required when no image_uri is given");
+    const model = body.model === undefined ? "ltx-2-3-pro" : this.checkModel(body.model, LTX_AUDIO_MODELS);
+    if (typeof model !== "string") return model;
+    const resolution = body.resolution ?? "1920x1080";
+    if (typeof resolution !== "string" || !LTX_AUDIO_RESOLUTIONS.includes(resolution)) {
+      return bad(`resolution must be one of ${LTX_AUDIO_RESOLUTIONS.join(", ")} for audio-to-video; got ${JSON.stringify(resolution)}`);
+    }
+    if (body.guidance_scale !== undefined && (typeof body.guidance_scale !== "number" || !Number.isFinite(body.guidance_scale))) {
+      return bad(`guidance_scale must be a number; got ${JSON.stringify(body.guidance_scale)}`);
+    }
+    let seconds = this.defaultAudioSeconds;
+    if (audio.bytes) {
+      const probed = await probeBytes(audio.bytes);
+      if (probed !== undefined) {
+        if (probed < 2 || probed > 20) return bad(`audio_uri: the audio must be 2-20 seconds long; it is ${roundAmount(probed)} s`);
+        seconds = probed;
+      }
+    }
+    seconds = Math.round(seconds * 1000) / 1000;
+    const [width, height] = resolution.split("x").map(Number);
+    return {
+      info: { endpoint: "audio-to-video", model, resolution, duration: seconds, fps: 25, generateAudio: true, audioSeconds: seconds, cost: ltxAudioCost(seconds) },
+      video: { width, height, duration: seconds, fps: 25 },
+    };
+  }
+
+  private checkModel(v: unknown, allowed: LtxModel[]): LtxModel | { error: SimResponse } {
+    const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
+    if (v === undefined || v === null || v === "") return bad("model is required");
+    const names = allowed.filter((m) => this.legacyModels || m.startsWith("ltx-2-3-"));
+    if (typeof v !== "string" || !(allowed as string[]).includes(v)) return bad(`model must be one of ${names.join(", ")}; got ${JSON.stringify(v)}`);
+    if (!this.legacyModels && !v.startsWith("ltx-2-3-")) {
+      return bad(`model ${v} is no longer supported; use ${v.replace(/^ltx-2-/, "ltx-2-3-")}`);
+    }
+    return v as LtxModel;
+  }
+
+  /** Checks an input URI: HTTPS URL (domain names only), data URI, or storage uri of a finished upload. */
+  private checkMedia(field: string, v: unknown, kind: "image" | "audio"): Media | { error: SimResponse } {
+    const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
+    if (typeof v !== "string" || v === "") return bad(`${field} must be a string (an HTTPS URL, a data URI or a storage_uri)`);
+    if (v.startsWith("ltx://")) {
+      const m = /^ltx:\/\/uploads\/([^/?#]+)$/.exec(v);
+      const u = m ? this.uploads.find((x) => x.id === m[1]) : undefined;
+      if (!u || !u.data || u.uploadedAt === undefined || this.now() > u.uploadedAt + this.uploadTtlMs) {
+        return bad(`${field}: storage_uri ${v} was not found or has expired`);
+      }
+      const type = sniff(u.data);
+      if (type?.split("/")[0] !== kind) {
+        return bad(`${field}: the uploaded file is not a supported ${kind} (${(kind === "image" ? IMAGE_MIMES : AUDIO_MIMES).join(", ")})`);
+      }
+      return { bytes: u.data };
+    }
     if (v.startsWith("data:")) {
-      const m = /^data:([^;,]+)(;base64)?,(.*)$/s.exec(v);
-      if (!m) return this.errorResponse(400, "invalid_request", `${field} is a malformed data URI`);
-      if (!mimes.includes(m[1].toLowerCase())) {
-        return this.errorResponse(422, "invalid_file_format", `unsupported ${kind} format '${m[1]}' (${exts.join(", ")})`);
-      }
-      const payload = m[3].replace(/\s/g, "");
-      const bytes = m[2] ? Math.floor((payload.length * 3) / 4) - (payload.endsWith("==") ? 2 : payload.endsWith("=") ? 1 : 0) : payload.length;
-      if (bytes > maxBytes) return this.errorResponse(413, "file_too_large", `${kind} file too large (max ${maxBytes / 1024 / 1024}MB)`);
-      return undefined;
+      const m = /^data:([^;,]+);base64,([\s\S]*)$/.exec(v);
+      if (!m) return bad(`${field}: a data URI must be data:<mime>;base64,<data>`);
+      const mimes = kind === "image" ? IMAGE_MIMES : AUDIO_MIMES;
+      if (!mimes.includes(m[1].toLowerCase())) return bad(`${field}: unsupported ${kind} type ${m[1]}; use one of ${mimes.join(", ")}`);
+      const max = kind === "image" ? MAX_IMAGE_DATA_URI : MAX_MEDIA_DATA_URI;
+      if (v.length > max) return bad(`${field}: data URI too large (${v.length} bytes encoded; at most ${max / MB} MB)`);
+      const payload = m[2].replace(/\s/g, "");
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payload) || payload.length % 4 === 1) return bad(`${field}: the data URI is not valid base64`);
+      return { bytes: Buffer.from(payload, "base64") };
     }
-    if (!isHttpUrl(v)) return this.errorResponse(400, "invalid_request", `${field} must be a file, an http(s) URL or a data URI`);
-    const last = new URL(v).pathname.split("/").pop() ?? "";
-    if (last.includes(".")) {
-      const ext = last.split(".").pop()!.toLowerCase();
-      if (!exts.includes(ext)) return this.errorResponse(422, "invalid_file_format", `unsupported ${kind} format '.${ext}' (${exts.join(", ")})`);
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      return bad(`${field} must be an HTTPS URL, a data URI or a storage_uri (ltx://uploads/...); got ${JSON.stringify(v.slice(0, 80))}`);
     }
-    return undefined;
+    if (url.protocol !== "https:") return bad(`${field} must use HTTPS; got ${url.protocol.replace(/:$/, "")}`);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(url.hostname) || url.hostname.startsWith("[")) {
+      return bad(`${field}: URLs must use a domain name, not an IP address`);
+    }
+    return {};
   }
 
   /** Holds a sync request until its task is done (by the simulator clock, capped by real time). */
   private async waitDone(task: SimTask<LtxTaskInfo>): Promise<void> {
     const realDeadline = Date.now() + Math.max(0, task.doneAt - this.now());
-    while (this.now() < task.doneAt && Date.now() < realDeadline) {
+    while (!this.closed && this.now() < task.doneAt && Date.now() < realDeadline) {
       await sleep(Math.min(25, Math.max(1, task.doneAt - this.now())));
     }
     if (this.now() < task.doneAt) task.doneAt = this.now();
+    if (task.startedAt > task.doneAt) task.startedAt = task.doneAt;
     this.refresh(task);
   }
 
-  private generationObject(task: SimTask<LtxTaskInfo>): Record<string, unknown> {
+  private pollJob(endpoint: LtxEndpoint, id: string): SimResponse {
+    const task = this.tasks.get(id);
+    const notFound = () => this.errorResponse(404, "not_found_error", `Job ${id} not found`);
+    if (!task || task.info.api !== "v2" || task.info.endpoint !== endpoint) return notFound();
     const phase = this.phase(task);
-    const status = phase === "succeeded" ? "completed" : phase === "failed" ? "failed" : "processing";
+    if (this.resultExpired(task)) return notFound();
     const o: Record<string, unknown> = {
       id: task.id,
-      status,
-      video_url: phase === "succeeded" ? task.resultUrl : null,
-      duration: task.info.duration,
-      model: task.info.model,
-      resolution: task.info.resolution,
-      cost: task.info.cost,
+      status: phase === "queued" ? "pending" : phase === "running" ? "processing" : phase === "succeeded" ? "completed" : "failed",
+      created_at: new Date(task.createdAt).toISOString(),
     };
-    if (phase === "failed" && task.failure) o.error = { type: task.failure.code, message: task.failure.message };
-    return o;
+    if (phase === "succeeded" || phase === "failed") o.completed_at = new Date(task.completedAt ?? task.doneAt).toISOString();
+    if (phase === "succeeded") o.result = { video_url: task.resultUrl };
+    if (phase === "failed") o.error = { type: task.failure?.code ?? "api_error", message: task.failure?.message ?? "Video generation failed" };
+    return { status: 200, json: o };
+  }
+}
+
+/** The media type of a file by its first bytes (the formats the input-formats page lists). */
+function sniff(b: Buffer): string | undefined {
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from("89504e470d0a1a0a", "hex"))) return "image/png";
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  if (b.length >= 12 && b.toString("latin1", 0, 4) === "RIFF" && b.toString("latin1", 8, 12) === "WEBP") return "image/webp";
+  if (b.length >= 12 && b.toString("latin1", 0, 4) === "RIFF" && b.toString("latin1", 8, 12) === "WAVE") return "audio/wav";
+  if (b.length >= 3 && b.toString("latin1", 0, 3) === "ID3") return "audio/mpeg";
+  if (b.length >= 2 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0) return "audio/mpeg";
+  if (b.length >= 4 && b.toString("latin1", 0, 4) === "OggS") return "audio/ogg";
+  if (b.length >= 8 && b.toString("latin1", 4, 8) === "ftyp") return "audio/mp4";
+  return undefined;
+}
+
+/** Duration in seconds of media bytes by ffprobe, or undefined when they cannot be probed. */
+async function probeBytes(bytes: Buffer): Promise<number | undefined> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "ltx-sim-audio-"));
+  try {
+    const file = path.join(dir, "input");
+    await fsp.writeFile(file, bytes);
+    const p = await probeMp4(file);
+    return Number.isFinite(p.duration) && p.duration > 0 ? p.duration : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
 /** Creates and starts an ltx simulator. */
-export async function startLtxSimulator(opts: SimulatorOptions = {}): Promise<LtxSimulator> {
+export async function startLtxSimulator(opts: LtxSimulatorOptions = {}): Promise<LtxSimulator> {
   const sim = new LtxSimulator(opts);
   await sim.start();
   return sim;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { spawn } from "node:child_process";
 import { probeMp4, sleep } from "./common";
 import { startApiinoneSimulator, type ApiinoneSimulator } from "./apiinone";
 import { startBytecomputeSimulator, type BytecomputeSimulator } from "./bytecompute";
@@ -225,70 +226,322 @@ describe("ltx2api", () => {
 describe("ltx", () => {
   let sim: LtxSimulator;
   beforeAll(async () => {
-    sim = await startLtxSimulator({ renderMs: 60 });
+    sim = await startLtxSimulator({ renderMs: 60, concurrency: 1000 });
   });
   afterAll(() => sim.close());
 
-  const post = (p: string, body: unknown, headers: Record<string, string> = json) =>
-    fetch(`${sim.baseUrl}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
+  type Job = { id: string; status: string; created_at: string; completed_at?: string; result?: { video_url: string }; error?: { type: string; message: string } };
+  type Err = { type: string; error: { type: string; message: string } };
+  const post = (p: string, body?: unknown, headers: Record<string, string> = json) =>
+    fetch(`${sim.baseUrl}${p}`, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const job = async (p: string) => (await (await fetch(`${sim.baseUrl}${p}`, { headers: auth })).json()) as Job;
+  const t2v = { prompt: "a cat", model: "ltx-2-3-fast", duration: 6, resolution: "1920x1080" };
+  /** A 1x1 PNG. */
+  const PNG = Buffer.from(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+    "hex",
+  );
+  const wav = async (seconds: number) => {
+    const file = path.join(tmp, `tone-${seconds}.wav`);
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(process.env.FFMPEG_PATH || "ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `sine=frequency=220:duration=${seconds}`, file]);
+      p.on("error", reject);
+      p.on("close", (c) => (c === 0 ? resolve() : reject(new Error(`ffmpeg exited ${c}`))));
+    });
+    return fs.readFile(file);
+  };
+  /** POST /v1/upload, then PUT the bytes with the required headers (and no key). */
+  const upload = async (bytes: Buffer) => {
+    const r = await post("/v1/upload");
+    expect(r.status).toBe(200);
+    const u = (await r.json()) as { upload_url: string; storage_uri: string; expires_at: string; required_headers: Record<string, string> };
+    const put = await fetch(u.upload_url, { method: "PUT", headers: u.required_headers, body: new Uint8Array(bytes) });
+    expect(put.status).toBe(200);
+    return u;
+  };
+  const until200 = (p: string) =>
+    until(async () => {
+      const j = await job(p);
+      return j.status === "completed" || j.status === "failed" ? j : undefined;
+    });
 
-  it("async generation: processing, poll, completed, cost per the price table", async () => {
-    const res = await post("/generations/text-to-video", { prompt: "x", model: "ltx-2-fast", resolution: "1920x1080", duration: 6, fps: 25 });
-    expect(res.status).toBe(200);
-    const g = (await res.json()) as { id: string; status: string; cost: number; video_url: null };
-    expect(g).toMatchObject({ status: "processing", cost: 0.12, video_url: null });
+  it("v2 async job: 202 {id, created_at}, pending/processing/completed, result.video_url (Range, HEAD), price table", async () => {
+    expect(sim.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await post("/v2/text-to-video", t2v);
+    expect(res.status).toBe(202);
+    const sub = (await res.json()) as { id: string; created_at: string };
+    expect(Object.keys(sub).sort()).toEqual(["created_at", "id"]);
+    expect(Number.isNaN(Date.parse(sub.created_at))).toBe(false);
+    const seen = new Set<string>();
     const done = await until(async () => {
-      const j = (await (await fetch(`${sim.baseUrl}/generations/${g.id}`, { headers: auth })).json()) as { status: string; video_url: string };
+      const j = await job(`/v2/text-to-video/${sub.id}`);
+      seen.add(j.status);
       return j.status === "completed" ? j : undefined;
     });
-    const p = await saveAndProbe(await fetch(done.video_url));
-    expect([p.width, p.height, p.fps]).toEqual([1920, 1080, 25]);
+    expect([...seen].every((s) => ["pending", "processing", "completed"].includes(s))).toBe(true);
+    expect(done).toMatchObject({ id: sub.id, created_at: sub.created_at, completed_at: expect.any(String), result: { video_url: expect.stringContaining(`${sim.url}/files/`) } });
+    const p = await saveAndProbe(await fetch(done.result!.video_url));
+    expect([p.width, p.height, p.fps]).toEqual([1920, 1080, 24]);
     expect(p.duration).toBeCloseTo(6, 0);
+    expect(p.hasAudio).toBe(true);
+    const head = await fetch(done.result!.video_url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(1000);
+    const part = await fetch(done.result!.video_url, { headers: { range: "bytes=0-99" } });
+    expect(part.status).toBe(206);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    // ltx-2-3-fast at 1080p: $0.06/s.
+    expect(sim.charges.find((c) => c.taskId === sub.id)).toMatchObject({ amount: 0.36, unit: "USD", refunded: false });
+    expect(sim.submissions.at(-1)).toMatchObject({ taskId: sub.id, path: "/v2/text-to-video", body: t2v });
+    expect(sim.authSeen.every((a) => !a.path.startsWith("/files/"))).toBe(true);
+    // Another endpoint's id, an unknown id: 404 not_found_error.
+    const other = await fetch(`${sim.baseUrl}/v2/image-to-video/${sub.id}`, { headers: auth });
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+    expect((await fetch(`${sim.baseUrl}/v2/text-to-video/nope`, { headers: auth })).status).toBe(404);
+    // 24 h after it ended the job and its output are gone.
+    sim.advance(23 * 3600_000);
+    expect((await job(`/v2/text-to-video/${sub.id}`)).status).toBe("completed");
+    sim.advance(3600_000 + 1000);
+    expect((await fetch(`${sim.baseUrl}/v2/text-to-video/${sub.id}`, { headers: auth })).status).toBe(404);
+    expect((await fetch(done.result!.video_url)).status).toBe(403);
   });
 
-  it("quick-start form answers with the MP4 itself; sync mode completes at once", async () => {
-    const res = await post("/text-to-video", { prompt: "x", duration: 6 });
-    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+  it("v1 sync: held for the render, answers the MP4 with x-request-id; without v2 every /v2 route is 404", async () => {
+    sim.renderMs = 300;
+    const t0 = Date.now();
+    const res = await post("/v1/text-to-video", { prompt: "x", model: "ltx-2-3-pro", duration: 6, resolution: "1080x1920", fps: 25 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const rid = res.headers.get("x-request-id");
+    expect(rid).toMatch(/^[0-9a-f-]{36}$/);
     const p = await saveAndProbe(res);
-    expect([p.width, p.height]).toEqual([1920, 1080]);
-    sim.mode = "sync";
-    const g = (await (await post("/generations/text-to-video", { prompt: "x", model: "ltx-2-pro" })).json()) as {
-      status: string;
-      cost: number;
-    };
-    expect(g).toMatchObject({ status: "completed", cost: 0.3 });
-    sim.mode = "async";
+    expect([p.width, p.height, p.fps]).toEqual([1080, 1920, 25]);
+    // Portrait costs as its landscape twin: ltx-2-3-pro 1080p $0.08/s.
+    expect(sim.charges.find((c) => c.taskId === rid)).toMatchObject({ amount: 0.48, unit: "USD" });
+    expect(sim.submissions.at(-1)).toMatchObject({ taskId: rid, path: "/v1/text-to-video" });
+    sim.renderMs = 0;
+    const v2job = (await (await post("/v2/text-to-video", t2v)).json()) as { id: string };
+    // A v1 request id is no v2 job.
+    expect((await fetch(`${sim.baseUrl}/v2/text-to-video/${rid}`, { headers: auth })).status).toBe(404);
+    sim.v2Enabled = false;
+    try {
+      expect(sim.mode).toBe("sync");
+      const n = sim.submissions.length;
+      for (const r of [await post("/v2/text-to-video", t2v), await fetch(`${sim.baseUrl}/v2/text-to-video/${v2job.id}`, { headers: auth })]) {
+        expect(r.status).toBe(404);
+        expect(await r.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+      }
+      expect(sim.submissions.length).toBe(n);
+      expect((await post("/v1/text-to-video", t2v)).status).toBe(200);
+    } finally {
+      sim.v2Enabled = true;
+    }
+    expect(sim.mode).toBe("async");
+    // A generation that fails on the sync route: the error type decides the status.
+    sim.faults.push({ kind: "fail-task", count: 1, code: "content_filtered_error", message: "Content rejected by safety filters" });
+    const filtered = await post("/v1/text-to-video", t2v);
+    expect(filtered.status).toBe(422);
+    expect(filtered.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await filtered.json()).toEqual({ type: "error", error: { type: "content_filtered_error", message: "Content rejected by safety filters" } });
+    sim.renderMs = 60;
   });
 
-  it("auth, duration rules, 402 and the per-minute limit", async () => {
-    expect((await post("/generations/text-to-video", { prompt: "x" }, { "content-type": "application/json" })).status).toBe(401);
-    const r = await post("/generations/text-to-video", { prompt: "x", model: "ltx-2-pro", duration: 12 });
-    expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ error: { type: "invalid_request_error" } });
-    expect((await post("/generations/audio-to-video", { prompt: "x", audio: "https://e.com/a.flac" })).status).toBe(422);
+  it("uploads: POST /v1/upload, PUT with required_headers and no key; storage_uri as image_uri and audio_uri", async () => {
+    const r = await post("/v1/upload");
+    expect(r.status).toBe(200);
+    const u = (await r.json()) as { upload_url: string; storage_uri: string; expires_at: string; required_headers: Record<string, string> };
+    expect(u.storage_uri).toMatch(/^ltx:\/\/uploads\/[0-9a-f-]{36}$/);
+    expect(u.upload_url.startsWith(`${sim.url}/upload/`)).toBe(true);
+    expect(Date.parse(u.expires_at) - sim.now()).toBeGreaterThan(3500_000);
+    expect(u.required_headers).toMatchObject({ "Content-Type": expect.any(String) });
+    // Wrong headers are refused, the right ones (without the key) accepted.
+    expect((await fetch(u.upload_url, { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array(PNG) })).status).toBe(403);
+    expect((await fetch(u.upload_url.replace(/signature=[^&]+/, "signature=forged"), { method: "PUT", headers: u.required_headers, body: new Uint8Array(PNG) })).status).toBe(403);
+    expect((await fetch(u.upload_url, { method: "PUT", headers: u.required_headers, body: new Uint8Array(PNG) })).status).toBe(200);
+    expect(sim.upload(u.storage_uri)).toMatchObject({ size: PNG.length, putWithAuth: false, putAuthorizations: [] });
+    expect((await post("/v1/upload", undefined, {})).status).toBe(401);
+    const i2v = { ...t2v, image_uri: u.storage_uri, last_frame_uri: `data:image/png;base64,${PNG.toString("base64")}` };
+    const ok = await post("/v2/image-to-video", i2v);
+    expect(ok.status).toBe(202);
+    const { id } = (await ok.json()) as { id: string };
+    expect((await until200(`/v2/image-to-video/${id}`)).status).toBe("completed");
+    const unknown = await post("/v2/image-to-video", { ...i2v, image_uri: "ltx://uploads/nope" });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as Err).error).toMatchObject({ type: "invalid_request_error", message: expect.stringContaining("image_uri") });
+    // A PUT that carried the key is recorded as such.
+    const leaky = (await (await post("/v1/upload")).json()) as { upload_url: string; required_headers: Record<string, string>; storage_uri: string };
+    await fetch(leaky.upload_url, { method: "PUT", headers: { ...leaky.required_headers, ...auth }, body: new Uint8Array(PNG) });
+    expect(sim.upload(leaky.storage_uri)?.putWithAuth).toBe(true);
+    // audio-to-video: billed $0.10 per second of input audio, probed; the video is as long as the audio.
+    const tone = await wav(3);
+    const a = await upload(tone);
+    // A PNG is no audio.
+    expect((await post("/v2/audio-to-video", { audio_uri: u.storage_uri, prompt: "x" })).status).toBe(400);
+    const a2v = await post("/v2/audio-to-video", { audio_uri: a.storage_uri, prompt: "a singer" });
+    expect(a2v.status).toBe(202);
+    const aid = ((await a2v.json()) as { id: string }).id;
+    expect(sim.charges.find((c) => c.taskId === aid)).toMatchObject({ amount: 0.3, unit: "USD" });
+    const adone = await until200(`/v2/audio-to-video/${aid}`);
+    const ap = await saveAndProbe(await fetch(adone.result!.video_url));
+    expect([ap.width, ap.height, ap.fps]).toEqual([1920, 1080, 25]);
+    expect(ap.duration).toBeCloseTo(3, 0);
+    const inline = await post("/v2/audio-to-video", { audio_uri: `data:audio/wav;base64,${tone.toString("base64")}`, image_uri: u.storage_uri, resolution: "1080x1920" });
+    expect(inline.status).toBe(202);
+    expect(sim.charges.at(-1)).toMatchObject({ amount: 0.3 });
+    // An HTTPS URL cannot be measured: 5 s assumed.
+    expect((await post("/v2/audio-to-video", { audio_uri: "https://example.com/a.mp3", prompt: "x", model: "ltx-2-pro" })).status).toBe(202);
+    expect(sim.charges.at(-1)).toMatchObject({ amount: 0.5 });
+  });
+
+  it("validation per the API reference: 400 invalid_request_error naming the field", async () => {
+    sim.advance(61_000); // a fresh per-minute window
+    sim.shrinkVideos = true;
+    const img = `data:image/png;base64,${PNG.toString("base64")}`;
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["text-to-video", { ...t2v, model: undefined }, "model"],
+      ["text-to-video", { ...t2v, model: "ltx-3" }, "model"],
+      ["text-to-video", { ...t2v, prompt: undefined }, "prompt"],
+      ["text-to-video", { ...t2v, duration: undefined }, "duration"],
+      ["text-to-video", { ...t2v, duration: "6" }, "duration"],
+      ["text-to-video", { ...t2v, duration: 7 }, "duration"],
+      ["text-to-video", { ...t2v, resolution: undefined }, "resolution"],
+      ["text-to-video", { ...t2v, resolution: "1080p" }, "resolution"],
+      ["text-to-video", { ...t2v, model: "ltx-2-3-pro", resolution: "1280x720" }, "resolution"],
+      ["text-to-video", { ...t2v, model: "ltx-2-pro", resolution: "1080x1920", fps: 25 }, "resolution"],
+      ["text-to-video", { ...t2v, model: "ltx-2-fast", fps: 24 }, "fps"],
+      ["text-to-video", { ...t2v, fps: 30 }, "fps"],
+      ["text-to-video", { ...t2v, model: "ltx-2-3-pro", duration: 12 }, "duration"],
+      ["text-to-video", { ...t2v, duration: 12, fps: 48 }, "duration"],
+      ["text-to-video", { ...t2v, duration: 12, resolution: "2560x1440" }, "duration"],
+      ["text-to-video", { ...t2v, model: "ltx-2-fast", duration: 12, fps: 50 }, "duration"],
+      ["text-to-video", { ...t2v, generate_audio: "yes" }, "generate_audio"],
+      ["text-to-video", { ...t2v, camera_motion: "orbit" }, "camera_motion"],
+      ["text-to-video", { ...t2v, seed: 3 }, "seed"],
+      ["text-to-video", { ...t2v, image_uri: img }, "image_uri"],
+      ["image-to-video", { ...t2v }, "image_uri"],
+      ["image-to-video", { ...t2v, image_uri: "http://example.com/a.png" }, "image_uri"],
+      ["image-to-video", { ...t2v, image_uri: "https://10.0.0.1/a.png" }, "image_uri"],
+      ["image-to-video", { ...t2v, image_uri: "data:image/gif;base64,R0lGODlh" }, "image_uri"],
+      ["image-to-video", { ...t2v, image_uri: `data:image/png;base64,${"A".repeat(7 * 1024 * 1024)}` }, "image_uri"],
+      ["image-to-video", { ...t2v, model: "ltx-2-fast", image_uri: img, last_frame_uri: img }, "last_frame_uri"],
+      ["audio-to-video", { prompt: "x" }, "audio_uri"],
+      ["audio-to-video", { audio_uri: "https://example.com/a.mp3" }, "prompt"],
+      ["audio-to-video", { audio_uri: "https://example.com/a.mp3", prompt: "x", duration: 6 }, "duration"],
+      ["audio-to-video", { audio_uri: "https://example.com/a.mp3", prompt: "x", model: "ltx-2-3-fast" }, "model"],
+      ["audio-to-video", { audio_uri: "https://example.com/a.mp3", prompt: "x", resolution: "2560x1440" }, "resolution"],
+      ["audio-to-video", { audio_uri: "data:audio/flac;base64,AAAA", prompt: "x" }, "audio_uri"],
+    ];
+    const n = sim.submissions.length;
+    for (const [ep, body, field] of cases) {
+      for (const v of ["v2", "v1"]) {
+        const r = await post(`/${v}/${ep}`, body);
+        const e = (await r.json()) as Err;
+        expect({ ep, v, field, status: r.status }).toEqual({ ep, v, field, status: 400 });
+        expect(e.type).toBe("error");
+        expect(e.error.type).toBe("invalid_request_error");
+        expect(e.error.message).toContain(field);
+      }
+    }
+    expect(sim.submissions.length).toBe(n);
+    // Accepted: long fast renders at 1080p (portrait too for 2.3), 720p for ltx-2-3-fast, the deprecated models.
+    const accepted: Array<[string, Record<string, unknown>, number]> = [
+      ["text-to-video", { ...t2v, duration: 20, resolution: "1080x1920", fps: 24 }, 1.2],
+      ["text-to-video", { ...t2v, model: "ltx-2-fast", duration: 20, fps: 25, camera_motion: "dolly_in", generate_audio: false }, 0.8],
+      ["text-to-video", { ...t2v, resolution: "1280x720" }, 0.18],
+      ["text-to-video", { ...t2v, model: "ltx-2-pro", resolution: "2560x1440", duration: 8 }, 0.96],
+      ["text-to-video", { ...t2v, model: "ltx-2-3-pro", resolution: "1440x2560", fps: 48 }, 0.96],
+      ["image-to-video", { ...t2v, model: "ltx-2-3-pro", resolution: "3840x2160", image_uri: "https://example.com/a.png", last_frame_uri: img }, 1.92],
+    ];
+    for (const [ep, body, usd] of accepted) {
+      const r = await post(`/v2/${ep}`, body);
+      expect({ body, status: r.status }).toEqual({ body, status: 202 });
+      const { id } = (await r.json()) as { id: string };
+      expect(sim.charges.find((c) => c.taskId === id)?.amount).toBe(usd);
+    }
+    expect(sim.tasks.get(sim.submissions.at(-5)!.taskId)?.info).toMatchObject({ model: "ltx-2-fast", fps: 25, generateAudio: false, cameraMotion: "dolly_in" });
+    sim.legacyModels = false;
+    const gone = await post("/v2/text-to-video", { ...t2v, model: "ltx-2-pro" });
+    expect(gone.status).toBe(400);
+    expect(((await gone.json()) as Err).error.message).toMatch(/ltx-2-pro is no longer supported/);
+    sim.legacyModels = true;
+    sim.shrinkVideos = false;
+  });
+
+  it("errors and limits: 401, 402 naming the cost, 429 (rate, concurrency) with Retry-After, 5xx, failed jobs", async () => {
+    sim.advance(61_000); // a fresh per-minute window
+    const missing = await post("/v2/text-to-video", t2v, { "content-type": "application/json" });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Missing authorization header" } });
+    const wrong = await post("/v2/text-to-video", t2v, { ...json, authorization: "Bearer nope" });
+    expect(await wrong.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Invalid API key" } });
+    expect((await fetch(`${sim.baseUrl}/v2/text-to-video/x`)).status).toBe(401);
+    expect((await fetch(`${sim.baseUrl}/v1/generations/text-to-video`, { method: "POST", headers: json, body: "{}" })).status).toBe(404);
+    // 402 comes after validation, with the estimated cost (1 credit = $0.01).
     sim.faults.push({ kind: "insufficient-credits", count: 1 });
-    expect((await post("/generations/text-to-video", { prompt: "x" })).status).toBe(402);
+    expect((await post("/v2/text-to-video", { ...t2v, duration: 7 })).status).toBe(400);
+    expect(sim.faults).toHaveLength(1);
+    const poor = await post("/v2/text-to-video", t2v);
+    expect(poor.status).toBe(402);
+    expect(await poor.json()).toEqual({ type: "error", error: { type: "insufficient_funds_error", message: "Insufficient funds. Required: 36 credits" } });
+    sim.faults.push({ kind: "insufficient-credits", count: 1 });
+    expect((await post("/v1/text-to-video", t2v)).status).toBe(402);
+    const limitedBefore = sim.rateLimited;
+    sim.faults.push({ kind: "rate-limit", count: 1, on: "submit", retryAfterS: 3 });
+    const rl = await post("/v2/text-to-video", t2v);
+    expect(rl.status).toBe(429);
+    expect(rl.headers.get("retry-after")).toBe("3");
+    expect(((await rl.json()) as Err).error.type).toBe("rate_limit_error");
+    expect(sim.rateLimited).toBe(limitedBefore);
+    sim.faults.push({ kind: "server-error", count: 1, on: "submit" });
+    const e500 = await post("/v2/text-to-video", t2v);
+    expect([e500.status, ((await e500.json()) as Err).error.type]).toEqual([500, "api_error"]);
+    sim.faults.push({ kind: "server-error", count: 1, on: "poll", status: 503 });
+    const e503 = await fetch(`${sim.baseUrl}/v2/text-to-video/x`, { headers: auth });
+    expect([e503.status, ((await e503.json()) as Err).error.type]).toEqual([503, "service_unavailable"]);
+    sim.faults.push({ kind: "http-error", count: 1, on: "submit", status: 403, code: "permission_error", message: "Key disabled" });
+    const e403 = await post("/v1/text-to-video", t2v);
+    expect(await e403.json()).toEqual({ type: "error", error: { type: "permission_error", message: "Key disabled" } });
+
+    // Failed jobs: error {type, message}, completed_at.
+    sim.renderMs = 0;
+    sim.faults.push({ kind: "fail-task", count: 1 });
+    const f1 = (await (await post("/v2/text-to-video", t2v)).json()) as { id: string };
+    expect(await job(`/v2/text-to-video/${f1.id}`)).toMatchObject({ status: "failed", completed_at: expect.any(String), error: { type: "api_error", message: "Video generation failed" } });
+    sim.faults.push({ kind: "fail-task", count: 1, code: "content_filtered_error", message: "Content rejected by safety filters" });
+    const f2 = (await (await post("/v2/text-to-video", t2v)).json()) as { id: string };
+    expect((await job(`/v2/text-to-video/${f2.id}`)).error).toEqual({ type: "content_filtered_error", message: "Content rejected by safety filters" });
+
+    // Concurrency: 2 in flight by default (set here), v1 and v2 together.
+    sim.finishAll();
+    sim.renderMs = 60_000;
+    sim.limits.concurrent = 2;
+    expect((await post("/v2/text-to-video", t2v)).status).toBe(202);
+    expect((await post("/v2/image-to-video", { ...t2v, image_uri: "https://example.com/a.png" })).status).toBe(202);
+    for (const r of [await post("/v2/text-to-video", t2v), await post("/v1/text-to-video", t2v)]) {
+      expect(r.status).toBe(429);
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await r.json()).toEqual({ type: "error", error: { type: "concurrency_limit_error", message: "Too many concurrent requests. Please try again later." } });
+    }
+    expect(sim.rateLimitEvents.at(-1)?.reason).toBe("concurrency");
+    expect(sim.rateLimited).toBe(limitedBefore + 2);
+    expect(sim.maxInFlight).toBeGreaterThanOrEqual(2);
+    sim.finishAll();
+    expect((await post("/v2/text-to-video", t2v)).status).toBe(202);
+    sim.finishAll();
+    sim.limits.concurrent = 1000;
+    sim.renderMs = 60;
+
+    // Per-minute limit on API requests.
     sim.limits.perMinute = 3;
     sim.advance(61_000);
-    for (let i = 0; i < 3; i++) expect((await fetch(`${sim.baseUrl}/generations/nope`, { headers: auth })).status).toBe(404);
-    const limited = await fetch(`${sim.baseUrl}/generations/nope`, { headers: auth });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${sim.baseUrl}/v2/text-to-video/nope`, { headers: auth })).status).toBe(404);
+    const limited = await fetch(`${sim.baseUrl}/v2/text-to-video/nope`, { headers: auth });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(sim.rateLimited).toBe(1);
+    expect(((await limited.json()) as Err).error.type).toBe("rate_limit_error");
+    expect(sim.rateLimitEvents.at(-1)?.reason).toBe("per-minute");
     sim.limits.perMinute = 100;
-  });
-
-  it("concurrency limit of 10 in-flight generations", async () => {
-    sim.renderMs = 60_000;
     sim.advance(61_000);
-    const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await post("/generations/text-to-video", { prompt: "x" })).status);
-    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
-    expect(statuses[10]).toBe(429);
-    expect(sim.rateLimitEvents.at(-1)?.reason).toBe("concurrency");
-    sim.finishAll();
-    expect((await post("/generations/text-to-video", { prompt: "x" })).status).toBe(200);
-    sim.finishAll();
   });
 });
 
