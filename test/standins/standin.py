@@ -40,6 +40,7 @@ import datetime as _dt
 import email.parser
 import email.policy
 import json
+import os
 import re
 import sys
 import threading
@@ -938,6 +939,15 @@ def main() -> None:
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
     host, port = server.server_address[:2]
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        # Exit when whoever started us is gone (a killed test worker), so no stand-in is left behind.
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     print(f"READY http://{host}:{port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
