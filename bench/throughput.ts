@@ -15,9 +15,9 @@ import { startLtxSimulator } from '../test/simulators/ltx';
 
 /** Runs the phase in `work`; returns its figures (seconds). */
 export async function throughputPhase(work: string, shots = Number(process.env.BENCH_THROUGHPUT_SHOTS ?? 300), renderS = 2) {
-  const sim = await startLtxSimulator({ apiKey: 'bench-key-0000', renderMs: renderS * 1000, shrinkVideos: true });
-  sim.mode = 'sync';
-  const env = { LTX_API_KEY: 'bench-key-0000', LTX_BASE_URL: sim.baseUrl, LTX_BATCH_POLL_SCALE: '0.05' };
+  // The synchronous v1 form (one request per shot) on an account allowing 10 generations at once.
+  const sim = await startLtxSimulator({ apiKey: 'bench-key-0000', renderMs: renderS * 1000, shrinkVideos: true, concurrency: 10, v2: false });
+  const env = { LTX_API_KEY: 'bench-key-0000', LTX_BASE_URL: sim.baseUrl, LTX_BATCH_POLL_SCALE: '0.05', LTX_API_FORM: 'v1', LTX_CONCURRENCY: '10' };
   const provider = createLtxProvider(env);
   const csv = ['shot,prompt,duration,resolution,provider', ...Array.from({ length: shots }, (_, i) => `${i + 1},throughput shot ${i + 1},6,1080p,ltx`)].join('\n');
   const file = path.join(work, 'throughput.csv');

@@ -516,7 +516,7 @@ export class AppService {
       const d = describeProvider(p);
       // In the app, the fix for a missing key is the Settings screen, not a terminal command.
       const notReady = d.notReady && /^no API key for /.test(d.notReady) ? `no API key for ${d.id}: add it in Settings (it is kept in the OS keychain)` : d.notReady;
-      return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices };
+      return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed };
     });
   }
 

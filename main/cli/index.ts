@@ -14,6 +14,7 @@ import { keysCommand } from './keys-command';
 import { budgetCommand } from './budget-command';
 import { spendCommand } from './spend-command';
 import { providersCommand } from './providers-command';
+import { pricesCommand } from './prices-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
 import { reportCommand } from './report-command';
@@ -85,6 +86,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('list the providers: modes, limits, prices, and whether a key is set')
     .option('--json', 'print JSON')
     .action((o: { json?: boolean }) => setExit(providersCommand(registry(), o)));
+  program
+    .command('prices')
+    .description('show the price tables in force: sources, dates read, assumptions, and your own prices (prices.csv in the data folder)')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => setExit(pricesCommand(registry(), o)));
   const keys = program.command('keys').description('provider API keys in the OS keychain');
   keys.command('set').argument('<provider>').description('store a key (typed at a hidden prompt, or piped on standard input)').action(async (id: string) => setExit(await keysCommand('set', id, registry())));
   keys.command('list').description('which providers have a key (never the key: at most its last 4 characters)').action(async () => setExit(await keysCommand('list', undefined, registry())));

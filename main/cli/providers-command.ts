@@ -17,7 +17,9 @@ export function providersCommand(registry: ProviderRegistry, opts: { json?: bool
     out.write(`  modes: ${p.modes.join(', ')}\n  resolutions: ${p.resolutions.join(', ')}; duration ${p.duration.min}-${p.duration.max} s${p.duration.integerOnly ? ' (whole seconds)' : ''}; fps ${Array.isArray(p.fps) ? p.fps.join('/') : p.fps}; aspect ${p.aspectRatios.join(', ')}\n`);
     out.write(`  prompt up to ${p.promptMaxChars} characters; media: ${p.media}; models: ${p.models.join(', ')}\n`);
     out.write(`  limits: ${p.concurrency} at once${p.requestsPerMinute ? `, ${p.requestsPerMinute} requests/minute` : ''}\n`);
+    if (p.priceSource) out.write(`  prices from ${p.priceSource.source} (read ${p.priceSource.read})\n`);
     for (const line of p.prices) out.write(`  price: ${line}\n`);
+    for (const line of p.assumed) out.write(`  assumed: ${line}\n`);
     out.write(`  ${p.ready ? 'ready' : `not ready: ${p.notReady}`}\n\n`);
   }
   return 0;

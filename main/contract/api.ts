@@ -92,6 +92,10 @@ export interface ProviderView {
   notReady: string | null;
   concurrency: number;
   prices: string[];
+  /** The price table's source (doc file or public URL) and when it was read (YYYY-MM-DD); null for free providers. */
+  priceSource: { source: string; read: string } | null;
+  /** What the provider assumes where no doc or public page says (shown so it can be checked). */
+  assumed: string[];
 }
 
 /** A problem in the storyboard, with row and column. */

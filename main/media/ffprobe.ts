@@ -1,7 +1,7 @@
 /**
  * Reads a media file's streams and duration with ffprobe (JSON output).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffprobePath } from './ffmpeg-path';
 
@@ -52,4 +52,19 @@ export async function probe(file: string): Promise<MediaInfo> {
       : undefined,
     audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels), duration: a.duration !== undefined ? Number(a.duration) : undefined } : undefined,
   };
+}
+
+/**
+ * A media file's duration in seconds, read synchronously (for checks that run while a storyboard
+ * is validated, e.g. the length of an audio track a provider bills by). Undefined when ffprobe
+ * cannot read the file or reports no duration.
+ */
+export function durationSync(file: string): number | undefined {
+  try {
+    const out = execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', file], { encoding: 'utf8', timeout: 30_000 });
+    const d = Number(out.trim());
+    return Number.isFinite(d) && d > 0 ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }

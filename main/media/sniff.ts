@@ -68,3 +68,13 @@ export function checkMediaFile(file: string, kind: MediaKind): string | undefine
   }
   return undefined;
 }
+
+/**
+ * The MIME type of a file by its content (the `file-type` library's signatures), e.g.
+ * "image/webp", "audio/mpeg"; undefined when the content is not recognised. Throws when the file
+ * cannot be read.
+ */
+export async function mimeOfFile(file: string): Promise<string | undefined> {
+  const { fileTypeFromFile } = await import('file-type');
+  return (await fileTypeFromFile(file))?.mime;
+}

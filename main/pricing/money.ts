@@ -16,5 +16,5 @@ export function formatEstimate(e: CostEstimate): string {
     const u = e.min === e.max ? usd(e.max * e.usdPerUnit) : `${usd(e.min * e.usdPerUnit)}-${usd(e.max * e.usdPerUnit)}`;
     return `${range} (~${u})`;
   }
-  return range;
+  return e.yours ? `${range} (your prices)` : range;
 }

@@ -56,6 +56,8 @@ export function estimateUsdMax(e: CostEstimate, rate?: number): number | null {
 /** Validates and estimates every shot. Errors name the row and the column. */
 export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: PlanOptions = {}): Plan {
   const plan: Plan = { rows: [], issues: [], totals: {}, totalUsd: 0 };
+  // A prices file with a bad line refuses every estimate until it is fixed: no estimate may use a price the creator did not mean.
+  if (registry.prices?.error) plan.issues.push({ severity: 'error', message: `your prices: ${registry.prices.error}` });
   let running = 0;
   const committed = new Map<string, number>();
   for (const shot of shots) {

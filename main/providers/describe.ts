@@ -21,6 +21,10 @@ export interface ProviderDescription {
   concurrency: number;
   requestsPerMinute: number | null;
   prices: string[];
+  /** The price table's source (doc file or public URL) and the date it was read (YYYY-MM-DD); null for free providers. */
+  priceSource: { source: string; read: string } | null;
+  /** Behaviour no doc or public page states, each an assumption to check against the service. */
+  assumed: string[];
   ready: boolean;
   notReady: string | null;
 }
@@ -46,6 +50,8 @@ export function describeProvider(p: Provider): ProviderDescription {
     concurrency: l.concurrency,
     requestsPerMinute: l.requestsPerMinute,
     prices: p.describePrices?.() ?? [],
+    priceSource: p.sources ? { source: p.sources().prices, read: p.sources().pricesRead } : null,
+    assumed: p.sources?.().assumed ?? [],
     ready: avail.ok,
     notReady: avail.ok ? null : avail.reason,
   };

@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import { openRequest, readBody, saveBody, type NetError, type OpenResponse } from '../net/http';
 import { ProviderError, type ProviderContext } from './provider';
 
-/** Replaces every secret in `text` with "***" (and any Bearer token, whatever its value). */
-export function redact(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
+/** Replaces every secret in `text` with "***" (and any Bearer token, whatever its value); any value is accepted and shown as text. */
+export function redact(text: unknown, secrets: (string | undefined)[]): string {
+  // Whatever a service put where text was expected (an object, a number) is shown as text, never a crash.
+  let out = typeof text === 'string' ? text : text === undefined || text === null ? '' : typeof text === 'object' ? JSON.stringify(text) : String(text);
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
   return out.replace(/(Bearer\s+)[^\s"',]+/gi, '$1***');
 }

@@ -55,6 +55,8 @@ export interface CostEstimate {
   usdPerUnit?: number;
   /** How it was worked out, e.g. "6 s x $0.02/s (ltx-2-fast, 1080p)". */
   basis: string;
+  /** True when the price came from the creator's own prices file ("your prices"), not the provider's table. */
+  yours?: boolean;
 }
 
 /** What a service charged for one task, as it reported it. */
@@ -141,6 +143,22 @@ export interface ProviderRequest {
 export type ValidationResult = { ok: true; request: ProviderRequest } | { ok: false; issues: FieldIssue[] };
 
 /**
+ * Where a provider's price table and rules come from (shown by `ltx-batch providers`,
+ * `ltx-batch prices` and the Shots screen), and what it assumes where no doc says.
+ */
+export interface ProviderSources {
+  /** The price table's source: a doc file under ../shared/provider-docs/ or a public URL. */
+  prices: string;
+  /** When that source was read, YYYY-MM-DD. */
+  pricesRead: string;
+  /**
+   * Behaviour the provider relies on that neither its doc nor a public page states: each line is
+   * an assumption, printed with "assumed" so it can be checked against the service.
+   */
+  assumed: string[];
+}
+
+/**
  * A rendering backend. Implementations live in main/providers/<id>/ with their price and limit
  * tables beside them, each naming the doc it follows.
  */
@@ -165,6 +183,8 @@ export interface Provider {
   validate(shot: Shot): ValidationResult;
   /** The price table as lines of text, from the provider's prices.ts (shown by `ltx-batch providers`). */
   describePrices?(): string[];
+  /** Where the price table and rules come from, and what is assumed (remote providers). */
+  sources?(): ProviderSources;
   /** Estimated cost of rendering the shot. Sends nothing. */
   estimate(shot: Shot): CostEstimate;
   /** Remote: sends the request; returns the task id. Throws {@link ProviderError}. */

@@ -11,10 +11,13 @@ import { createBytecomputeProvider } from './bytecompute/bytecompute';
 import { createApiinoneProvider } from './apiinone/apiinone';
 import { createLtxProvider } from './ltx/ltx';
 import { createLocalProvider } from './local/local';
+import { loadPriceOverrides, priceOverridesPath, withPriceOverrides, type PriceOverrides } from '../pricing/overrides';
 
 /** Providers by id. */
 export class ProviderRegistry {
   private readonly byId = new Map<string, Provider>();
+  /** The creator's price overrides in force (prices.csv), and the error that refused the file, if any. */
+  prices: PriceOverrides | undefined;
 
   constructor(providers: Provider[] = []) {
     for (const p of providers) this.add(p);
@@ -46,10 +49,11 @@ export const DEFAULT_PROVIDER = 'preview';
 
 /**
  * The registry with every provider of this build, configured from the environment (keys, base
- * URLs) and the key store (`stored`, the OS keychain).
+ * URLs) and the key store (`stored`, the OS keychain), with the creator's price overrides
+ * (prices.csv in the data folder, main/pricing/overrides.ts) applied to the estimates.
  */
 export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): ProviderRegistry {
-  return new ProviderRegistry([
+  const providers = [
     createPreviewProvider(),
     createLtx2apiProvider(env, stored),
     createApixoProvider(env, stored),
@@ -57,5 +61,10 @@ export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: K
     createApiinoneProvider(env, stored),
     createLtxProvider(env, stored),
     createLocalProvider(env),
-  ]);
+  ];
+  // The creator's prices: all lines or none (a bad line is reported by every plan, naming the line).
+  const prices = loadPriceOverrides(priceOverridesPath(env), providers.map((p) => p.id));
+  const registry = new ProviderRegistry(prices.error ? providers : providers.map((p) => withPriceOverrides(p, prices.overrides)));
+  registry.prices = prices;
+  return registry;
 }

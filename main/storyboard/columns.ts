@@ -26,6 +26,13 @@ export const KNOWN_COLUMNS = [
   'budget',
 ] as const;
 
+/**
+ * Columns read by the providers that take them (kept with each shot like unknown columns, but not
+ * reported as unknown): `generate_audio` and `camera_motion` (ltx), `control_mode` and
+ * `audio_mode` (apiinone).
+ */
+export const PROVIDER_COLUMNS = ['generate_audio', 'camera_motion', 'control_mode', 'audio_mode'] as const;
+
 /** One of {@link KNOWN_COLUMNS}. */
 export type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 

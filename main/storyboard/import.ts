@@ -13,7 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { mapHeaders, type ColumnMapping, type KnownColumn } from './columns';
+import { mapHeaders, normaliseHeader, PROVIDER_COLUMNS, type ColumnMapping, type KnownColumn } from './columns';
 import {
   CellError,
   parseAspectRatio,
@@ -187,9 +187,10 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
   const columnName = (idx: number) => headers[idx] || `column ${idx + 1}`;
   for (const d of mapping.duplicates) issues.push({ severity: 'error', row: headerRow, column: d.header, message: `duplicate column: "${d.header}" names ${d.column} again; remove or rename one of them` });
   if (mapping.known.prompt === undefined) issues.push({ severity: 'error', row: headerRow, column: 'prompt', message: 'no prompt column; the header row must name a "prompt" column' });
-  if (mapping.unknown.length > 0) {
-    const names = mapping.unknown.slice(0, 20).map((u) => u.header).join(', ');
-    issues.push({ severity: 'warning', row: headerRow, message: `unknown column(s) kept as notes on each shot: ${names}${mapping.unknown.length > 20 ? `, and ${mapping.unknown.length - 20} more` : ''}` });
+  const unknown = mapping.unknown.filter((u) => !(PROVIDER_COLUMNS as readonly string[]).includes(normaliseHeader(u.header)));
+  if (unknown.length > 0) {
+    const names = unknown.slice(0, 20).map((u) => u.header).join(', ');
+    issues.push({ severity: 'warning', row: headerRow, message: `unknown column(s) kept as notes on each shot: ${names}${unknown.length > 20 ? `, and ${unknown.length - 20} more` : ''}` });
   }
   for (const ci of sheet.cellIssues ?? []) issues.push({ severity: ci.severity ?? 'error', row: ci.row, column: columnName(ci.columnIndex), message: ci.message });
   // Cell content rules that hold for every cell, the header included.

@@ -52,7 +52,8 @@ const KEY = 'crash-harness-key-5150';
 const sims = {
   ltx2api: await startLtx2apiSimulator({ apiKey: KEY, latencyMs: 15, renderMs: 900 }),
   apixo: await startApixoSimulator({ apiKey: KEY, latencyMs: 15, renderMs: 700 }),
-  bytecompute: await startBytecomputeSimulator({ apiKey: KEY, latencyMs: 15, renderMs: 600 }),
+  // Like an HTTP/1.0 server: every answer closes its connection (the case that crashed undici 7).
+  bytecompute: await startBytecomputeSimulator({ apiKey: KEY, latencyMs: 15, renderMs: 600, closeConnections: true }),
 } satisfies Record<string, SimulatorBase<any>>;
 const providers = Object.keys(sims) as (keyof typeof sims)[];
 

@@ -121,21 +121,23 @@ export const KITS: Record<ProviderKit['id'], ProviderKit> = {
   ltx: {
     id: 'ltx',
     start: async () => {
-      const sim = await startLtxSimulator(simOpts('ltx'));
+      // The matrix's batches assume every shot is in flight at once: an account with more than the default 2.
+      const sim = await startLtxSimulator({ ...simOpts('ltx'), concurrency: 10 });
       // The matrix sends far more than 100 requests a minute to one simulator across its tests;
       // the per-key rate limit has its own tests (test/providers/ltx.test.ts).
       sim.limits.perMinute = 1_000_000;
       return sim;
     },
-    create: (sim) => createLtxProvider(envFor('ltx', sim)),
+    create: (sim) => createLtxProvider({ ...envFor('ltx', sim), LTX_CONCURRENCY: '10' }),
     row: { duration: 6, resolution: '1080p' },
     clipSeconds: 6,
+    // A failed job's `error: {type, message}` (Get Job Status), shown as "type: message".
     failures: [
-      { error: 'generation_failed: Video generation failed', errorCode: 'generation_failed', retryable: false },
-      { code: 'content_policy_violation', message: 'The prompt violates the content policy', error: 'content_policy_violation: The prompt violates the content policy', errorCode: 'content_policy_violation', retryable: false },
+      { error: 'api_error: Video generation failed', errorCode: 'api_error', retryable: false },
+      { code: 'content_filtered_error', message: 'Content rejected by safety filters', error: 'content_filtered_error: Content rejected by safety filters', errorCode: 'content_filtered_error', retryable: false },
     ],
-    // The doc's "Error Codes": 429 without Retry-After: wait 60 s; 500: wait 5 min.
-    defaultWaitMs: { 429: 60_000, 500: 300_000 },
+    // The public docs: honour Retry-After, else back off (no fixed waits).
+    defaultWaitMs: {},
   },
   apixo: {
     id: 'apixo',

@@ -31,6 +31,11 @@ export interface SimulatorOptions {
    * For benchmarks that ask for 1440p/4K and do not inspect the frames. Default false.
    */
   shrinkVideos?: boolean;
+  /**
+   * Answer every request with `Connection: close` and close the socket after it, as an HTTP/1.0
+   * server or a proxy that does no keep-alive would. Default false (keep-alive).
+   */
+  closeConnections?: boolean;
 }
 
 /** The kinds of injectable faults. */
@@ -485,6 +490,8 @@ export abstract class SimulatorBase<I = Record<string, unknown>> {
   ffmpegPath: string;
   /** Render videos at quarter size (see {@link SimulatorOptions.shrinkVideos}). */
   shrinkVideos: boolean;
+  /** Answer with `Connection: close` (see {@link SimulatorOptions.closeConnections}). */
+  closeConnections: boolean;
   /** Whether result files honour `Range: bytes=a-b` (206). Default true. */
   supportRanges = true;
 
@@ -530,6 +537,7 @@ export abstract class SimulatorBase<I = Record<string, unknown>> {
     this.renderMs = opts.renderMs ?? 200;
     this.ffmpegPath = opts.ffmpegPath ?? (process.env.FFMPEG_PATH || "ffmpeg");
     this.shrinkVideos = opts.shrinkVideos ?? false;
+    this.closeConnections = opts.closeConnections ?? false;
   }
 
   /** The base URL a client should be configured with (service specific). */
@@ -921,6 +929,7 @@ export abstract class SimulatorBase<I = Record<string, unknown>> {
     const headers: Record<string, string> = { ...(resp.headers ?? {}) };
     if (contentType) headers["content-type"] = contentType;
     headers["content-length"] = String(body.length);
+    if (this.closeConnections) headers["connection"] = "close";
     record.status = resp.status;
     if (res.destroyed || res.socket?.destroyed) {
       record.interrupted = "dropped";

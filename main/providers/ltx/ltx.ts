@@ -1,259 +1,100 @@
 /**
- * LTX API (Lightricks, api.ltx.video) as a provider (id `ltx`). Follows
- * shared/provider-docs/003_28694a66eaeaa661.txt, plus the quick-start form that Lightricks' own
- * published docs show (shared/README.md):
+ * The public LTX API (Lightricks, https://docs.ltx.video, read 2026-12-02) as a provider (id `ltx`).
  *
- *   Doc form (the default):
- *     POST {base}/generations/text-to-video    {prompt, model, resolution, duration, fps, seed?}
- *     POST {base}/generations/image-to-video   ... + image (a URL, or the file uploaded as multipart/form-data)
- *     POST {base}/generations/audio-to-video   ... + audio (same), model ltx-2-pro, 1920x1080 only
- *       -> {id, status, video_url, duration, model, resolution, cost}; status "completed" carries
- *          video_url at once, "processing" is polled with GET {base}/generations/{id}.
- *   Quick-start form (LTX_API_FORM=quickstart):
- *     POST {base}/text-to-video, POST {base}/image-to-video (`image_uri`: a URL or a data URI)
- *       -> the MP4 itself (Content-Type video/mp4), its id in the `x-request-id` header.
- *   Either route may answer with an MP4 body; it is taken as the finished clip.
+ *   Async jobs (v2, the default; the docs mark it Beta and recommend it for production):
+ *     POST {origin}/v2/{text-to-video|image-to-video|audio-to-video}  -> 202 {id, created_at}
+ *     GET  {origin}/v2/{endpoint}/{id}  -> {status: pending|processing|completed|failed,
+ *                                           result: {video_url}, error: {type, message}}
+ *     A job id exists before any GPU work, so a crash mid-render costs nothing: the restarted
+ *     process polls the stored id. Jobs are kept 24 h, then the poll answers 404.
+ *   Synchronous (v1), used only when v2 is refused (404/405) or LTX_API_FORM=v1:
+ *     POST {origin}/v1/{endpoint} -> the MP4 itself, id in `x-request-id`. The whole render is
+ *     inside one request: if it is cut off the service may have rendered (and charged) it, so the
+ *     queue flags the job "may have been submitted twice" and says so.
  *
- * Key: `Authorization: Bearer <LTX_API_KEY>` ("Authentication"), sent only to the API base URL,
- * never to the CDN that `video_url` points at. Limits ("Rate Limits"): 10 concurrent requests,
- * 100 requests per minute; 429 carries Retry-After (the doc's "Error Codes": without it, wait
- * 60 s; 500: wait 5 min; 503: wait and retry). Prices: ./prices.ts; the charge is the `cost` field.
+ * Key: `Authorization: Bearer <key>` from LTX_API_KEY or LTXV_API_KEY (the docs' name) or the
+ * keychain, sent only to the API's origin (never to `video_url` on a CDN or to upload storage).
+ * LTX_BASE_URL is the origin (default https://api.ltx.video; a trailing /v1 or /v2 from an older
+ * setting is stripped). Errors: `{type: "error", error: {type, message}}`; 402
+ * `insufficient_funds_error` pauses the provider; 429 (`rate_limit_error`,
+ * `concurrency_limit_error`) is paced with Retry-After like any 429.
+ *
+ * Models, sizes and durations: ./models.ts; prices: ./prices.ts; answers: ./api.ts; media: ./media.ts.
+ * Seed doc 003's `/v1/generations/...` routes are not in the public API and are not kept.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import type {
-  Capabilities,
-  CostEstimate,
-  FieldIssue,
-  PollResult,
-  Provider,
-  ProviderContext,
-  ProviderRequest,
-  ResultRef,
-  SubmitResult,
-  ValidationResult,
-} from '../provider';
+import { randomUUID } from 'node:crypto';
+import type { Capabilities, CostEstimate, FieldIssue, PollResult, Provider, ProviderContext, ProviderRequest, ResultRef, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
-import type { MediaRef, Mode, Shot } from '../../storyboard/shot';
+import type { Mode, Shot } from '../../storyboard/shot';
 import { checkShot } from '../check-shot';
-import { downloadTo, networkError, redact, send, throwForStatus, type HttpResponse } from '../http';
-import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { audioFormat, imageFormat } from '../../media/sniff';
-import { LTX_MODELS, LTX_RESOLUTIONS, LTX_USD_PER_SECOND, ltxUsd, type LtxModelId, type LtxResolution } from './prices';
+import { isMediaType, readAnswer, retryAfterMs, type HttpResponse } from '../http';
+import { createClient, type ServiceError } from '../client';
+import { missingKeyMessage, remoteConfig, type KeyLookup } from '../remote-config';
+import { normaliseHeader } from '../../storyboard/columns';
+import { durationSync } from '../../media/ffprobe';
+import { ErrorEnvelope, Job, JobCreated } from './api';
+import { LTX_AUDIO_TO_VIDEO, LTX_CAMERA_MOTIONS, LTX_DEFAULT_MODEL, LTX_MODEL_SPECS, ltxDurations, ltxModel, type LtxEndpoint } from './models';
+import { LTX_AUDIO_USD_PER_SECOND, LTX_PRICES_SOURCE, describeLtxPrices, ltxRate, usdFor } from './prices';
+import { isLocalMedia, mediaField, resolveLocal, type LocalMedia } from './media';
 
-/** The doc's base URL ("Base URL"). Override with LTX_BASE_URL. */
-export const LTX_DOC_BASE_URL = 'https://api.ltx.video/v1';
-/** The doc this provider follows. */
-export const LTX_DOC = 'shared/provider-docs/003_28694a66eaeaa661.txt';
-
-/**
- * Environment variable choosing the request form: `generations` (default: the doc's
- * /generations/* routes answering JSON) or `quickstart` (Lightricks' quick-start routes
- * /text-to-video and /image-to-video answering with the MP4). Audio-to-video has no quick-start
- * route and always uses /generations/audio-to-video.
- */
+/** The public API's origin. Override with LTX_BASE_URL. */
+export const LTX_PUBLIC_ORIGIN = 'https://api.ltx.video';
+/** The docs this provider follows. */
+export const LTX_DOC = 'https://docs.ltx.video (async jobs, models, input formats, errors, pricing; read 2026-12-02)';
+/** `v2` (default: async jobs, v1 only if v2 is refused) or `v1` (always the synchronous form). */
 export const LTX_FORM_ENV = 'LTX_API_FORM';
-/** The values of {@link LTX_FORM_ENV}. */
-export type LtxForm = 'generations' | 'quickstart';
-
-/**
- * Poll timing in ms by model, from the doc's "Models" table (fast renders in ~5-15 s, pro in
- * ~30-90 s): first poll after the shortest render time, then every `everyMs`. The doc names no
- * poll interval; these are this provider's choice. Multiplied by LTX_BATCH_POLL_SCALE.
- */
-export const LTX_POLL_MS: Readonly<Record<LtxModelId, { firstMs: number; everyMs: number }>> = {
-  'ltx-2-fast': { firstMs: 5_000, everyMs: 5_000 },
-  'ltx-2-pro': { firstMs: 30_000, everyMs: 10_000 },
-};
-
-/**
- * Waits the doc's "Error Codes" table prescribes when the answer carries no Retry-After, in ms:
- * 429 "Wait 60 seconds and retry", 500 "Wait 5 min and retry once". (503 names no wait: backoff.)
- */
-export const LTX_DEFAULT_RETRY_AFTER_MS: Readonly<Record<number, number>> = { 429: 60_000, 500: 300_000 };
-
-/**
- * How long a submit may take to answer, in ms. The quick-start routes (and a /generations route
- * answering "completed") hold the request for the whole render (pro: ~30-90 s, more at 4K).
- */
-export const LTX_SUBMIT_TIMEOUT_MS = 600_000;
-
-/** Media the doc accepts ("File Requirements"): extensions, MIME types and the largest size in bytes. */
-export const LTX_MEDIA = {
-  image: {
-    column: 'image' as const,
-    exts: ['jpg', 'jpeg', 'png', 'webp', 'gif'],
-    mime: { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' } as Record<string, string>,
-    maxBytes: 20 * 1024 * 1024,
-  },
-  audio: {
-    column: 'audio' as const,
-    exts: ['mp3', 'wav', 'ogg', 'm4a', 'aac'],
-    mime: { mp3: 'audio/mpeg', wav: 'audio/wav', ogg: 'audio/ogg', m4a: 'audio/mp4', aac: 'audio/aac' } as Record<string, string>,
-    maxBytes: 50 * 1024 * 1024,
-  },
-};
-
-/**
- * Longest prompt sent, in characters. The doc names no limit; this is a guard against pasting a
- * whole script into one cell, not a documented limit.
- */
+/** Poll interval of the Async Jobs page ("every 5 seconds"), ms; times LTX_BATCH_POLL_SCALE. */
+export const LTX_POLL_MS = 5_000;
+/** How long a v1 request may take (it holds the whole render), ms. */
+export const LTX_V1_TIMEOUT_MS = 900_000;
+/** Jobs in flight per key unless LTX_CONCURRENCY says otherwise (the Rate Limits page's default of 2 concurrent generations). */
+export const LTX_DEFAULT_CONCURRENCY = 2;
+/** Longest prompt sent (characters). The public docs name no limit: a guard against pasting a whole script into one cell. */
 export const LTX_PROMPT_MAX_CHARS = 5000;
+/** Task ids of the synchronous form start with this (their MP4 is on disk, nothing to poll). */
+const V1_PREFIX = 'v1:';
 
-const RESOLUTIONS = Object.keys(LTX_RESOLUTIONS) as LtxResolution[];
+/** Reads the error envelope (or a bare `{message}`) into the service's type and message. */
+function serviceError(res: HttpResponse): ServiceError {
+  const env = ErrorEnvelope.safeParse(res.json);
+  if (env.success) {
+    const { type, message } = env.data.error;
+    return { message: type && message ? `${type}: ${message}` : message || type || `HTTP ${res.status}`, type };
+  }
+  const m = (res.json as { message?: unknown } | undefined)?.message;
+  return { message: typeof m === 'string' ? m : res.text.slice(0, 300) || `HTTP ${res.status}` };
+}
+
+/** A row setting read from a provider column kept with the shot (`generate_audio`, `camera_motion`). */
+function rowSetting(shot: Shot, name: string): { value: string; column: string } | undefined {
+  for (const [header, cell] of Object.entries(shot.metadata ?? {})) if (normaliseHeader(header) === name && cell.trim()) return { value: cell.trim(), column: header };
+  return undefined;
+}
+
+const ENDPOINTS: Partial<Record<Mode, LtxEndpoint>> = { 'text-to-video': 'text-to-video', 'image-to-video': 'image-to-video', 'audio-to-video': 'audio-to-video' };
 
 const CAPABILITIES: Capabilities = {
   modes: ['text-to-video', 'image-to-video', 'audio-to-video'],
-  resolutions: RESOLUTIONS,
-  // The widest range ("Fast@1080p: 6-20"); validate() applies the narrower ones (pro, I2V, A2V: 6-10).
+  resolutions: [...new Set(LTX_MODEL_SPECS.flatMap((m) => m.sizes))],
   duration: { min: 6, max: 20, integerOnly: true },
-  fps: [25, 50],
-  // The doc lists only landscape 16:9 resolutions and has no aspect-ratio parameter.
-  aspectRatios: ['16:9'],
+  fps: [...new Set(LTX_MODEL_SPECS.flatMap((m) => m.fps))].sort((a, b) => a - b),
+  aspectRatios: ['16:9', '9:16'],
   promptMaxChars: LTX_PROMPT_MAX_CHARS,
   mediaInputs: 'url-or-file',
-  models: [...LTX_MODELS],
+  models: LTX_MODEL_SPECS.map((m) => m.id),
 };
 
-/** Routes by mode and form, as stored in the request ("POST /generations/text-to-video"). */
-const ROUTES: Record<LtxForm, Partial<Record<Mode, string>>> = {
-  generations: {
-    'text-to-video': 'POST /generations/text-to-video',
-    'image-to-video': 'POST /generations/image-to-video',
-    'audio-to-video': 'POST /generations/audio-to-video',
-  },
-  quickstart: {
-    'text-to-video': 'POST /text-to-video',
-    'image-to-video': 'POST /image-to-video',
-    'audio-to-video': 'POST /generations/audio-to-video',
-  },
-};
-const QUICKSTART_ROUTES = new Set(['POST /text-to-video', 'POST /image-to-video']);
-const KNOWN_ROUTES = new Set([...Object.values(ROUTES.generations), ...Object.values(ROUTES.quickstart)]);
-
-/** A local file in a stored request body: sent as a multipart part (or a data URI on quick-start routes) at submit. */
-interface FileField {
-  file: string;
-  mime: string;
-}
-
-function isFileField(v: unknown): v is FileField {
-  return typeof v === 'object' && v !== null && typeof (v as FileField).file === 'string' && typeof (v as FileField).mime === 'string';
-}
-
-/** Reads the service's own message from an error body (`{"error":{"type","message"}}`, or `{error}`/`{message}`). */
-function serviceError(res: HttpResponse): { message: string; type?: string } {
-  const j = res.json as { error?: unknown; message?: unknown; detail?: unknown } | undefined;
-  const e = j?.error;
-  if (e && typeof e === 'object') {
-    const { type, code, message } = e as { type?: unknown; code?: unknown; message?: unknown };
-    const t = typeof type === 'string' ? type : typeof code === 'string' ? code : undefined;
-    const m = typeof message === 'string' ? message : '';
-    return { message: t && m ? `${t}: ${m}` : m || t || res.text.slice(0, 300), type: t };
-  }
-  if (typeof e === 'string') return { message: e };
-  if (typeof j?.message === 'string') return { message: j.message };
-  if (typeof j?.detail === 'string') return { message: j.detail };
-  return { message: res.text.slice(0, 300) };
-}
-
-/**
- * Throws the ProviderError an error status means (see http.ts), adding the doc's waits when the
- * answer has no Retry-After (429: 60 s, 500: 5 min) and the service's error type as the code.
- */
-function throwForLtxStatus(res: HttpResponse, key: string | undefined): void {
-  if (res.status >= 200 && res.status < 300) return;
-  let r = res;
-  const fallback = LTX_DEFAULT_RETRY_AFTER_MS[res.status];
-  if (res.headers['retry-after'] === undefined && fallback !== undefined) r = { ...res, headers: { ...res.headers, 'retry-after': String(fallback / 1000) } };
-  const { message, type } = serviceError(r);
-  try {
-    throwForStatus(r, message, [key]);
-  } catch (e) {
-    if (e instanceof ProviderError && type) throw new ProviderError(e.kind, e.message, { ...e.opts, code: type });
-    throw e;
-  }
-}
-
-/** The file extension of a path or URL path, lower case, without the dot ('' when none). */
-function extOf(p: string): string {
-  const last = p.split(/[\\/]/).pop() ?? '';
-  return last.includes('.') ? (last.split('.').pop() ?? '').toLowerCase() : '';
-}
-
-/** The MIME type of a local media file by its extension, else by its first bytes; undefined when not accepted. */
-function localMime(file: string, kind: 'image' | 'audio'): string | undefined {
-  const spec = LTX_MEDIA[kind];
-  const ext = extOf(file);
-  if (spec.mime[ext]) return spec.mime[ext];
-  if (ext) return undefined;
-  try {
-    const fd = fs.openSync(file, 'r');
-    const b = Buffer.alloc(16);
-    const n = fs.readSync(fd, b, 0, 16, 0);
-    fs.closeSync(fd);
-    const fmt = kind === 'image' ? imageFormat(b.subarray(0, n)) : audioFormat(b.subarray(0, n));
-    return fmt ? spec.mime[fmt === 'jpeg' ? 'jpg' : fmt] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Checks one media cell against "File Requirements"; returns the value to store in the body, or pushes an issue. */
-function mediaField(ref: MediaRef, kind: 'image' | 'audio', issues: FieldIssue[]): string | FileField | undefined {
-  const spec = LTX_MEDIA[kind];
-  const accepted = spec.exts.join(', ');
-  if (ref.kind === 'url') {
-    const ext = extOf(new URL(ref.url).pathname);
-    if (ext && !spec.exts.includes(ext)) {
-      issues.push({ column: spec.column, message: `ltx takes ${kind}s as ${accepted}; "${ref.original}" is .${ext}` });
-      return undefined;
-    }
-    return ref.url;
-  }
-  let size: number;
-  try {
-    size = fs.statSync(ref.path).size;
-  } catch {
-    issues.push({ column: spec.column, message: `the ${kind} file "${ref.original}" cannot be read` });
-    return undefined;
-  }
-  const mime = localMime(ref.path, kind);
-  if (!mime) {
-    issues.push({ column: spec.column, message: `ltx takes ${kind}s as ${accepted}; "${ref.original}" is not one of them` });
-    return undefined;
-  }
-  if (size > spec.maxBytes) {
-    issues.push({ column: spec.column, message: `ltx takes ${kind} files up to ${spec.maxBytes / 1024 / 1024} MB; "${ref.original}" has ${(size / 1024 / 1024).toFixed(1)} MB (compress it, or put a public URL in the cell)` });
-    return undefined;
-  }
-  return { file: ref.path, mime };
-}
-
-/** Longest duration the doc allows for this combination ("Technical Constraints": 20 s only for fast text-to-video at 1080p/25 fps). */
-export function ltxMaxDuration(mode: Mode, model: string, resolution: string, fps: number): number {
-  return mode === 'text-to-video' && model === 'ltx-2-fast' && resolution === '1920x1080' && fps === 25 ? 20 : 10;
-}
-
-/** Why the 10 s limit applies, in a creator's words. */
-function tenSecondReason(mode: Mode, model: string): string {
-  if (mode === 'image-to-video') return 'image-to-video';
-  if (mode === 'audio-to-video') return 'audio-to-video';
-  if (model === 'ltx-2-pro') return 'ltx-2-pro';
-  return 'ltx-2-fast above 1920x1080 or at 50 fps';
-}
-
-/** Model the row asks for, or the default: ltx-2-fast, and ltx-2-pro for audio-to-video (its only model). */
+/** The model a row renders with: its own, else the default (audio-to-video: ltx-2-3-pro, the model that has it). */
 function modelFor(shot: Shot): string {
-  return shot.model || (shot.mode === 'audio-to-video' ? 'ltx-2-pro' : LTX_MODELS[0]);
+  if (shot.model) return shot.model;
+  return shot.mode === 'audio-to-video' ? 'ltx-2-3-pro' : LTX_DEFAULT_MODEL;
 }
 
-/** The row's resolution as the doc's WIDTHxHEIGHT (landscape), or undefined when the doc has no such size. */
-function ltxResolution(shot: Shot): LtxResolution | undefined {
-  const { width, height } = shot.resolution;
-  const wxh = `${Math.max(width, height)}x${Math.min(width, height)}`;
-  return (RESOLUTIONS as string[]).includes(wxh) ? (wxh as LtxResolution) : undefined;
+/** The length of an audio input in seconds when it can be read here (a local file), else undefined. */
+function audioSeconds(shot: Shot): number | undefined {
+  return shot.audio?.kind === 'file' ? durationSync(shot.audio.path) : undefined;
 }
 
 /** File-name-safe form of a task id. */
@@ -261,247 +102,239 @@ function safeId(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'task';
 }
 
-/** Where an MP4 answer for task `taskId` is kept until the queue moves it into place. */
-function mp4PathFor(ctx: ProviderContext, taskId: string): string {
-  return path.join(ctx.tmpDir, `ltx-${safeId(taskId)}.mp4`);
-}
-
-/** Builds a multipart/form-data body (a spec FormData): text fields, then files. */
-async function multipartBody(fields: Record<string, unknown>, files: Record<string, FileField>): Promise<FormData> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined || value === null) continue;
-    form.append(name, String(value));
-  }
-  for (const [name, f] of Object.entries(files)) {
-    const data = await readLocal(f.file);
-    form.append(name, new Blob([new Uint8Array(data)], { type: f.mime }), path.basename(f.file));
-  }
-  return form;
-}
-
-async function readLocal(file: string): Promise<Buffer> {
-  try {
-    return await fs.promises.readFile(file);
-  } catch (e) {
-    throw new ProviderError('invalid', `the media file "${path.basename(file)}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 /**
- * Creates the LTX API provider. `env` supplies LTX_API_KEY, LTX_BASE_URL, LTX_API_FORM and
- * LTX_BATCH_POLL_SCALE; `stored` looks keys up in the keychain. Creating it sends nothing.
+ * Creates the LTX provider. `env` supplies LTX_API_KEY / LTXV_API_KEY, LTX_BASE_URL,
+ * LTX_API_FORM, LTX_CONCURRENCY and LTX_BATCH_POLL_SCALE; `stored` looks the key up in the
+ * keychain. Creating it sends nothing.
  */
 export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
-  const cfg: RemoteConfig = remoteConfig('ltx', LTX_DOC_BASE_URL, env, stored);
+  const base = (env.LTX_BASE_URL || LTX_PUBLIC_ORIGIN).replace(/\/+$/, '').replace(/\/v[12]$/, '');
+  const cfg = remoteConfig('ltx', LTX_PUBLIC_ORIGIN, { ...env, LTX_BASE_URL: base, LTX_API_KEY: env.LTX_API_KEY?.trim() ? env.LTX_API_KEY : env.LTXV_API_KEY }, stored);
   const formSetting = (env[LTX_FORM_ENV] ?? '').trim().toLowerCase();
-  const form: LtxForm | undefined = formSetting === '' || formSetting === 'generations' ? 'generations' : formSetting === 'quickstart' || formSetting === 'quick-start' ? 'quickstart' : undefined;
-  const keyOrThrow = cfg.requireKey;
-  const pollMs = (model: unknown) => LTX_POLL_MS[(model === 'ltx-2-pro' ? 'ltx-2-pro' : 'ltx-2-fast') as LtxModelId];
-  const usd = (amount: unknown) => (typeof amount === 'number' && Number.isFinite(amount) ? { unit: 'USD' as const, amount } : undefined);
+  const formOk = formSetting === '' || formSetting === 'v2' || formSetting === 'v1';
+  /** Set once the service has refused v2 (404/405): this process then uses v1. */
+  let v1Only = formSetting === 'v1';
+  const concurrency = Math.max(1, Math.floor(Number(env.LTX_CONCURRENCY) || LTX_DEFAULT_CONCURRENCY));
+  const pollMs = () => LTX_POLL_MS * cfg.pollScale;
 
-  /** Reads a generation object (submit or poll answer) into a PollResult. */
-  const readGeneration = (res: HttpResponse, request: ProviderRequest, key: string): PollResult => {
-    const g = res.json as { id?: unknown; status?: unknown; video_url?: unknown; cost?: unknown; error?: unknown; progress?: unknown } | undefined;
-    const actual = usd(g?.cost);
-    const next = pollMs(request.body.model).everyMs * cfg.pollScale;
-    switch (g?.status) {
-      case 'queued':
-      case 'pending':
-        return { status: 'pending', nextPollMs: next };
-      case 'processing':
-        return { status: 'running', nextPollMs: next, progress: typeof g.progress === 'number' ? g.progress : undefined };
-      case 'completed': {
-        if (typeof g.video_url !== 'string' || !g.video_url) throw new ProviderError('unreadable', `ltx said "completed" without a video_url: ${redact(res.text.slice(0, 500), [key])}`);
-        return { status: 'succeeded', result: { kind: 'url', url: g.video_url }, actual };
-      }
-      case 'failed': {
-        const e = g.error;
-        const obj = e && typeof e === 'object' ? (e as { type?: unknown; code?: unknown; message?: unknown }) : undefined;
-        const code = typeof obj?.type === 'string' ? obj.type : typeof obj?.code === 'string' ? obj.code : undefined;
-        const message = typeof obj?.message === 'string' ? obj.message : typeof e === 'string' ? e : 'generation failed';
-        // The doc says nothing of refunds: the cost the service reports is what was charged.
-        return { status: 'failed', code, message: redact(message, [key]), actual };
-      }
-      default:
-        throw new ProviderError('unreadable', `ltx answered in a shape this version cannot read: ${redact(res.text.slice(0, 500), [key])}`);
-    }
+  const client = createClient({
+    id: 'ltx',
+    cfg,
+    errorOf: serviceError,
+    classify: (res, err) => {
+      const opts = { status: res.status, code: err.type, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
+      if (err.type === 'insufficient_funds_error') return new ProviderError('credits', `insufficient funds (HTTP ${res.status}): ${err.message}`, opts);
+      if (err.type === 'content_filtered_error') return new ProviderError('invalid', `HTTP ${res.status}: ${err.message}`, opts);
+      return undefined;
+    },
+  });
+
+  const mp4PathFor = (ctx: ProviderContext, taskId: string) => path.join(ctx.tmpDir, `ltx-${safeId(taskId)}.mp4`);
+
+  /** Replaces local files in the body with data URIs or upload storage URIs. */
+  const resolveBody = async (body: Record<string, unknown>, ctx: ProviderContext): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body)) out[k] = isLocalMedia(v) ? await resolveLocal(v as LocalMedia, client, ctx) : v;
+    return out;
   };
 
-  /** Takes an MP4 answer as the finished clip: writes it under ctx.tmpDir, task id from x-request-id. */
-  const takeMp4 = (res: HttpResponse, ctx: ProviderContext): SubmitResult => {
-    const header = res.headers['x-request-id'];
-    const requestId = (Array.isArray(header) ? header[0] : header)?.trim();
-    const taskId = requestId || `ltx-mp4-${randomUUID()}`;
+  /** The synchronous form: the answer is the MP4, streamed to disk under ctx.tmpDir. */
+  const submitV1 = async (endpoint: string, json: Record<string, unknown>, ctx: ProviderContext): Promise<SubmitResult> => {
+    const res = await client.open(ctx, { method: 'POST', path: `/v1/${endpoint}`, json, headers: { accept: 'video/mp4, application/json' }, timeoutMs: LTX_V1_TIMEOUT_MS });
+    if (res.status < 200 || res.status >= 300 || !isMediaType(res.headers['content-type'] ?? '')) {
+      const r = await readAnswer(res, `calling ${new URL(res.url).host}`, client.secrets());
+      client.throwForAnswer(r);
+      throw new ProviderError('unreadable', `ltx answered /v1/${endpoint} with ${r.contentType || 'no content type'} instead of a video: ${r.text.slice(0, 300)}`);
+    }
+    const requestId = res.headers['x-request-id']?.trim();
+    const taskId = `${V1_PREFIX}${requestId || randomUUID()}`;
     if (!requestId) ctx.log('ltx answered with an MP4 but no x-request-id header; using a local id', { taskId });
-    if (res.bytes.length === 0) throw new ProviderError('retryable', 'ltx answered with an empty video');
     fs.mkdirSync(ctx.tmpDir, { recursive: true });
     const file = mp4PathFor(ctx, taskId);
-    fs.writeFileSync(file, res.bytes);
+    await client.save(ctx, res, file);
     return { taskId, immediate: { status: 'succeeded', result: { kind: 'file', path: file } } };
   };
 
-  return {
+  const provider: Provider = {
     id: 'ltx',
     label: 'LTX API (Lightricks)',
     kind: 'remote',
     doc: LTX_DOC,
     capabilities: () => CAPABILITIES,
-    /** "Rate Limits": standard tier, 10 concurrent requests and 100 requests per minute. */
-    limits: () => ({ concurrency: 10, requestsPerMinute: 100 }),
+    limits: () => ({ concurrency, requestsPerMinute: 100 }),
     availability() {
-      if (!form) return { ok: false, reason: `${LTX_FORM_ENV} must be "generations" (the default) or "quickstart"; got "${formSetting}"` };
+      if (!formOk) return { ok: false, reason: `${LTX_FORM_ENV} must be "v2" (the default) or "v1"; got "${formSetting}"` };
       return cfg.key() ? { ok: true } : { ok: false, reason: missingKeyMessage('ltx') };
     },
+    sources: () => ({
+      prices: LTX_PRICES_SOURCE.url,
+      pricesRead: LTX_PRICES_SOURCE.read,
+      assumed: [
+        ...LTX_MODEL_SPECS.flatMap((m) => m.assumed.map((a) => `${m.id}: ${a}`)),
+        'prices marked (assumed) in the table',
+        'requests per minute: 100 (the public pages publish no number; the figure of the first LTX doc)',
+        `prompt length: at most ${LTX_PROMPT_MAX_CHARS} characters (no limit published)`,
+        'the charge is the estimate: job answers carry no cost',
+      ],
+    }),
 
     /**
-     * Checks a row against the doc: mode (text/image/audio-to-video), model (ltx-2-fast,
-     * ltx-2-pro; audio-to-video only ltx-2-pro), resolution (1920x1080, 2560x1440, 3840x2160 =
-     * 1080p/1440p/2160p at 16:9; audio-to-video only 1920x1080), duration (whole seconds, 6-20 for
-     * ltx-2-fast text-to-video at 1080p/25 fps, else 6-10), fps (25, 50), media (image: jpg, jpeg,
-     * png, webp, gif up to 20 MB; audio: mp3, wav, ogg, m4a, aac up to 50 MB; a local file or an
-     * http(s) URL). Builds the request; local files stay paths until submit.
+     * Checks a row against ./models.ts and the Input Formats page and builds its request:
+     * endpoint by mode, model (the row's, else ltx-2-3-fast; audio-to-video ltx-2-3-pro), size
+     * WIDTHxHEIGHT (portrait for 9:16), fps, whole-second durations the model allows at that size
+     * and rate, `generate_audio` and `camera_motion` columns, media as HTTPS URLs or local files.
      */
     validate(shot: Shot): ValidationResult {
-      const model = modelFor(shot);
-      const resolution = ltxResolution(shot);
-      const issues = checkShot(shot, CAPABILITIES, 'ltx').filter((i) => i.column !== 'duration' && i.column !== 'resolution');
-      if (!resolution) {
-        issues.push({ column: 'resolution', message: `ltx renders 1920x1080, 2560x1440 or 3840x2160 (1080p, 1440p or 2160p/4K at 16:9); got ${shot.resolution.label}${shot.resolution.tier ? ` (${shot.resolution.width}x${shot.resolution.height})` : ''}` });
-      }
-      const max = ltxMaxDuration(shot.mode, model, resolution ?? '', shot.fps);
-      const rule = max === 20 ? 'ltx-2-fast text-to-video at 1920x1080 and 25 fps' : tenSecondReason(shot.mode, model);
-      if (shot.duration < 6 || shot.duration > max) {
-        issues.push({ column: 'duration', message: `ltx renders 6-${max} s for ${rule}${max === 10 ? ' (6-20 s only with ltx-2-fast text-to-video at 1920x1080 and 25 fps)' : ''}; got ${shot.duration} s` });
-      } else if (!Number.isInteger(shot.duration)) {
-        issues.push({ column: 'duration', message: `ltx takes whole seconds (6-${max}); got ${shot.duration} s` });
-      }
-      if (shot.mode === 'audio-to-video') {
-        if (shot.model && shot.model !== 'ltx-2-pro' && CAPABILITIES.models.includes(shot.model)) issues.push({ column: 'model', message: `ltx audio-to-video takes only ltx-2-pro; got "${shot.model}"` });
-        if (resolution && resolution !== '1920x1080') issues.push({ column: 'resolution', message: `ltx audio-to-video renders only 1920x1080 (1080p); got ${shot.resolution.label}` });
-      }
-      if (shot.loras.length) issues.push({ column: 'loras', message: `ltx takes no LoRAs; got ${shot.loras.length}` });
-
+      const issues: FieldIssue[] = checkShot(shot, CAPABILITIES, 'ltx').filter((i) => !['duration', 'resolution', 'fps', 'model'].includes(i.column));
       const notes: string[] = [];
-      let image: string | FileField | undefined;
-      let audio: string | FileField | undefined;
-      if (shot.mode === 'image-to-video') {
-        if (!shot.image) issues.push({ column: 'image', message: 'ltx image-to-video needs an image: a jpg, jpeg, png, webp or gif file next to the storyboard, or an http(s) URL' });
-        else image = mediaField(shot.image, 'image', issues);
-      } else if (shot.image && CAPABILITIES.modes.includes(shot.mode)) notes.push(`ltx ${shot.mode} takes no image; the image was not sent`);
-      if (shot.mode === 'audio-to-video') {
-        if (!shot.audio) issues.push({ column: 'audio', message: 'ltx audio-to-video needs an audio track: an mp3, wav, ogg, m4a or aac file next to the storyboard, or an http(s) URL' });
-        else audio = mediaField(shot.audio, 'audio', issues);
-      } else if (shot.audio && CAPABILITIES.modes.includes(shot.mode)) notes.push(`ltx ${shot.mode} takes no audio; the audio was not sent`);
-      if (shot.video) notes.push('ltx takes no video input; the video was not sent');
-      if (issues.length) return { ok: false, issues };
+      const endpoint = ENDPOINTS[shot.mode];
+      const modelId = modelFor(shot);
+      const model = ltxModel(modelId);
+      const size = `${shot.resolution.width}x${shot.resolution.height}`;
+      if (!model) issues.push({ column: 'model', message: `ltx has models ${CAPABILITIES.models.join(', ')}; got "${modelId}"` });
+      else if (endpoint && !model.endpoints.includes(endpoint)) {
+        issues.push({ column: 'model', message: `ltx ${endpoint} takes ${LTX_MODEL_SPECS.filter((m) => m.endpoints.includes(endpoint)).map((m) => m.id).join(' or ')}; got "${modelId}"` });
+      }
+      if (model?.successor) notes.push(`LTX announced ${model.id} as deprecated (2026-07-15) and removed (2026-08-15); if the service refuses it, use ${model.successor}`);
+      if (!shot.model) notes.push(`model ${modelId} (the default${shot.mode === 'audio-to-video' ? ' for audio-to-video' : ''})`);
 
-      const route = ROUTES[form ?? 'generations'][shot.mode]!;
-      const quick = QUICKSTART_ROUTES.has(route);
-      const body: Record<string, unknown> = { prompt: shot.prompt, model, resolution, duration: shot.duration, fps: shot.fps };
-      if (shot.seed >= 0) body.seed = shot.seed;
-      if (image !== undefined) body[quick ? 'image_uri' : 'image'] = image;
-      if (audio !== undefined) body.audio = audio;
-      if (!shot.model) notes.push(`model ${model} (the default${shot.mode === 'audio-to-video' ? ' and only model for audio-to-video' : ''})`);
+      const body: Record<string, unknown> = { prompt: shot.prompt, model: modelId };
+      if (model && endpoint === 'audio-to-video') {
+        if (!(LTX_AUDIO_TO_VIDEO.sizes as readonly string[]).includes(size)) issues.push({ column: 'resolution', message: `ltx audio-to-video renders ${LTX_AUDIO_TO_VIDEO.sizes.join(' or ')} (1080p at 16:9 or 9:16); got ${shot.resolution.label} (${size})` });
+        body.resolution = size;
+        notes.push(`audio-to-video: the clip is as long as the audio (${LTX_AUDIO_TO_VIDEO.minAudioS}-${LTX_AUDIO_TO_VIDEO.maxAudioS} s) at ${LTX_AUDIO_TO_VIDEO.fps} fps; the duration and fps cells are not sent`);
+        const secs = audioSeconds(shot);
+        if (secs !== undefined && (secs < LTX_AUDIO_TO_VIDEO.minAudioS || secs > LTX_AUDIO_TO_VIDEO.maxAudioS)) issues.push({ column: 'audio', message: `ltx audio-to-video takes audio of ${LTX_AUDIO_TO_VIDEO.minAudioS}-${LTX_AUDIO_TO_VIDEO.maxAudioS} s; this one is ${secs.toFixed(1)} s` });
+      } else if (model && endpoint) {
+        if (!model.sizes.includes(size)) issues.push({ column: 'resolution', message: `ltx ${model.id} renders ${model.sizes.join(', ')}; got ${shot.resolution.label} (${size})` });
+        if (!model.fps.includes(shot.fps)) issues.push({ column: 'fps', message: `ltx ${model.id} renders at ${model.fps.join(', ')} fps; got ${shot.fps}` });
+        const allowed = ltxDurations(model, size, shot.fps);
+        if (!Number.isInteger(shot.duration) || !allowed.includes(shot.duration)) {
+          const long = model.long ? ` (${model.long.durations[0]}-${model.long.durations.at(-1)} s in even seconds only at ${model.long.sizes.join(' or ')} and ${model.long.fps.join(' or ')} fps)` : '';
+          issues.push({ column: 'duration', message: `ltx ${model.id} renders ${allowed.join(', ')} s at ${size} and ${shot.fps} fps${allowed.length === model.durations.length ? long : ''}; got ${shot.duration} s` });
+        }
+        Object.assign(body, { duration: shot.duration, resolution: size, fps: shot.fps });
+        const audio = rowSetting(shot, 'generate_audio');
+        if (audio) {
+          const v = audio.value.toLowerCase();
+          if (['true', 'yes', '1', 'on'].includes(v)) body.generate_audio = true;
+          else if (['false', 'no', '0', 'off'].includes(v)) body.generate_audio = false;
+          else issues.push({ column: audio.column, message: `generate_audio is true or false; got "${audio.value}"` });
+        }
+        const motion = rowSetting(shot, 'camera_motion');
+        if (motion) {
+          const v = motion.value.toLowerCase().replace(/[\s-]+/g, '_');
+          if ((LTX_CAMERA_MOTIONS as readonly string[]).includes(v)) body.camera_motion = v;
+          else issues.push({ column: motion.column, message: `ltx camera_motion is one of ${LTX_CAMERA_MOTIONS.join(', ')}; got "${motion.value}"` });
+        }
+      }
+      if (shot.mode === 'image-to-video' || (shot.mode === 'audio-to-video' && shot.image)) {
+        if (!shot.image) issues.push({ column: 'image', message: 'ltx image-to-video needs an image: a PNG, JPEG or WEBP file next to the storyboard, or an https:// URL' });
+        else {
+          const v = mediaField(shot.image, 'image', 'image', issues);
+          if (v !== undefined) body.image_uri = v;
+        }
+      } else if (shot.image && endpoint) notes.push(`ltx ${shot.mode} takes no image; the image was not sent`);
+      if (shot.mode === 'audio-to-video') {
+        if (!shot.audio) issues.push({ column: 'audio', message: 'ltx audio-to-video needs an audio track: a WAV, MP3, M4A or OGG file next to the storyboard, or an https:// URL' });
+        else {
+          const v = mediaField(shot.audio, 'audio', 'audio', issues);
+          if (v !== undefined) body.audio_uri = v;
+        }
+      } else if (shot.audio && endpoint) notes.push(`ltx ${shot.mode} takes no audio; the audio was not sent`);
+      if (shot.video) notes.push('ltx takes no video input here; the video was not sent');
+      if (shot.loras.length) issues.push({ column: 'loras', message: `ltx takes no LoRAs; got ${shot.loras.length}` });
       if (shot.negativePrompt) notes.push('ltx has no negative prompt; it was not sent');
-      if (form === 'quickstart' && !quick) notes.push('audio-to-video has no quick-start route; sent to /generations/audio-to-video');
-      return { ok: true, request: { route, body, notes } };
+      if (shot.seed >= 0) notes.push('ltx takes no seed; the seed was not sent');
+      if (issues.length) return { ok: false, issues };
+      return { ok: true, request: { route: endpoint!, body, notes } };
     },
 
-    /** The doc's price table as lines (USD per second of video by model and resolution), for `ltx-batch providers`. */
-    describePrices: () => [
-      ...LTX_MODELS.map((m) => `${m}: ${RESOLUTIONS.map((r) => `$${LTX_USD_PER_SECOND[m][r]}/s at ${LTX_RESOLUTIONS[r]}`).join(', ')}`),
-      'total = duration x per-second price; the doc marks prices approximate ("~"); the charge is the cost the service reports',
-      'the doc promises no refund for failed generations',
-    ],
+    describePrices: describeLtxPrices,
 
-    /** USD from the doc's per-second table (./prices.ts): duration x price of the model at the resolution. */
+    /**
+     * USD from ./prices.ts: seconds x the model's rate at the size's short side; audio-to-video:
+     * seconds of the audio x $0.10 (2-20 s when the length cannot be read here, e.g. a URL).
+     */
     estimate(shot: Shot): CostEstimate {
-      const m = modelFor(shot);
-      const model = ((LTX_MODELS as readonly string[]).includes(m) ? m : LTX_MODELS[0]) as LtxModelId;
-      const resolution = ltxResolution(shot) ?? '1920x1080';
-      const amount = ltxUsd(model, resolution, shot.duration);
-      return { unit: 'USD', min: amount, max: amount, usdPerUnit: 1, basis: `${shot.duration} s x $${LTX_USD_PER_SECOND[model][resolution]}/s (${model}, ${LTX_RESOLUTIONS[resolution]})` };
+      const modelId = modelFor(shot);
+      if (shot.mode === 'audio-to-video') {
+        const secs = audioSeconds(shot);
+        if (secs !== undefined) {
+          const a = usdFor(Math.ceil(secs), LTX_AUDIO_USD_PER_SECOND);
+          return { unit: 'USD', min: a, max: a, usdPerUnit: 1, basis: `${Math.ceil(secs)} s of audio x $${LTX_AUDIO_USD_PER_SECOND}/s (audio-to-video)` };
+        }
+        return { unit: 'USD', min: usdFor(LTX_AUDIO_TO_VIDEO.minAudioS, LTX_AUDIO_USD_PER_SECOND), max: usdFor(LTX_AUDIO_TO_VIDEO.maxAudioS, LTX_AUDIO_USD_PER_SECOND), usdPerUnit: 1, basis: `2-20 s of audio x $${LTX_AUDIO_USD_PER_SECOND}/s (audio-to-video; the audio's length is read when it is sent)` };
+      }
+      const side = Math.min(shot.resolution.width, shot.resolution.height);
+      const rate = ltxRate(ltxModel(modelId) ? modelId : LTX_DEFAULT_MODEL, side) ?? ltxRate(LTX_DEFAULT_MODEL, 1080)!;
+      const amount = usdFor(shot.duration, rate);
+      return { unit: 'USD', min: amount, max: amount, usdPerUnit: 1, basis: `${shot.duration} s x $${rate}/s (${modelId}, ${side}p)` };
     },
 
     /**
-     * Sends the request to its route. Local files go as multipart/form-data parts on the doc's
-     * routes and as data URIs (`image_uri`) on the quick-start routes. An MP4 answer is the
-     * finished clip (task id = x-request-id); a JSON answer is a generation (task id = `id`).
-     * Throws ProviderError: auth (401/403, no key), credits (402), invalid (400/413/422),
-     * retryable (429/5xx/network, Retry-After or the doc's waits), unreadable (no id).
+     * Sends the request: v2 (202 + job id) unless this process found v2 refused, then v1 (the MP4
+     * answer is the result). Local media become data URIs or uploads first. Throws ProviderError:
+     * auth, credits (402 insufficient_funds_error), invalid (400/422), retryable (429/5xx/network,
+     * Retry-After honoured), unreadable (an answer not in the documented shape).
      */
     async submit(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult> {
-      const key = keyOrThrow();
-      if (!KNOWN_ROUTES.has(request.route)) throw new ProviderError('invalid', `ltx has no route "${request.route}"`);
-      const quick = QUICKSTART_ROUTES.has(request.route);
-      const url = `${cfg.baseUrl}${request.route.slice('POST '.length)}`;
-      const fields: Record<string, unknown> = {};
-      const files: Record<string, FileField> = {};
-      for (const [k, v] of Object.entries(request.body)) {
-        if (isFileField(v)) files[k] = v;
-        else fields[k] = v;
+      client.requireKey();
+      const endpoint = request.route;
+      if (!Object.values(ENDPOINTS).includes(endpoint as LtxEndpoint)) throw new ProviderError('invalid', `ltx has no endpoint "${endpoint}"`);
+      const json = await resolveBody(request.body, ctx);
+      if (!v1Only) {
+        const res = await client.open(ctx, { method: 'POST', path: `/v2/${endpoint}`, json });
+          const r = await readAnswer(res, `calling ${new URL(res.url).host}`, client.secrets());
+        if (r.status === 404 || r.status === 405) {
+          v1Only = true;
+          ctx.log(`ltx refused /v2/${endpoint} (HTTP ${r.status}); using the synchronous /v1 form from now on`);
+        } else {
+          client.throwForAnswer(r);
+          const created = client.parse(JobCreated, r, `POST /v2/${endpoint}`);
+          return { taskId: created.id, firstPollMs: pollMs() };
+        }
       }
-      let res: HttpResponse;
-      if (Object.keys(files).length && !quick) {
-        const mp = await multipartBody(fields, files);
-        res = await send(ctx, { method: 'POST', url, headers: { authorization: `Bearer ${key}` }, form: mp, timeoutMs: LTX_SUBMIT_TIMEOUT_MS, secrets: [key] });
-      } else {
-        const json = { ...fields };
-        for (const [k, f] of Object.entries(files)) json[k] = `data:${f.mime};base64,${(await readLocal(f.file)).toString('base64')}`;
-        res = await send(ctx, { method: 'POST', url, headers: { authorization: `Bearer ${key}`, accept: 'application/json, video/mp4' }, json, secrets: [key], timeoutMs: LTX_SUBMIT_TIMEOUT_MS });
-      }
-      throwForLtxStatus(res, key);
-      if (res.contentType.startsWith('video/')) return takeMp4(res, ctx);
-      const id = (res.json as { id?: unknown } | undefined)?.id;
-      if ((typeof id !== 'string' || !id) && typeof id !== 'number') throw new ProviderError('unreadable', `ltx answered without a generation id: ${redact(res.text.slice(0, 500), [key])}`);
-      const state = readGeneration(res, request, key);
-      const actual = usd((res.json as { cost?: unknown }).cost);
-      if (state.status === 'pending' || state.status === 'running') return { taskId: String(id), firstPollMs: pollMs(request.body.model).firstMs * cfg.pollScale, actual };
-      return { taskId: String(id), immediate: state, actual };
+      return submitV1(endpoint, json, ctx);
     },
 
     /**
-     * Checks the key without generating anything: GET {base}/generations/{id} for an id that does
-     * not exist (the doc has no account endpoint). 401/403 -> rejected; 404 or 2xx -> accepted.
-     * Throws ProviderError for anything else (429, 5xx, network).
-     */
-    async checkKey(ctx: ProviderContext) {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/generations/ltx-batch-key-check-00000000`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceError(res).message, [key])}` };
-      if (res.status === 404 || (res.status >= 200 && res.status < 300)) return { ok: true, message: 'key accepted (checked by looking up a generation that does not exist; nothing was generated)' };
-      throwForLtxStatus(res, key);
-      return { ok: true, message: `key accepted (HTTP ${res.status})` };
-    },
-
-    /**
-     * GET {base}/generations/{id}: "processing" -> running, "completed" -> succeeded with
-     * video_url, "failed" -> failed with the service's error type and message; the reported `cost`
-     * is the actual cost. A quick-start task has nothing to poll: its MP4 is looked for where
-     * submit wrote it (a process that died after storing the task id), else the task is expired.
+     * GET /v2/{endpoint}/{id}: pending / processing -> wait 5 s; completed -> the video_url;
+     * failed -> the service's error type and message. 404 = the job is gone (kept 24 h) ->
+     * "expired". A v1 task has nothing to poll: its MP4 is where submit saved it, or it is lost.
      */
     async poll(taskId: string, request: ProviderRequest, ctx: ProviderContext): Promise<PollResult> {
-      if (QUICKSTART_ROUTES.has(request.route)) {
+      if (taskId.startsWith(V1_PREFIX)) {
         const file = mp4PathFor(ctx, taskId);
         if (fs.existsSync(file) && fs.statSync(file).size > 0) return { status: 'succeeded', result: { kind: 'file', path: file } };
-        throw new ProviderError('expired', `ltx quick-start request ${taskId} answered with its MP4, which was lost before it was saved; render the shot again`);
+        throw new ProviderError('expired', `ltx answered request ${taskId.slice(V1_PREFIX.length)} with its MP4, which was lost before it was saved; render the shot again`);
       }
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/generations/${encodeURIComponent(taskId)}`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 404) throw new ProviderError('expired', `ltx no longer knows generation ${taskId}: ${redact(serviceError(res).message, [key])}`, { status: 404 });
-      throwForLtxStatus(res, key);
-      if (res.contentType.startsWith('video/')) {
-        const r = takeMp4({ ...res, headers: { ...res.headers, 'x-request-id': taskId } }, ctx);
-        return r.immediate!;
+      const path404 = `/v2/${request.route}/${encodeURIComponent(taskId)}`;
+      let res: HttpResponse;
+      try {
+        res = await client.call(ctx, { method: 'GET', path: path404 });
+      } catch (e) {
+        if (e instanceof ProviderError && e.opts.status === 404) throw new ProviderError('expired', `ltx no longer knows job ${taskId} (jobs are kept 24 h): ${e.message}`, { status: 404 });
+        throw e;
       }
-      return readGeneration(res, request, key);
+      const job = client.parse(Job, res, `GET ${path404}`);
+      switch (job.status) {
+        case 'pending':
+          return { status: 'pending', nextPollMs: pollMs() };
+        case 'processing':
+          return { status: 'running', nextPollMs: pollMs(), progress: job.progress };
+        case 'completed':
+          return { status: 'succeeded', result: { kind: 'url', url: job.result.video_url } };
+        case 'failed':
+          // Not retried by itself: the docs do not say a failed job is free, and a creator must never pay twice unasked.
+          return { status: 'failed', code: job.error?.type, message: job.error?.message ?? 'the job failed' };
+      }
     },
 
     /**
-     * Writes the clip to `dest`: a `video_url` is fetched without the key (it is on the CDN; the
-     * key would only go to a URL under the API base URL); a file an MP4 answer left is moved.
-     * Throws ProviderError expired (403/404/410), retryable (cut off, empty), disk.
+     * Writes the clip to `dest`: a `video_url` is fetched (the key only if it is on the API's
+     * origin); the MP4 a v1 answer left under tmpDir is moved. Throws ProviderError expired
+     * (403/404/410), retryable (cut off, empty), disk.
      */
     async download(_taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void> {
       if (result.kind === 'file') {
@@ -516,9 +349,33 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
         return;
       }
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'ltx result has no video_url');
-      const key = cfg.key();
-      const underApi = key && result.url.startsWith(`${cfg.baseUrl}/`);
-      await downloadTo(ctx, result.url, dest, { headers: underApi ? { authorization: `Bearer ${key}` } : undefined, secrets: [key], errorMessage: (r) => serviceError(r).message });
+      // A result URL is signed and public (a CDN): the key never goes there, even on the same origin.
+      await client.download(ctx, result.url, dest, { auth: false });
+    },
+
+    /**
+     * Checks the key without generating anything: GET /v2/text-to-video/{an id that does not
+     * exist}. 401/403 -> rejected; 404 in the API's error envelope -> accepted. A 404 without the
+     * envelope is a missing route (LTX_BASE_URL is not the LTX API), not an accepted key: it
+     * throws ProviderError("setup"), as does any other answer that is not the API's.
+     */
+    async checkKey(ctx: ProviderContext) {
+      client.requireKey();
+      const probe = `/v2/text-to-video/ltx-batch-key-check-${randomUUID()}`;
+      let res: HttpResponse;
+      try {
+        res = await client.call(ctx, { method: 'GET', path: probe });
+      } catch (e) {
+        if (!(e instanceof ProviderError)) throw e;
+        if (e.kind === 'auth') return { ok: false, message: e.message };
+        if (e.opts.status === 404) {
+          if (e.opts.code) return { ok: true, message: 'key accepted (checked by looking up a job that does not exist; nothing was generated)' };
+          throw new ProviderError('setup', `${cfg.baseUrl} answered ${probe} with a 404 that is not the LTX API's error envelope: is LTX_BASE_URL the API's origin (https://api.ltx.video)?`, { status: 404 });
+        }
+        throw e;
+      }
+      throw new ProviderError('setup', `${cfg.baseUrl} answered a lookup of a job that cannot exist with HTTP ${res.status}: is LTX_BASE_URL the LTX API?`, { status: res.status });
     },
   };
+  return provider;
 }

@@ -254,6 +254,23 @@ function RunningCell({ row }: { row: number }) {
 }
 
 /** The budget bar: what is already spent, what this storyboard would add, against the tightest budget. */
+/** Where the prices of the providers in this estimate come from, and when they were read; "your prices" when prices.csv set any. */
+function PriceSources({ providers, used, yours }: { providers: ProviderView[]; used: string[]; yours: boolean }) {
+  const shown = providers.filter((p) => used.includes(p.id) && p.priceSource);
+  if (!shown.length && !yours) return null;
+  return (
+    <Text size="xs" c="dimmed" mt={4} data-testid="price-sources">
+      {shown.map((p) => (
+        <span key={p.id} title={[...p.prices, ...p.assumed.map((a) => `assumed: ${a}`)].join('\n')}>
+          {p.id} prices: {p.priceSource!.source} (read {p.priceSource!.read}){p.assumed.some((a) => /price/i.test(a)) ? ', some assumed' : ''}
+          {' · '}
+        </span>
+      ))}
+      {yours && <span>some rows use your prices (prices.csv in the data folder)</span>}
+    </Text>
+  );
+}
+
 function BudgetBar({ estimate }: { estimate: EstimateView }) {
   const bar = estimate.bar;
   if (!bar)
@@ -418,6 +435,7 @@ export function ShotsScreen() {
           </Group>
           {estimate && <BudgetBar estimate={estimate} />}
         </Group>
+        <PriceSources providers={providers} used={Object.keys(estimate?.totals ?? {})} yours={(estimate?.rows ?? []).some((r) => r.estimate.includes('(your prices)'))} />
         {(blocked || heldBack > 0) && (
           <Group gap="md" mt={6}>
             {blocked && (
