@@ -64,8 +64,10 @@ export function networkError(e: unknown, what: string, secrets: (string | undefi
   if (err?.name === 'AbortError' && !err.code) throw e;
   const code = err?.code ?? err?.cause?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new ProviderError('disk', `no space left on the disk while ${what}`);
+  // No connection was made: the request never left this machine (a submit cannot have created a task).
+  const notSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' ? { sent: false as const } : {};
   const reason = code === 'ESHORT' ? err.message : code && code !== 'EUNKNOWN' ? `${code}${err.message && !err.message.includes(code) ? ` (${err.message})` : ''}` : (err?.message ?? String(e));
-  return new ProviderError('retryable', redact(`network error while ${what}: ${reason}`, secrets));
+  return new ProviderError('retryable', redact(`network error while ${what}: ${reason}`, secrets), notSent);
 }
 
 /** True for content types that carry a video file rather than an API answer. */

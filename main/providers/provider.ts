@@ -238,7 +238,12 @@ export class ProviderError extends Error {
   constructor(
     readonly kind: ProviderErrorKind,
     message: string,
-    readonly opts: { status?: number; retryAfterMs?: number; code?: string } = {},
+    /**
+     * `status`: the HTTP status; `retryAfterMs`: the service's wait; `code`: its error type;
+     * `sent: false`: the request provably never left this machine (no connection was made), so
+     * a failed submit cannot have created a task.
+     */
+    readonly opts: { status?: number; retryAfterMs?: number; code?: string; sent?: false } = {},
   ) {
     super(message);
     this.name = 'ProviderError';

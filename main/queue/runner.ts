@@ -504,8 +504,9 @@ export class QueueRunner {
       this.emitJob(job.id);
     };
     // A submit whose answer never arrived (connection dropped, timeout: no HTTP status) may have
-    // reached the service: say so, never resubmit silently.
-    if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined) {
+    // reached the service: say so, never resubmit silently. A connection that was never made
+    // (refused, unknown host) sent nothing.
+    if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false) {
       this.store.update(job.id, { maybe_duplicate: 1 });
       this.store.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(job.id, now, job.state, job.state, `the answer to the submit was lost (${err.message}): may have been submitted twice`);
       job = this.store.job(job.id)!;

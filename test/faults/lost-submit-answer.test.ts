@@ -6,6 +6,8 @@
  * shows what the queue does today (it submits again; the shot's attempts and events show it); this
  * file holds the expectation that the job is also flagged.
  */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../main/providers/provider';
 import { KITS, makeBatch, theJobWith, type Sim } from './kit';
@@ -48,6 +50,38 @@ describe('a submit whose answer never arrived', () => {
       expect(summary.maybeDuplicate).toBe(0);
     } finally {
       b.close();
+    }
+  });
+
+  it('a submit that never reached the service (connection refused) is retried and not flagged', async () => {
+    // A port with nothing listening: the first submit cannot connect. Once it has failed, a
+    // forwarder to the simulator starts listening there and the retry goes through.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const target = new URL(sim.baseUrl);
+    const forwarder = net.createServer((c) => {
+      const up = net.connect(Number(target.port), target.hostname);
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    const refused = kit.create({ ...sim, baseUrl: sim.baseUrl.replace(`:${target.port}`, `:${port}`) } as Sim);
+    const b = await makeBatch(kit, sim, refused, { shots: 1 });
+    try {
+      const running = b.run();
+      for (let i = 0; i < 500 && !b.jobs().some((j) => b.messages(j).some((m) => /ECONNREFUSED/.test(m))); i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise<void>((r) => forwarder.listen(port, '127.0.0.1', r));
+      const summary = await running;
+      const job = theJobWith(b, /ECONNREFUSED/);
+      expect(b.store.job(job.id)!.state).toBe('succeeded');
+      expect(b.submissions().get(job.shotKey)).toBe(1);
+      expect(b.store.job(job.id)!.maybeDuplicate).toBe(false);
+      expect(summary.maybeDuplicate).toBe(0);
+    } finally {
+      b.close();
+      await new Promise<void>((r) => forwarder.close(() => r()));
     }
   });
 });
