@@ -8,6 +8,8 @@
  *  - estimate: plan (validate against the provider + estimate) the 10,000 shots
  *  - queue: 10,000 jobs through every state with a zero-latency backend (reference: bare
  *    better-sqlite3 doing the same number of single-row update transactions)
+ *  - answers: 64 MiB video answers streamed to disk, one and ten at once, with the memory they
+ *    cost (reference: copying the same bytes from disk)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,7 @@ import ExcelJS from 'exceljs';
 import { throughputPhase } from './throughput';
 import { stitchPhase } from './stitching';
 import { rendererPhase } from './renderer-grid';
+import { answersPhase } from './answers';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ltx-bench-'));
@@ -107,7 +110,8 @@ results.queue = {
   bareSqliteMs: refMs, bareSqliteJobsPerSecond: ROWS / (refMs / 1000), ratio: queueMs / refMs,
 };
 results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
-const only = (process.env.BENCH_ONLY ?? 'throughput,stitch,renderer').split(',');
+const only = (process.env.BENCH_ONLY ?? 'answers,throughput,stitch,renderer').split(',');
+if (only.includes('answers')) results.answers = await answersPhase(work);
 if (only.includes('throughput')) results.throughput = await throughputPhase(work);
 results.peakRssMiBThroughput = Math.round(peakRss / 2 ** 20);
 if (only.includes('stitch')) results.stitch = await stitchPhase(work);
@@ -128,6 +132,9 @@ const table = [
   row(`import+validate+estimate ${ROWS} rows XLSX`, `${r.importXlsx.ms.toFixed(0)} ms`, `exceljs alone ${r.importXlsx.exceljsMs.toFixed(0)} ms`, r.importXlsx.ratio),
   row(`queue: ${ROWS} jobs through every state`, `${r.queue.jobsPerSecond.toFixed(0)} jobs/s`, `bare better-sqlite3 ${r.queue.bareSqliteJobsPerSecond.toFixed(0)} tx-sets/s`, r.queue.ratio),
 ];
+if (r.answers) {
+  table.push(row(`${r.answers.parallel} x ${r.answers.sizeMiB} MiB video answers at once, streamed to disk`, `${r.answers.parallelMs.toFixed(0)} ms, +${r.answers.parallelRssGrowthMiB} MiB RSS (one answer: ${r.answers.oneMs.toFixed(0)} ms, +${r.answers.oneRssGrowthMiB} MiB)`, `fs.copyFile of the same bytes ${r.answers.copyMs.toFixed(0)} ms, +${r.answers.copyRssGrowthMiB} MiB`, r.answers.ratio));
+}
 if (r.throughput) table.push(row(`${r.throughput.shots} shots on the ltx simulator (10 at once, 100/min, ${r.throughput.renderS} s renders)`, `${r.throughput.wallS.toFixed(1)} s, ${r.throughput.got429} x 429`, `theoretical minimum ${r.throughput.minimumS.toFixed(1)} s`, r.throughput.ratio));
 if (r.stitch) {
   table.push(row(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p: stream copy`, `${r.stitch.copyMs.toFixed(0)} ms`, `cp of the same bytes ${r.stitch.cpMs.toFixed(0)} ms`, r.stitch.copyRatio));
