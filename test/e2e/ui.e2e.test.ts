@@ -122,6 +122,20 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 120_000);
 
+  it('the Shots screen says where each provider\'s prices come from and when they were read', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-prices-');
+    const file = path.join(dir, 'ltx.csv');
+    fs.writeFileSync(file, ['shot,prompt,provider,model,duration,resolution', '1,a harbour at dawn,ltx,ltx-2-fast,6,1080p', '2,gulls over the pier,ltx,ltx-2-pro,6,1080p'].join('\n'));
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    // 6 s x $0.04 + 6 s x $0.06: the public prices.
+    await page.waitForFunction(() => document.querySelector('[data-testid=estimate-total]')?.textContent === '$0.60', undefined, { timeout: 30_000 });
+    await expect(page.getByTestId('price-sources').textContent()).resolves.toContain('ltx prices: https://docs.ltx.video/pricing (read 2026-12-02)');
+    await screenshot(page, 'shots-prices.png');
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('renders 10,000 rows in the Shots grid and scrolls to the last', async () => {
     const { page } = h;
     const dir = tempDir('ltx-10k-');
