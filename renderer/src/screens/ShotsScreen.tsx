@@ -260,13 +260,13 @@ function PriceSources({ providers, used, yours }: { providers: ProviderView[]; u
   if (!shown.length && !yours) return null;
   return (
     <Text size="xs" c="dimmed" mt={4} data-testid="price-sources">
-      {shown.map((p) => (
+      {shown.map((p, i) => (
         <span key={p.id} title={[...p.prices, ...p.assumed.map((a) => `assumed: ${a}`)].join('\n')}>
+          {i > 0 ? ' · ' : ''}
           {p.id} prices: {p.priceSource!.source} (read {p.priceSource!.read}){p.assumed.some((a) => /price/i.test(a)) ? ', some assumed' : ''}
-          {' · '}
         </span>
       ))}
-      {yours && <span>some rows use your prices (prices.csv in the data folder)</span>}
+      {yours && <span>{shown.length ? ' · ' : ''}some rows use your prices (prices.csv in the data folder)</span>}
     </Text>
   );
 }
