@@ -203,11 +203,51 @@ describe('apixo against its simulator', () => {
     sim.faults.push({ kind: 'http-error', count: 1, on: 'submit', status: 200, message: `odd Bearer ${KEY}` });
     const e1 = (await provider().submit!(req, ctx).catch((e) => e)) as ProviderError;
     expect(e1).toMatchObject({ kind: 'unreadable' });
-    expect(e1.message).toContain('without a task id');
+    expect(e1.message).toContain('field "data.taskId"');
+    expect(e1.message).toContain('odd Bearer ***');
     expect(e1.message).not.toContain(KEY);
     const sub = await provider().submit!(req, ctx);
     sim.faults.push({ kind: 'http-error', count: 1, on: 'poll', status: 200, message: 'odd' });
-    await expect(provider().poll!(sub.taskId, req, ctx)).rejects.toMatchObject({ kind: 'unreadable', message: expect.stringContaining('"message":"odd"') });
+    const e2 = (await provider().poll!(sub.taskId, req, ctx).catch((e) => e)) as ProviderError;
+    expect(e2).toMatchObject({ kind: 'unreadable' });
+    expect(e2.message).toContain('field "data.state"');
+    expect(e2.message).toContain('"error":"odd"');
+  });
+
+  it('names the field that was wrong: a state it does not know, a resultJson that is not JSON or has no URL', async () => {
+    const ctx = testCtx();
+    const req = requestFor(provider(), shot({ res: '480p' }));
+    const sub = await provider().submit!(req, ctx);
+    const odd = (data: Record<string, unknown>) => sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: { code: 200, message: 'success', data: { taskId: sub.taskId, ...data } } } });
+    const pollError = async () => (await provider().poll!(sub.taskId, req, ctx).catch((e) => e)) as ProviderError;
+    odd({ state: 'queued' });
+    expect(await pollError()).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.state"') });
+    odd({ state: 'success', resultJson: '{"resultUrls": [' });
+    expect(await pollError()).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.resultJson": not a JSON string') });
+    odd({ state: 'success', resultJson: JSON.stringify({ resultUrls: [] }) });
+    expect(await pollError()).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.resultJson.resultUrls"') });
+    odd({ state: 'success', resultJson: JSON.stringify({ resultUrls: ['ftp://file.apixo.ai/v.mp4'] }) });
+    expect(await pollError()).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.resultJson.resultUrls.0"') });
+    // A failed task without failCode / failMsg (the doc says both are present): still a failed shot.
+    odd({ state: 'failed' });
+    expect(await provider().poll!(sub.taskId, req, ctx)).toEqual({ status: 'failed', code: undefined, message: 'generation failed', retryable: false });
+  });
+
+  it('reads the error envelope of the error-codes page, and an HTTP 200 whose code is an error as that error', async () => {
+    const ctx = testCtx();
+    const req = requestFor(provider(), shot({ res: '480p' }));
+    // The simulator answers {code: 400, message: "Invalid request", data: {error: ...}}, as the page shows.
+    const bad = (await provider().submit!({ ...req, body: { request_type: 'async', input: { ...(req.body.input as object), seed: 0 } } }, ctx).catch((e) => e)) as ProviderError;
+    expect(bad).toMatchObject({ kind: 'invalid', opts: { status: 400 } });
+    expect(bad.message).toBe('HTTP 400: Invalid request: invalid seed: must be -1 or from 1 through 2147483647');
+    // A bare {code, message} is read too.
+    sim.oddAnswers.push({ on: 'submit', answer: { status: 422, json: { code: 422, message: 'input.loras[0].path unreachable' } } });
+    expect(await provider().submit!(req, ctx).catch((e) => e)).toMatchObject({ kind: 'invalid', message: 'HTTP 422: input.loras[0].path unreachable' });
+    sim.oddAnswers.push({ on: 'submit', answer: { status: 200, json: { code: 402, message: 'Insufficient balance', data: { error: 'top up' } } } });
+    expect(await provider().submit!(req, ctx).catch((e) => e)).toMatchObject({ kind: 'credits', opts: { status: 402 }, message: expect.stringContaining('Insufficient balance: top up') });
+    const sub = await provider().submit!(req, ctx);
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: { code: 404, message: 'Not found', data: { error: 'Task not found' } } } });
+    expect(await provider().poll!(sub.taskId, req, ctx).catch((e) => e)).toMatchObject({ kind: 'expired', opts: { status: 404 } });
   });
 
   it('never puts the key in an error message', async () => {
@@ -242,8 +282,16 @@ describe('apixo: key check and price lines', () => {
     expect(authOnlyOnApi()).toBe(true);
   });
 
-  it('describes the billing table', () => {
-    expect(provider().describePrices!()).toContain('720p: $0.016/s base modes, $0.02/s LoRA modes');
+  it('describes the billing table, marking what the page does not say "(assumed)"', () => {
+    const lines = provider().describePrices!();
+    expect(lines).toContain('720p: $0.016/s base modes, $0.02/s LoRA modes');
+    expect(lines.filter((l) => l.includes('(assumed'))).toEqual([expect.stringContaining('failed tasks are billed')]);
+  });
+
+  it('names the price source, the date it was read and what is assumed', () => {
+    const src = provider().sources!();
+    expect(src).toMatchObject({ prices: 'https://apixo.ai/docs/models/video/ltx-2-19b', pricesRead: '2026-12-02' });
+    expect(src.assumed.join('\n')).toMatch(/error answers other than a 400[\s\S]*HTTP 200 whose `code`[\s\S]*4 tasks at once/);
   });
 });
 

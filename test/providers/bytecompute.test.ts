@@ -248,6 +248,75 @@ describe('bytecompute against its simulator', () => {
   });
 });
 
+describe('bytecompute: answers read with the schemas of api.ts', () => {
+  const job = (over: Record<string, unknown>) => ({ id: 'job-odd', status: 'completed', adjustments: null, ...over });
+
+  it('names the field that was wrong, with the (redacted) answer', async () => {
+    const p = provider();
+    const ctx = testCtx();
+    const req = requestFor(p, shot({ duration: 4, res: '640x352' }));
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: job({ status: 'done', note: `echo ${KEY}` }) } });
+    const err = await errorOf(p.poll!('job-odd', req, ctx));
+    expect(err.kind).toBe('unreadable');
+    expect(err.message).toContain('bytecompute answered POST /v1/jobs/job-odd in a shape this version cannot read: field "status"');
+    expect(err.message).toContain('"note":"echo ***"');
+    expect(err.message).not.toContain(KEY);
+    sim.oddAnswers.push({ on: 'submit', answer: { status: 200, json: { job_id: 'x', status: 'queued' } } });
+    expect(await errorOf(p.submit!(req, ctx))).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "id"') });
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: job({ cost: { amount_usd: '0.08' } }) } });
+    expect(await errorOf(p.poll!('job-odd', req, ctx))).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "cost.amount_usd"') });
+  });
+
+  it('takes a submit answer that is only {id} as a queued job; a job without cost records no actual cost', async () => {
+    const p = provider();
+    const ctx = testCtx();
+    const req = requestFor(p, shot({ duration: 4, res: '640x352' }));
+    sim.oddAnswers.push({ on: 'submit', answer: { status: 200, json: { id: 'job-bare' } } });
+    expect(await p.submit!(req, ctx)).toEqual({ taskId: 'job-bare', immediate: undefined, firstPollMs: 5 });
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: job({}) } });
+    expect(await p.poll!('job-bare', req, ctx)).toEqual({ status: 'succeeded', result: { kind: 'task' }, actual: undefined, adjustments: undefined });
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: job({ status: 'failed', error: 'worker lost' }) } });
+    expect(await p.poll!('job-bare', req, ctx)).toEqual({ status: 'failed', code: undefined, message: 'worker lost', actual: { unit: 'USD', amount: 0 } });
+  });
+
+  it('reads adjustments of other shapes ({parameter, requested, applied}; anything else as JSON) without failing the shot', async () => {
+    const p = provider();
+    const req = requestFor(p, shot({ duration: 4, res: '640x352' }));
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 200, json: job({ adjustments: [{ parameter: 'fps', requested: 30, applied: 25 }, { parameter: 'duration', requested: null, applied: 5 }] }) } });
+    expect(await p.poll!('job-odd', req, testCtx())).toMatchObject({ status: 'succeeded', adjustments: 'fps 30 -> 25; {"parameter":"duration","requested":null,"applied":5}' });
+    expect(formatAdjustments({ fps: 25, size: [1, 2] })).toBe('fps: 25; size: [1,2]');
+  });
+
+  it('fails the download as unreadable when the download route answers JSON instead of a video', async () => {
+    const p = provider();
+    const ctx = testCtx();
+    sim.oddAnswers.push({ on: 'download', answer: { status: 200, json: { url: 'https://cdn.example.com/v.mp4', token: KEY } } });
+    const err = await errorOf(p.download!('job-odd', { kind: 'task' }, path.join(ctx.tmpDir, 'j.mp4'), ctx));
+    expect(err).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('instead of a video') });
+    expect(err.message).not.toContain(KEY);
+    expect(fs.existsSync(path.join(ctx.tmpDir, 'j.mp4'))).toBe(false);
+  });
+
+  it('checks the key: a 404 outside the error envelope means BYTECOMPUTE_BASE_URL is not the API (the base URL is assumed)', async () => {
+    const p = provider();
+    await expect(p.checkKey!(testCtx())).resolves.toMatchObject({ ok: true });
+    sim.oddAnswers.push({ on: 'poll', answer: { status: 404, text: 'Cannot POST /v1/jobs/x' } });
+    await expect(p.checkKey!(testCtx())).rejects.toMatchObject({ kind: 'setup', message: expect.stringContaining('is BYTECOMPUTE_BASE_URL the API') });
+  });
+
+  it('names the price source, the date it was read and what is assumed; marks assumed price lines', () => {
+    const src = provider().sources!();
+    expect(src).toMatchObject({ prices: 'https://bytecompute.ai/model/bytecompute/lightricks-ltx-2', pricesRead: '2026-12-02' });
+    const assumed = src.assumed.join('\n');
+    expect(assumed).toContain('base URL https://api.bytecompute.ai');
+    expect(assumed).toContain('status words queued, running and failed');
+    expect(assumed).toMatch(/empty balance is a 400 .*no public page describes it/);
+    const lines = provider().describePrices!();
+    expect(lines.slice(0, 2)).toEqual(['SD (up to 921,600 pixels): $0.02/s of video', 'HD (above that): $0.04/s of video']);
+    expect(lines.slice(2).every((l) => l.includes('(assumed'))).toBe(true);
+  });
+});
+
 describe('bytecompute: restart in the middle of polling', () => {
   it('polls the stored job instead of submitting (and paying) again', async () => {
     const before = sim.submissions.length;

@@ -7,7 +7,11 @@
  *   GET  /api/v1/statusTask/ltx-2-19b?taskId=...
  *        -> {code,message,data:{taskId,state,resultJson?,failCode?,failMsg?,createTime,completeTime?,costTime?}}
  * States pending / processing / success / failed; `resultJson` is a JSON STRING with `resultUrls`.
- * Errors `{code,message,data:null}` with the same HTTP status (400/401/402/403/404/429/500/502/503/504).
+ * Errors `{code,message,data:{error}}` with the same HTTP status (400/401/402/403/404/429/500/502/503/504):
+ * the doc shows no error body; this is the envelope of the public error-codes page
+ * (https://apixo.ai/docs/api-reference/error-codes: `{"code":400,"message":"Invalid request",
+ * "data":{"error":"Missing required field: input.prompt"}}`), used for every status (its only
+ * example is a 400), with a short title in `message` and the detail in `data.error`.
  * Billed per second by resolution and base vs LoRA mode, charged at submit (the doc promises no refund).
  * Result URLs are kept 15 days, then answer 410.
  */
@@ -84,6 +88,23 @@ export function apixoCost(mode: ApixoMode, resolution: string, durationS: number
 const MODEL = "ltx-2-19b";
 const MODES: ApixoMode[] = ["text-to-video", "image-to-video", "text-to-video-LoRA", "image-to-video-LoRA"];
 const RESOLUTIONS = ["480p", "720p", "1080p"];
+/** `message` of an error answer by status ("Invalid request" is the error-codes page's; the others are assumed). */
+const ERROR_TITLES: Record<number, string> = {
+  400: "Invalid request",
+  401: "Unauthorized",
+  402: "Insufficient balance",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  410: "Gone",
+  413: "Payload too large",
+  422: "Invalid request",
+  429: "Too many requests",
+  500: "Server error",
+  502: "Bad gateway",
+  503: "Service unavailable",
+  504: "Gateway timeout",
+};
 const SIZE_16_9: Record<string, [number, number]> = { "480p": [854, 480], "720p": [1280, 720], "1080p": [1920, 1080] };
 
 /** The apixo simulator. Create with {@link startApixoSimulator}. */
@@ -94,6 +115,9 @@ export class ApixoSimulator extends SimulatorBase<ApixoTaskInfo> {
   allowInsecureCallbacks = false;
   /** Webhook deliveries attempted. */
   callbacks: ApixoCallbackRecord[] = [];
+
+  /** Answers sent as they are, instead of the next authorised request of a kind: the shapes a test wants the client to meet. */
+  readonly oddAnswers: { on: RequestKind; answer: SimResponse }[] = [];
 
   /** Creates the simulator (not started). */
   constructor(opts: SimulatorOptions = {}) {
@@ -116,9 +140,9 @@ export class ApixoSimulator extends SimulatorBase<ApixoTaskInfo> {
     return ["other"];
   }
 
-  /** Error body in this service's shape. */
+  /** Error body in the error-codes page's shape: a title in `message`, the detail in `data.error`. */
   protected errorResponse(status: number, _type: string, message: string, headers?: Record<string, string>): SimResponse {
-    return { status, headers, json: { code: status, message, data: null } };
+    return { status, headers, json: { code: status, message: ERROR_TITLES[status] ?? "Error", data: { error: message } } };
   }
 
   /** Routes one API request. */
@@ -129,6 +153,8 @@ export class ApixoSimulator extends SimulatorBase<ApixoTaskInfo> {
     if (!gen && !stat) return this.errorResponse(404, "not_found", "Not found");
     const authErr = this.checkBearer(ctx);
     if (authErr) return authErr;
+    const odd = this.oddAnswers.findIndex((a) => this.classify(ctx.method, ctx.pathname).includes(a.on));
+    if (odd >= 0) return this.oddAnswers.splice(odd, 1)[0].answer;
     const model = decodeURIComponent((gen ?? stat)![1]);
     if (model !== MODEL) return this.errorResponse(404, "not_found", `Model ${model} not found`);
     if (gen) {

@@ -9,6 +9,13 @@
  * null when nothing changed). Errors: `{"type":"error","error":{"type","message"}}`.
  * Billed per second of generated video ($0.02/s up to 921,600 px, $0.04/s above), charged
  * when a job completes (failed jobs are not billed). Jobs expire 24 h after creation (404).
+ *
+ * Neither the doc nor the public model page (https://bytecompute.ai/model/bytecompute/lightricks-ltx-2,
+ * the same text) shows a job object, so these are guesses, no public shape to follow: the status
+ * words other than "completed" (queued, running, failed), the job's fields (`id`, `cost`, `error`,
+ * the shape of an adjustment), the error `type` words other than "not_found" (an empty balance is
+ * a 400 `insufficient_balance`), and the 409 for a failed job's download. `oddAnswers` lets a test
+ * answer with other shapes.
  */
 import {
   SimulatorBase,
@@ -97,6 +104,9 @@ export class BytecomputeSimulator extends SimulatorBase<BytecomputeTaskInfo> {
   /** Service id. */
   readonly service = "bytecompute";
 
+  /** Answers sent as they are, instead of the next authorised request of a kind: the shapes a test wants the client to meet. */
+  readonly oddAnswers: { on: RequestKind; answer: SimResponse }[] = [];
+
   /** Creates the simulator (not started). */
   constructor(opts: SimulatorOptions = {}) {
     super(opts);
@@ -141,6 +151,8 @@ export class BytecomputeSimulator extends SimulatorBase<BytecomputeTaskInfo> {
     if (!submitType && !dl && !job) return this.errorResponse(404, "not_found", `No route for ${method} ${pathname}`);
     const authErr = this.checkBearer(ctx);
     if (authErr) return authErr;
+    const odd = this.oddAnswers.findIndex((a) => this.classify(ctx.method, ctx.pathname).includes(a.on));
+    if (odd >= 0) return this.oddAnswers.splice(odd, 1)[0].answer;
     if (method !== "POST") return this.errorResponse(405, "method_not_allowed", `Use POST for ${pathname}`);
     if (submitType) return this.submit(ctx, submitType);
     const id = decodeURIComponent((dl ?? job)![1]);

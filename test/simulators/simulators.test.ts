@@ -581,7 +581,8 @@ describe("apixo", () => {
     expect((await gen({ input }, { "content-type": "application/json" })).status).toBe(401);
     const r = await gen({ request_type: "async", input: { ...input, duration: "5" } });
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ code: 400, data: null });
+    // The envelope of https://apixo.ai/docs/api-reference/error-codes.
+    expect(await r.json()).toEqual({ code: 400, message: "Invalid request", data: { error: "invalid duration: must be a JSON integer from 5 through 20" } });
     expect((await gen({ input: { ...input, seed: 0 } })).status).toBe(400);
   });
 
@@ -601,7 +602,7 @@ describe("apixo", () => {
     sim.faults.push({ kind: "expired-url", count: 1 });
     const exp = await fetch(url);
     expect(exp.status).toBe(410);
-    expect(((await exp.json()) as { message: string }).message).toMatch(/expired/);
+    expect(await exp.json()).toMatchObject({ code: 410, data: { error: expect.stringMatching(/expired/) } });
     sim.faults.push({ kind: "drop-connection", count: 1, on: "submit" });
     await expect(gen({ input }).then((r) => r.json())).rejects.toThrow();
     expect(sim.submissions).toHaveLength(4); // the dropped submit still created its task

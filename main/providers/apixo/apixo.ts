@@ -1,23 +1,30 @@
 /**
  * APIXO (api.apixo.ai) as a provider (id `apixo`), model LTX 2 19B. Follows
- * shared/provider-docs/004_778e99b7f865feb7.txt:
- *   POST {base}/generateTask/ltx-2-19b          Bearer key, JSON {request_type:"async", input:{mode, prompt, ...}}
+ * shared/provider-docs/004_778e99b7f865feb7.txt (the same text as
+ * https://apixo.ai/docs/models/video/ltx-2-19b, read 2026-12-02) and, for error answers, the
+ * envelope of https://apixo.ai/docs/api-reference/error-codes. The key goes as a Bearer token,
+ * sent by the client of ../client.ts to the API's origin only; answers are parsed with ./api.ts:
+ *   POST {base}/generateTask/ltx-2-19b          JSON {request_type:"async", input:{mode, prompt, ...}}
  *        -> {code:200, message:"success", data:{taskId}}
- *   GET  {base}/statusTask/ltx-2-19b?taskId=ID  Bearer key
+ *   GET  {base}/statusTask/ltx-2-19b?taskId=ID
  *        -> {code, message, data:{taskId, state, resultJson?, failCode?, failMsg?, createTime, completeTime?, costTime?}}
  * States pending / processing / success / failed; `resultJson` is a JSON *string* holding
  * {resultUrls:[...]}. Result URLs are kept about 15 days. Modes text-to-video and image-to-video;
  * the -LoRA variants are chosen automatically when the row's `loras` column is not empty.
  * Polling as the doc's "Latency and polling" table recommends: first poll 40 / 60 / 90 s after
- * creation (480p / 720p / 1080p), about 10 s later for LoRA modes, then every 5 s.
+ * creation (480p / 720p / 1080p), about 10 s later for LoRA modes, then every 5 s. What neither
+ * page states (error envelopes other than the 400 example, limits, ...) is listed in sources().
  */
+import { z } from 'zod';
 import type { Capabilities, CostEstimate, FieldIssue, PollResult, Provider, ProviderContext, ProviderRequest, ResultRef, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
 import { checkShot, resolutionLabel } from '../check-shot';
-import { downloadTo, redact, retryAfterMs, send, throwForStatus, type HttpResponse } from '../http';
-import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { APIXO_USD_PER_SECOND, apixoUnitPrice, apixoUsd } from './prices';
+import { redact, retryAfterMs, type HttpResponse } from '../http';
+import { createClient, type ClientCall, type ServiceError } from '../client';
+import { missingKeyMessage, remoteConfig, type KeyLookup } from '../remote-config';
+import { Envelope, ErrorAnswer, TaskCreated, TaskStatus } from './api';
+import { APIXO_PRICES_SOURCE, apixoUnitPrice, apixoUsd, describeApixoPrices } from './prices';
 
 /** The doc's base URL. */
 export const APIXO_DOC_BASE_URL = 'https://api.apixo.ai/api/v1';
@@ -66,49 +73,33 @@ export function apixoFirstPollMs(resolution: string, lora: boolean): number {
   return (APIXO_FIRST_POLL_MS[resolution] ?? APIXO_FIRST_POLL_MS['1080p']) + (lora ? APIXO_LORA_FIRST_POLL_EXTRA_MS : 0);
 }
 
-/** Reads the service's own message from a body ({code, message, data}). */
-function serviceMessage(res: HttpResponse): string {
-  const j = res.json as { message?: unknown; error?: unknown } | undefined;
-  if (j && typeof j.message === 'string' && j.message) return j.message;
-  if (j && typeof j.error === 'string' && j.error) return j.error;
-  return res.text.slice(0, 300);
-}
-
 /**
- * Throws the ProviderError an APIXO error answer means (doc "HTTP errors"): 401 missing/invalid
- * key and 403 key or route cannot access the model -> auth; 402 balance -> credits; 404 on a poll ->
- * expired (task unknown); 429 and 5xx -> retryable; other 4xx -> invalid with the service's message.
- * An HTTP 200 whose JSON `code` is not 200 is treated as that code.
+ * The service's error text (with the key redacted): the error-codes page's envelope `{code,
+ * message: "Invalid request", data: {error: "Missing required field: input.prompt"}}` gives
+ * "Invalid request: Missing required field: input.prompt"; a bare `{message}` gives the message;
+ * anything else the start of the body.
  */
-function throwForApixo(res: HttpResponse, key: string, polling: boolean, taskId?: string): void {
-  const bodyCode = (res.json as { code?: unknown } | undefined)?.code;
-  const status = res.status >= 200 && res.status < 300 && typeof bodyCode === 'number' && bodyCode !== 200 && bodyCode >= 400 ? bodyCode : res.status;
-  if (status >= 200 && status < 300) return;
-  const msg = redact(serviceMessage(res) || `HTTP ${status}`, [key]);
-  const opts = { status, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
-  if (status === 401) throw new ProviderError('auth', `APIXO rejected the key (HTTP 401, missing or invalid API key): ${msg}`, opts);
-  if (status === 403) throw new ProviderError('auth', `APIXO: the key or route cannot access the model ${APIXO_MODEL} (HTTP 403): ${msg}`, opts);
-  if (status === 402) throw new ProviderError('credits', `APIXO: insufficient balance or quota (HTTP 402): ${msg}`, opts);
-  if (status === 404 && polling) {
-    throw new ProviderError('expired', `APIXO does not know task ${taskId ?? ''} (HTTP 404): ${msg}; tasks and results are kept about ${APIXO_RESULT_TTL_DAYS} days`, opts);
-  }
-  throwForStatus({ ...res, status }, msg, [key]);
+function serviceError(res: HttpResponse, secrets: (string | undefined)[]): ServiceError {
+  const e = ErrorAnswer.safeParse(res.json);
+  const title = e.success ? e.data.message : undefined;
+  const detail = e.success ? e.data.data?.error : undefined;
+  const message = title && detail ? (detail.includes(title) ? detail : `${title}: ${detail}`) : detail || title;
+  return { message: redact(message || res.text.slice(0, 300) || `HTTP ${res.status}`, secrets) };
 }
 
-/** The first result URL in a success answer's `resultJson` (a JSON string), or undefined. */
-function firstResultUrl(resultJson: unknown): string | undefined {
-  let payload: unknown = resultJson;
-  if (typeof resultJson === 'string') {
-    try {
-      payload = JSON.parse(resultJson);
-    } catch {
-      return undefined;
-    }
-  }
-  const urls = (payload as { resultUrls?: unknown } | null | undefined)?.resultUrls;
-  const url = Array.isArray(urls) ? urls.find((u): u is string => typeof u === 'string' && /^https?:\/\//i.test(u)) : undefined;
-  return url;
-}
+/** The part of a stored generateTask body that sets the first poll. */
+const StoredInput = z.looseObject({ input: z.looseObject({ resolution: z.string().optional(), mode: z.string().optional() }).optional() });
+
+/** What neither the doc nor a public page states, and this provider relies on. */
+const ASSUMED: readonly string[] = [
+  'error answers other than a 400 use the envelope of the error-codes page\'s 400 example ({code, message, data: {error}}); a bare {code, message} is read too',
+  'an HTTP 200 whose `code` is 400 or more is handled as that status (the response-format page says `code` is the HTTP status code)',
+  '4 tasks at once and no request rate limit: the doc says limits "vary by account, API key, and route" and names no numbers',
+  'the first of `resultUrls` is the clip (one video per task)',
+  'result URLs need no key, and answer 403, 404 or 410 once gone (the doc says only that they are "normally stored for 15 days")',
+  'the key check: a status lookup of a task that does not exist answers 404 (or 400) once the key is accepted, and 401/403 before',
+  'prices marked (assumed) in the table',
+];
 
 /** Issues with the `loras` column against the doc's limits (at most 3; each path non-empty, scale 0-4). */
 function loraIssues(shot: Shot): FieldIssue[] {
@@ -135,8 +126,31 @@ function loraIssues(shot: Shot): FieldIssue[] {
  * unreadable (an answer in a shape this version cannot read, shown redacted).
  */
 export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
-  const cfg: RemoteConfig = remoteConfig('apixo', APIXO_DOC_BASE_URL, env, stored);
-  const keyOrThrow = cfg.requireKey;
+  const cfg = remoteConfig('apixo', APIXO_DOC_BASE_URL, env, stored);
+  const client = createClient({
+    id: 'apixo',
+    cfg,
+    errorOf: (res) => serviceError(res, [cfg.key()]),
+    // The doc's "HTTP errors" table: 401 missing or invalid key, 402 balance or quota, 403 key or
+    // route cannot access the model; the rest as every provider (../http.ts).
+    classify: (res, err) => {
+      const opts = { status: res.status, retryAfterMs: retryAfterMs(res.headers['retry-after']) };
+      if (res.status === 401) return new ProviderError('auth', `key rejected (HTTP 401, missing or invalid API key): ${err.message}`, opts);
+      if (res.status === 403) return new ProviderError('auth', `APIXO: the key or route cannot access the model ${APIXO_MODEL} (HTTP 403): ${err.message}`, opts);
+      if (res.status === 402) return new ProviderError('credits', `APIXO: insufficient balance or quota (HTTP 402): ${err.message}`, opts);
+      return undefined;
+    },
+  });
+
+  /** One API call; an HTTP 200 whose `code` is 400 or more is handled as that status. */
+  const call = async (ctx: ProviderContext, c: ClientCall): Promise<HttpResponse> => {
+    const res = await client.call(ctx, c);
+    const env = Envelope.safeParse(res.json);
+    if (env.success && env.data.code !== undefined && env.data.code >= 400) client.throwForAnswer({ ...res, status: env.data.code });
+    return res;
+  };
+  const statusPath = (taskId: string) => `/statusTask/${APIXO_MODEL}?taskId=${encodeURIComponent(taskId)}`;
+
   return {
     id: 'apixo',
     label: 'APIXO',
@@ -147,6 +161,7 @@ export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored
     // numbers; 4 tasks in flight keeps a batch polite, and 429s are retried with backoff.
     limits: () => ({ concurrency: 4, requestsPerMinute: null }),
     availability: () => (cfg.key() ? { ok: true } : { ok: false, reason: missingKeyMessage('apixo') }),
+    sources: () => ({ prices: APIXO_PRICES_SOURCE.url, pricesRead: APIXO_PRICES_SOURCE.read, assumed: [...ASSUMED] }),
 
     /** Checks the row against the doc's "Validation notes" and builds the generateTask body. */
     validate(shot: Shot): ValidationResult {
@@ -194,12 +209,7 @@ export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored
       return { ok: true, request: { route: `POST /generateTask/${APIXO_MODEL}`, body, notes } };
     },
 
-    /** The doc's "Billing" table as text lines (USD per second by resolution, base and LoRA modes). */
-    describePrices: () => [
-      ...Object.entries(APIXO_USD_PER_SECOND).map(([r, p]) => `${r}: $${p.base}/s base modes, $${p.lora}/s LoRA modes`),
-      'total = duration x per-second price; LoRA modes are used when the loras column is filled',
-      'the doc promises no refund for failed tasks',
-    ],
+    describePrices: describeApixoPrices,
 
     /** USD estimate from the doc's "Billing" table: duration x per-second price (resolution, base or LoRA). */
     estimate(shot: Shot): CostEstimate {
@@ -214,56 +224,42 @@ export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored
 
     /** POST /generateTask/ltx-2-19b; returns the taskId and the doc's recommended first poll delay. */
     async submit(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult> {
-      const key = keyOrThrow();
-      const res = await send(ctx, {
-        method: 'POST',
-        url: `${cfg.baseUrl}/generateTask/${APIXO_MODEL}`,
-        headers: { authorization: `Bearer ${key}` },
-        json: request.body,
-        secrets: [key],
-      });
-      throwForApixo(res, key, false);
-      const taskId = (res.json as { data?: { taskId?: unknown } | null } | undefined)?.data?.taskId;
-      if (typeof taskId !== 'string' || !taskId) {
-        throw new ProviderError('unreadable', `apixo answered without a task id: ${redact(res.text.slice(0, 500), [key])}`);
-      }
-      const input = (request.body.input ?? {}) as { resolution?: string; mode?: string };
-      const lora = typeof input.mode === 'string' && input.mode.endsWith('-LoRA');
-      return { taskId, firstPollMs: apixoFirstPollMs(input.resolution ?? '', lora) * cfg.pollScale };
+      const route = `/generateTask/${APIXO_MODEL}`;
+      const res = await call(ctx, { method: 'POST', path: route, json: request.body });
+      const { taskId } = client.parse(TaskCreated, res, `POST ${route}`).data;
+      const stored = StoredInput.safeParse(request.body);
+      const input = stored.success ? stored.data.input : undefined;
+      const lora = input?.mode?.endsWith('-LoRA') ?? false;
+      return { taskId, firstPollMs: apixoFirstPollMs(input?.resolution ?? '', lora) * cfg.pollScale };
     },
 
-    /** GET /statusTask/ltx-2-19b?taskId=; maps pending/processing/success/failed. */
+    /** GET /statusTask/ltx-2-19b?taskId=; maps pending/processing/success/failed. 404 -> expired (task unknown). */
     async poll(taskId: string, _request: ProviderRequest, ctx: ProviderContext): Promise<PollResult> {
-      const key = keyOrThrow();
-      const res = await send(ctx, {
-        method: 'GET',
-        url: `${cfg.baseUrl}/statusTask/${APIXO_MODEL}?taskId=${encodeURIComponent(taskId)}`,
-        headers: { authorization: `Bearer ${key}` },
-        secrets: [key],
-      });
-      throwForApixo(res, key, true, taskId);
-      const data = (res.json as { data?: { state?: unknown; resultJson?: unknown; failCode?: unknown; failMsg?: unknown } | null } | undefined)?.data;
+      const route = statusPath(taskId);
+      let res: HttpResponse;
+      try {
+        res = await call(ctx, { method: 'GET', path: route });
+      } catch (e) {
+        if (e instanceof ProviderError && e.opts.status === 404) {
+          throw new ProviderError('expired', `APIXO does not know task ${taskId} (${e.message}); tasks and results are kept about ${APIXO_RESULT_TTL_DAYS} days`, e.opts);
+        }
+        throw e;
+      }
+      const data = client.parse(TaskStatus, res, `GET ${route}`).data;
       const next = APIXO_POLL_MS * cfg.pollScale;
-      const shown = () => redact(res.text.slice(0, 500), [key]);
-      switch (data?.state) {
+      switch (data.state) {
         case 'pending':
           return { status: 'pending', nextPollMs: next };
         case 'processing':
           return { status: 'running', nextPollMs: next };
-        case 'success': {
-          const url = firstResultUrl(data.resultJson);
-          if (!url) throw new ProviderError('unreadable', `apixo said success but its resultJson has no video URL: ${shown()}`);
+        case 'success':
           // The API reports no cost; the doc's billing is what the estimate shows.
-          return { status: 'succeeded', result: { kind: 'url', url } };
-        }
+          return { status: 'succeeded', result: { kind: 'url', url: data.resultJson.resultUrls[0] } };
         case 'failed': {
-          const code = typeof data.failCode === 'string' && data.failCode ? data.failCode : undefined;
-          const message = typeof data.failMsg === 'string' && data.failMsg ? data.failMsg : 'generation failed';
+          const code = data.failCode || undefined;
           // The doc promises no refund, and reports no charge: no actual cost is recorded.
-          return { status: 'failed', code, message, retryable: code !== undefined && APIXO_RETRYABLE_FAIL_CODES.includes(code) };
+          return { status: 'failed', code, message: data.failMsg || 'generation failed', retryable: code !== undefined && APIXO_RETRYABLE_FAIL_CODES.includes(code) };
         }
-        default:
-          throw new ProviderError('unreadable', `apixo answered with a state this version cannot read: ${shown()}`);
       }
     },
 
@@ -273,26 +269,22 @@ export function createApixoProvider(env: NodeJS.ProcessEnv = process.env, stored
      * looks the task up, and 404 (task not found) once the key is accepted.
      */
     async checkKey(ctx: ProviderContext): Promise<{ ok: boolean; message: string }> {
-      const key = keyOrThrow();
-      const res = await send(ctx, {
-        method: 'GET',
-        url: `${cfg.baseUrl}/statusTask/${APIXO_MODEL}?taskId=${encodeURIComponent('ltx-batch-key-check')}`,
-        headers: { authorization: `Bearer ${key}` },
-        secrets: [key],
-      });
-      const msg = redact(serviceMessage(res), [key]);
-      if (res.status === 401) return { ok: false, message: `key rejected (HTTP 401, missing or invalid API key): ${msg}` };
-      if (res.status === 403) return { ok: false, message: `the key or route cannot access the model ${APIXO_MODEL} (HTTP 403): ${msg}` };
-      if (res.status === 404 || res.status === 400) return { ok: true, message: 'key accepted (checked with a status lookup of a task that does not exist; nothing was generated)' };
-      throwForApixo(res, key, false);
-      return { ok: true, message: `key accepted (HTTP ${res.status})` };
+      client.requireKey();
+      try {
+        await call(ctx, { method: 'GET', path: statusPath('ltx-batch-key-check') });
+      } catch (e) {
+        if (!(e instanceof ProviderError)) throw e;
+        if (e.kind === 'auth') return { ok: false, message: e.message };
+        if (e.opts.status !== 404 && e.opts.status !== 400) throw e;
+      }
+      return { ok: true, message: 'key accepted (checked with a status lookup of a task that does not exist; nothing was generated)' };
     },
 
     /** Streams the result URL to `dest`; no key is sent there (a file host, and the doc asks for none). */
     async download(_taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void> {
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'apixo result has no URL');
       try {
-        await downloadTo(ctx, result.url, dest, { expiredStatuses: [403, 404, 410], errorMessage: serviceMessage });
+        await client.download(ctx, result.url, dest, { auth: false, expiredStatuses: [403, 404, 410] });
       } catch (e) {
         if (e instanceof ProviderError && e.kind === 'expired') {
           throw new ProviderError('expired', `${e.message} (APIXO keeps result URLs about ${APIXO_RESULT_TTL_DAYS} days; render the shot again)`, e.opts);

@@ -1,11 +1,20 @@
 /**
  * APIXO prices for LTX 2 19B, from its doc: shared/provider-docs/004_778e99b7f865feb7.txt
- * ("Billing"): billed per second; the unit price is chosen by resolution and by base vs LoRA mode,
+ * ("Billing"), the same table as the public page https://apixo.ai/docs/models/video/ltx-2-19b
+ * (read 2026-12-02): billed per second; the unit price is chosen by resolution and by base vs LoRA mode,
  * then multiplied by the submitted duration ("total cost = duration * selected per-second unit
  * price"). Prices are in USD. The doc's own minimum-5-s column is the worked example:
  * 5 s at 720p base = $0.08, 5 s at 1080p LoRA = $0.15.
- * The doc promises no refund for failed tasks and the API reports no cost, so only estimates exist.
+ * The doc promises no refund for failed tasks and the API reports no cost, so only estimates exist
+ * (that a failed task is billed all the same is assumed: neither page says).
  */
+
+/** Where the table comes from and when it was read. */
+export const APIXO_PRICES_SOURCE = {
+  url: 'https://apixo.ai/docs/models/video/ltx-2-19b',
+  doc: 'shared/provider-docs/004_778e99b7f865feb7.txt',
+  read: '2026-12-02',
+} as const;
 
 /** USD per second of video, by resolution tier: `base` for text-/image-to-video, `lora` for the -LoRA modes. */
 export const APIXO_USD_PER_SECOND = {
@@ -32,4 +41,13 @@ export function apixoUsd(duration: number, resolution: string, lora: boolean): n
   const unit = apixoUnitPrice(resolution, lora);
   if (unit === undefined) throw new RangeError(`APIXO prices 480p, 720p and 1080p only; got ${resolution}`);
   return Math.round(duration * unit * 10_000) / 10_000;
+}
+
+/** The "Billing" table as lines for `ltx-batch providers` / `prices`; what the page does not state is marked "(assumed)". */
+export function describeApixoPrices(): string[] {
+  return [
+    ...Object.entries(APIXO_USD_PER_SECOND).map(([r, p]) => `${r}: $${p.base}/s base modes, $${p.lora}/s LoRA modes`),
+    'total = duration x per-second price; LoRA modes are used when the loras column is filled',
+    'failed tasks are billed all the same (assumed: the doc promises no refund, and the API reports no cost)',
+  ];
 }

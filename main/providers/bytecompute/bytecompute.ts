@@ -1,11 +1,15 @@
 /**
  * Bytecompute (bytecompute.ai) as a provider (id `bytecompute`). Follows
- * shared/provider-docs/001_a37c907d49c89d52.txt. Every call carries `Authorization: Bearer KEY`:
+ * shared/provider-docs/001_a37c907d49c89d52.txt (the same text as
+ * https://bytecompute.ai/model/bytecompute/lightricks-ltx-2, read 2026-12-02). Every call carries
+ * `Authorization: Bearer KEY` (sent by the client of ../client.ts, to the API's origin only):
  *   POST {base}/v1/text-to-video          {model:"Lightricks/LTX-2", prompt, duration, resolution:"WxH", fps}
  *   POST {base}/v1/image-to-video         the same plus image_uri (an image URL or a base64 data URI)
- *   POST {base}/v1/jobs/{id}              job status: queued / running / completed / failed
+ *   POST {base}/v1/jobs/{id}              job status (the doc: "until status is completed")
  *   POST {base}/v1/jobs/{id}/download     the MP4 (409 before completion; 404 unknown or expired after 24 h)
- * Errors come as {"type":"error","error":{"type","message"}}; the message is what is shown.
+ * Errors come as {"type":"error","error":{"type","message"}}; the message is what is shown. The
+ * answers' schemas are in ./api.ts; what the doc does not say (the base URL, the status words
+ * other than "completed", the 400 that means "insufficient balance", ...) is listed in sources().
  *
  * The service "never rejects a request due to resolution or duration constraints": it adjusts them
  * and lists the changes in the job's `adjustments` field (null when nothing changed). This provider
@@ -17,19 +21,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Capabilities, CostEstimate, FieldIssue, PollResult, Provider, ProviderContext, ProviderRequest, ResultRef, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
 import { checkShot } from '../check-shot';
-import { downloadTo, redact, send, throwForStatus, type HttpResponse } from '../http';
+import { readAnswer, redact, retryAfterMs, type HttpResponse } from '../http';
+import { createClient, type ServiceError } from '../client';
 import { imageFormat } from '../../media/sniff';
-import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { BYTECOMPUTE_PRICES, bytecomputeUsd } from './prices';
+import { missingKeyMessage, remoteConfig, type KeyLookup } from '../remote-config';
+import { Adjustment, ErrorEnvelope, Job, JobCreated, type BytecomputeJob } from './api';
+import { BYTECOMPUTE_PRICES_SOURCE, bytecomputeUsd, describeBytecomputePrices } from './prices';
 
 /**
- * Default base URL. The doc gives none (it shows only paths such as /v1/text-to-video); the
- * service lives at bytecompute.ai, so its API host is assumed to be https://api.bytecompute.ai.
- * Set BYTECOMPUTE_BASE_URL to override it.
+ * Default base URL. The doc gives none (it shows only paths such as /v1/text-to-video) and no
+ * public page names one; the service lives at bytecompute.ai, so its API host is assumed to be
+ * https://api.bytecompute.ai. Set BYTECOMPUTE_BASE_URL to override it.
  */
 export const BYTECOMPUTE_DEFAULT_BASE_URL = 'https://api.bytecompute.ai';
 /** The doc this provider follows. */
@@ -40,6 +47,10 @@ export const BYTECOMPUTE_MODEL = 'Lightricks/LTX-2';
 export const BYTECOMPUTE_POLL_MS = 5_000;
 /** The doc's "Constraints" table: duration 4-10 s, 25 or 50 fps, at most 1920 x 1088 pixels. */
 export const BYTECOMPUTE_LIMITS = { minSeconds: 4, maxSeconds: 10, fps: [25, 50], maxLong: 1920, maxShort: 1088 } as const;
+/** Longest prompt sent (characters). The doc names no limit: a guard against pasting a whole document into a cell. */
+export const BYTECOMPUTE_PROMPT_MAX_CHARS = 10_000;
+/** How long the MP4 answer of the download route may take, ms (it streams to disk). */
+const DOWNLOAD_TIMEOUT_MS = 300_000;
 
 /** Body key holding a local image path until submit, where it becomes a data URI in `image_uri`. Never sent. */
 const IMAGE_FILE_KEY = 'image_file';
@@ -53,72 +64,57 @@ const CAPABILITIES: Capabilities = {
   fps: [...BYTECOMPUTE_LIMITS.fps],
   // There is no aspect-ratio parameter: the WIDTHxHEIGHT sent carries it.
   aspectRatios: ['16:9', '9:16'],
-  // The doc names no prompt limit; this only guards against pasting a whole document into a cell.
-  promptMaxChars: 10_000,
+  promptMaxChars: BYTECOMPUTE_PROMPT_MAX_CHARS,
   // "image_uri: Image URL or base64 data URI": local files are sent as data URIs.
   mediaInputs: 'url-or-file',
   models: [BYTECOMPUTE_MODEL],
 };
 
-/** The service's error text from {"type":"error","error":{"type","message"}} (or the raw body). */
-function serviceError(res: HttpResponse): { type?: string; message: string } {
-  const j = res.json as { error?: { type?: unknown; message?: unknown } | string; message?: unknown } | undefined;
-  if (j && typeof j.error === 'object' && j.error) {
-    const type = typeof j.error.type === 'string' ? j.error.type : undefined;
-    const message = typeof j.error.message === 'string' && j.error.message ? j.error.message : type ?? '';
-    return { type, message };
-  }
-  if (j && typeof j.error === 'string') return { message: j.error };
-  if (j && typeof j.message === 'string') return { message: j.message };
-  return { message: res.text.slice(0, 300) };
-}
-
-/** Error types meaning the account cannot pay (the doc has no 402; the service answers 400). */
+/**
+ * Error types taken to mean that the account cannot pay. The doc has no 402 and no public page
+ * says how the service reports an empty balance: a 400 whose error type names it is assumed.
+ */
 const NO_BALANCE = /insufficient|balance|credit|quota_exceeded|payment/i;
 
-/** Throws the ProviderError for a non-2xx answer (400 "insufficient balance" -> credits). */
-function throwForService(res: HttpResponse, secrets: string[]): void {
-  if (res.status >= 200 && res.status < 300) return;
-  const e = serviceError(res);
-  if (res.status === 400 && e.type && NO_BALANCE.test(e.type)) {
-    throw new ProviderError('credits', `insufficient balance (HTTP 400 ${e.type}): ${redact(e.message, secrets)}`, { status: 400, code: e.type });
-  }
-  throwForStatus(res, e.message, secrets);
-}
+/** What neither the doc nor a public page states, and this provider relies on. */
+const ASSUMED: readonly string[] = [
+  `base URL ${BYTECOMPUTE_DEFAULT_BASE_URL}: the doc shows only paths and no public page names a host (set BYTECOMPUTE_BASE_URL)`,
+  'status words queued, running and failed (the doc names only "completed")',
+  'an empty balance is a 400 whose error type names it (insufficient..., balance, credit, quota_exceeded, payment): the doc has no 402 and no public page describes it',
+  'the submit answer is the job itself ({id, status, adjustments}); the job id is its `id` field',
+  "a failed job's reason is its `error` ({type, message}, like the error envelope, or a string)",
+  "a completed job's charge is its `cost.amount_usd`; without it the estimate stands",
+  'an adjustment reads {field|parameter, requested, adjusted|applied, reason}; other shapes are shown as JSON',
+  `poll every ${BYTECOMPUTE_POLL_MS / 1000} s (the doc names no interval)`,
+  '4 jobs at once (the doc says "Queued, one per GPU" and names no number); no request rate limit',
+  `prompt length: at most ${BYTECOMPUTE_PROMPT_MAX_CHARS} characters (no limit published)`,
+  '403 means a rejected key like 401, also on the download route, and 429 and 502-504 mean "try again later": the doc lists only 400, 401, 404, 409 and 500',
+  'prices marked (assumed) in the table',
+];
 
 /**
  * The job's `adjustments` as one line of text, e.g. "duration 12 -> 10 (duration clamped to 4-10
  * seconds)"; undefined when null or empty. The doc does not show the field's shape, so a list of
- * {field, requested, adjusted, reason}, a list of strings, a map or a plain string are all read.
+ * {field, requested, adjusted, reason} (or the other names of ./api.ts's Adjustment), a list of
+ * strings, a map or a plain string are all read; anything else is shown as JSON.
  */
 export function formatAdjustments(v: unknown): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v.trim() || undefined;
   const one = (item: unknown, name?: string): string => {
     if (typeof item === 'string' || typeof item === 'number') return name ? `${name}: ${item}` : String(item);
-    if (item && typeof item === 'object') {
-      const o = item as Record<string, unknown>;
-      const field = typeof o.field === 'string' ? o.field : (typeof o.parameter === 'string' ? o.parameter : name);
-      const from = o.requested ?? o.from ?? o.original;
-      const to = o.adjusted ?? o.to ?? o.value;
-      if (from !== undefined && to !== undefined) {
-        const reason = typeof o.reason === 'string' && o.reason ? ` (${o.reason})` : '';
-        return `${field ?? 'value'} ${String(from)} -> ${String(to)}${reason}`;
-      }
+    const a = Adjustment.safeParse(item);
+    if (a.success) {
+      const field = a.data.field ?? a.data.parameter ?? name;
+      const from = a.data.requested ?? a.data.from ?? a.data.original;
+      const to = a.data.adjusted ?? a.data.applied ?? a.data.to ?? a.data.value;
+      if (from !== undefined && to !== undefined) return `${field ?? 'value'} ${String(from)} -> ${String(to)}${a.data.reason ? ` (${a.data.reason})` : ''}`;
     }
     return name ? `${name}: ${JSON.stringify(item)}` : JSON.stringify(item);
   };
-  const parts = Array.isArray(v) ? v.map((x) => one(x)) : typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([k, x]) => one(x, k)) : [String(v)];
+  const map = z.record(z.string(), z.unknown()).safeParse(v);
+  const parts = Array.isArray(v) ? v.map((x) => one(x)) : map.success ? Object.entries(map.data).map(([k, x]) => one(x, k)) : [String(v)];
   return parts.length ? parts.join('; ') : undefined;
-}
-
-/** A job object as the service returns it (only the fields read here). */
-interface JobObject {
-  id?: unknown;
-  status?: unknown;
-  adjustments?: unknown;
-  cost?: { amount_usd?: unknown } | null;
-  error?: { type?: unknown; message?: unknown } | string | null;
 }
 
 /** MIME type of an image file for its data URI, from its first bytes (else its extension). */
@@ -129,50 +125,61 @@ function imageMime(file: string, bytes: Buffer): string {
   return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : ext ? `image/${ext}` : 'application/octet-stream';
 }
 
+/** The service's error text, from the doc's envelope {"type":"error","error":{"type","message"}} (else the raw body), with the key redacted. */
+function serviceError(res: HttpResponse, secrets: (string | undefined)[]): ServiceError {
+  const env = ErrorEnvelope.safeParse(res.json);
+  const type = env.success ? env.data.error.type : undefined;
+  const message = env.success ? env.data.error.message || type : undefined;
+  return { message: redact(message || res.text.slice(0, 300) || `HTTP ${res.status}`, secrets), type };
+}
+
 /**
  * Creates the Bytecompute provider. Key from BYTECOMPUTE_API_KEY or the key store (`stored`);
  * base URL from BYTECOMPUTE_BASE_URL, else {@link BYTECOMPUTE_DEFAULT_BASE_URL}. Calls throw
  * {@link ProviderError} classified for the queue; keys never appear in messages.
  */
 export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
-  const cfg: RemoteConfig = remoteConfig('bytecompute', BYTECOMPUTE_DEFAULT_BASE_URL, env, stored);
-  const keyOrThrow = cfg.requireKey;
+  const cfg = remoteConfig('bytecompute', BYTECOMPUTE_DEFAULT_BASE_URL, env, stored);
   const pollMs = () => BYTECOMPUTE_POLL_MS * cfg.pollScale;
-  const jobUrl = (id: string) => `${cfg.baseUrl}/v1/jobs/${encodeURIComponent(id)}`;
+  const jobPath = (id: string) => `/v1/jobs/${encodeURIComponent(id)}`;
+  const client = createClient({
+    id: 'bytecompute',
+    cfg,
+    errorOf: (res) => serviceError(res, [cfg.key()]),
+    classify: (res, err) => {
+      if (res.status !== 400 || !err.type || !NO_BALANCE.test(err.type)) return undefined;
+      return new ProviderError('credits', `insufficient balance (HTTP 400 ${err.type}): ${err.message}`, { status: 400, code: err.type, retryAfterMs: retryAfterMs(res.headers['retry-after']) });
+    },
+  });
 
-  /** Reads a job object (submit or status answer) into a PollResult. */
-  const readJob = (res: HttpResponse, key: string): { id: string; result: PollResult } => {
-    const job = res.json as JobObject | undefined;
-    const raw = () => redact(res.text.slice(0, 500), [key]);
-    if (!job || typeof job !== 'object' || typeof job.id !== 'string' || !job.id) throw new ProviderError('unreadable', `bytecompute answered without a job id: ${raw()}`);
+  /** A job (submit or status answer) as a PollResult. */
+  const resultOf = (job: BytecomputeJob): PollResult => {
     switch (job.status) {
       case 'queued':
-        return { id: job.id, result: { status: 'pending', nextPollMs: pollMs() } };
+        return { status: 'pending', nextPollMs: pollMs() };
       case 'running':
-        return { id: job.id, result: { status: 'running', nextPollMs: pollMs() } };
+        return { status: 'running', nextPollMs: pollMs() };
       case 'completed': {
-        const amount = job.cost && typeof job.cost === 'object' ? job.cost.amount_usd : undefined;
-        return {
-          id: job.id,
-          result: {
-            status: 'succeeded',
-            result: { kind: 'task' },
-            actual: typeof amount === 'number' && Number.isFinite(amount) ? { unit: 'USD', amount } : undefined,
-            adjustments: formatAdjustments(job.adjustments),
-          },
-        };
+        const amount = job.cost?.amount_usd;
+        return { status: 'succeeded', result: { kind: 'task' }, actual: amount !== undefined ? { unit: 'USD', amount } : undefined, adjustments: formatAdjustments(job.adjustments) };
       }
       case 'failed': {
         const err = job.error;
-        const code = err && typeof err === 'object' && typeof err.type === 'string' ? err.type : undefined;
-        const message = typeof err === 'string' ? err : err && typeof err.message === 'string' && err.message ? err.message : 'generation failed';
+        const code = typeof err === 'object' && err ? err.type : undefined;
+        const message = (typeof err === 'string' ? err : err?.message) || 'generation failed';
         // Billed "per second of generated video": a failed job generated none, so it costs nothing
-        // (the job's `cost` field still shows the price it would have had, so it is not read here).
-        return { id: job.id, result: { status: 'failed', code, message, actual: { unit: 'USD', amount: 0 } } };
+        // (the job's `cost` field may still show the price it would have had, so it is not read here).
+        return { status: 'failed', code, message, actual: { unit: 'USD', amount: 0 } };
       }
-      default:
-        throw new ProviderError('unreadable', `bytecompute answered with a job status this version cannot read: ${raw()}`);
     }
+  };
+
+  /** Re-throws a 404 from the job routes as "expired" (the doc: "Job ID does not exist or has expired"). */
+  const expiredOn404 = (e: unknown, taskId: string): never => {
+    if (e instanceof ProviderError && (e.opts.status === 404 || e.opts.status === 410)) {
+      throw new ProviderError('expired', `bytecompute no longer knows job ${taskId} (jobs expire after 24 h): ${e.message}`, { status: e.opts.status, code: e.opts.code });
+    }
+    throw e;
   };
 
   return {
@@ -186,6 +193,7 @@ export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, 
     // names no request rate limit.
     limits: () => ({ concurrency: 4, requestsPerMinute: null }),
     availability: () => (cfg.key() ? { ok: true } : { ok: false, reason: missingKeyMessage('bytecompute') }),
+    sources: () => ({ prices: BYTECOMPUTE_PRICES_SOURCE.url, pricesRead: BYTECOMPUTE_PRICES_SOURCE.read, assumed: [...ASSUMED] }),
 
     /**
      * Checks a row against the doc's limits (mode, 4-10 s, 25/50 fps, at most 1920x1088 or
@@ -245,10 +253,11 @@ export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, 
      * Sends the request to /v1/text-to-video or /v1/image-to-video (a local image is read now and
      * sent as a data URI). Returns the job id; a job that is already finished comes back as
      * `immediate`. Throws ProviderError: auth (401/403), credits (400 insufficient balance, 402),
-     * invalid (400 and other 4xx, or an unreadable image file), retryable (429, 5xx, network).
+     * invalid (400 and other 4xx, or an unreadable image file), retryable (429, 5xx, network),
+     * unreadable (an answer without a job id).
      */
     async submit(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult> {
-      const key = keyOrThrow();
+      client.requireKey();
       const { [IMAGE_FILE_KEY]: file, ...body } = request.body;
       const i2v = typeof file === 'string' || body.image_uri !== undefined;
       if (typeof file === 'string') {
@@ -260,35 +269,39 @@ export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, 
         }
         body.image_uri = `data:${imageMime(file, bytes)};base64,${bytes.toString('base64')}`;
       }
-      const url = `${cfg.baseUrl}/v1/${i2v ? 'image-to-video' : 'text-to-video'}`;
-      const res = await send(ctx, { method: 'POST', url, headers: { authorization: `Bearer ${key}` }, json: body, secrets: [key] });
-      throwForService(res, [key]);
-      const { id, result } = readJob(res, key);
-      const adj = formatAdjustments((res.json as JobObject).adjustments);
-      if (adj) ctx.log('bytecompute adjusted the request', { taskId: id, adjustments: adj });
+      const route = `/v1/${i2v ? 'image-to-video' : 'text-to-video'}`;
+      const res = await client.call(ctx, { method: 'POST', path: route, json: body });
+      const job = client.parse(JobCreated, res, `POST ${route}`);
+      const result = resultOf({ ...job, status: job.status ?? 'queued' });
+      const adj = formatAdjustments(job.adjustments);
+      if (adj) ctx.log('bytecompute adjusted the request', { taskId: job.id, adjustments: adj });
       return {
-        taskId: id,
+        taskId: job.id,
         immediate: result.status === 'succeeded' || result.status === 'failed' ? result : undefined,
         firstPollMs: pollMs(),
       };
     },
 
-    describePrices: () => [
-      ...BYTECOMPUTE_PRICES.map((t) => `${t.tier.toUpperCase()} (${Number.isFinite(t.maxPixels) ? `up to ${t.maxPixels.toLocaleString('en-US')} pixels` : 'above that'}): $${t.usdPerSecond}/s of video`),
-      'failed jobs cost nothing (billed per second of generated video)',
-    ],
+    describePrices: describeBytecomputePrices,
 
     /**
      * Checks the key without generating anything: asks for the status of a job id that cannot
-     * exist. 401/403 = key rejected; 404 = the key was accepted (the job is simply unknown).
+     * exist. 401/403 = key rejected; 404 in the doc's error envelope = the key was accepted (the
+     * job is simply unknown). A 404 without the envelope is a missing route: the base URL (assumed,
+     * the doc names none) is not the API's, and ProviderError("setup") says so.
      */
     async checkKey(ctx: ProviderContext) {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'POST', url: jobUrl('ltx-batch-key-check-00000000'), headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceError(res).message, [key])}` };
-      if (res.status === 404 || (res.status >= 200 && res.status < 300)) return { ok: true, message: 'key accepted (checked by looking up a job that does not exist; nothing was generated)' };
-      throwForService(res, [key]);
-      return { ok: true, message: `key accepted (HTTP ${res.status})` };
+      client.requireKey();
+      const probe = jobPath('ltx-batch-key-check-00000000');
+      try {
+        await client.call(ctx, { method: 'POST', path: probe });
+      } catch (e) {
+        if (!(e instanceof ProviderError)) throw e;
+        if (e.kind === 'auth') return { ok: false, message: e.message };
+        if (e.opts.status !== 404) throw e;
+        if (!e.opts.code) throw new ProviderError('setup', `${cfg.baseUrl} answered ${probe} with a 404 that is not Bytecompute's error envelope: is BYTECOMPUTE_BASE_URL the API's address? (the doc names none; ${BYTECOMPUTE_DEFAULT_BASE_URL} is assumed)`, { status: 404 });
+      }
+      return { ok: true, message: 'key accepted (checked by looking up a job that does not exist; nothing was generated)' };
     },
 
     /**
@@ -297,28 +310,31 @@ export function createBytecomputeProvider(env: NodeJS.ProcessEnv = process.env, 
      * failed -> failed with the error's type and message. 404 -> expired (unknown, or older than 24 h).
      */
     async poll(taskId: string, _request: ProviderRequest, ctx: ProviderContext): Promise<PollResult> {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'POST', url: jobUrl(taskId), headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 404) throw new ProviderError('expired', `bytecompute no longer knows job ${taskId} (jobs expire after 24 h): ${redact(serviceError(res).message, [key])}`, { status: 404 });
-      throwForService(res, [key]);
-      return readJob(res, key).result;
+      const route = jobPath(taskId);
+      const res = await client.call(ctx, { method: 'POST', path: route }).catch((e: unknown) => expiredOn404(e, taskId));
+      return resultOf(client.parse(Job, res, `POST ${route}`));
     },
 
     /**
      * Streams the MP4 from POST /v1/jobs/{id}/download (same origin as the API, so the key goes
-     * with it). 409 -> not-ready (poll again); 404 -> expired; others as in http.ts.
+     * with it) to `dest`, never into memory. 409 -> not-ready (poll again); 404/410 -> expired;
+     * a JSON answer instead of a video -> unreadable; others as in http.ts.
      */
     async download(taskId: string, result: ResultRef, dest: string, ctx: ProviderContext): Promise<void> {
       if (result.kind !== 'task') throw new ProviderError('unreadable', `bytecompute results are fetched by job id, not from ${result.kind === 'url' ? 'a URL' : 'a file'}`);
-      const key = keyOrThrow();
-      await downloadTo(ctx, `${jobUrl(taskId)}/download`, dest, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}` },
-        secrets: [key],
-        errorMessage: (r) => serviceError(r).message,
-        // 401/403 mean a rejected key here, not an expired result.
-        expiredStatuses: [404, 410],
-      });
+      const route = `${jobPath(taskId)}/download`;
+      const res = await client.open(ctx, { method: 'POST', path: route, headers: { accept: 'video/mp4, application/octet-stream, application/json' }, timeoutMs: DOWNLOAD_TIMEOUT_MS });
+      const contentType = res.headers['content-type'] ?? '';
+      if (res.status < 200 || res.status >= 300 || /^(application\/(problem\+)?json|text\/)/i.test(contentType)) {
+        const answer = await readAnswer(res, `calling ${new URL(res.url).host}`, client.secrets());
+        try {
+          client.throwForAnswer(answer);
+        } catch (e) {
+          expiredOn404(e, taskId);
+        }
+        throw new ProviderError('unreadable', `bytecompute answered POST ${route} with ${contentType} instead of a video: ${redact(answer.text.slice(0, 300), client.secrets())}`);
+      }
+      await client.save(ctx, res, dest);
     },
   };
 }
