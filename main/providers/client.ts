@@ -100,7 +100,9 @@ export function createClient(o: ClientOptions): RemoteClient {
     },
     throwForAnswer(res) {
       if (res.status >= 200 && res.status < 300) return;
-      const err = o.errorOf(res);
+      const read = o.errorOf(res);
+      // The service's text may echo the key: redacted before any error is built from it.
+      const err = { ...read, message: redact(read.message, secrets()) };
       const special = o.classify?.(res, err);
       if (special) throw special;
       try {

@@ -140,6 +140,21 @@ describe('ltx: v2 async jobs against the simulator', () => {
     await expect(p.submit!(req, testCtx())).rejects.toMatchObject({ kind: 'retryable', opts: { status: 429, retryAfterMs: 3000 } });
   });
 
+  it('an error answer that echoes the key never carries it into the error (402 insufficient funds)', async () => {
+    const raw = await startRawServer((_r, sock) => {
+      const body = JSON.stringify({ type: 'error', error: { type: 'insufficient_funds_error', message: `Insufficient funds for key ${KEY}. Required: 36 credits` } });
+      sock.end(head('HTTP/1.0 402 Payment Required', { 'Content-Type': 'application/json' }) + body);
+    });
+    try {
+      const p = provider({}, { baseUrl: raw.url });
+      const err = (await p.submit!(requestFor(p, shot({ duration: 6, res: '1080p' })), testCtx()).catch((e: unknown) => e)) as ProviderError;
+      expect(err).toMatchObject({ kind: 'credits', message: expect.stringMatching(/Required: 36 credits/) });
+      expect(err.message).not.toContain(KEY);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('a job answer in a shape this version cannot read fails as unreadable, naming the field, key redacted', async () => {
     const raw = await startRawServer((r, sock) => {
       const body = r.path.startsWith('/v2/text-to-video/') ? JSON.stringify({ id: 'j1', status: 'completed', result: { url: 'https://cdn.example/x.mp4' }, echo: `Bearer ${KEY}` }) : JSON.stringify({ id: 'j1', created_at: 'now' });
