@@ -1,5 +1,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiinoneProvider } from '../../main/providers/apiinone/apiinone';
 import { ProviderError, type ProviderRequest } from '../../main/providers/provider';
@@ -13,13 +16,40 @@ import { tmpDir, withFiles } from '../helpers/tmp';
 
 let sim: ApiinoneSimulator;
 const KEY = 'aio_apiinone-secret-key-5678';
+
+/**
+ * Public media for lipsync and control, made with ffmpeg and served from a local HTTP server:
+ * lengths that differ from the rows' durations (5 s), so a test sees which one is sent.
+ */
+let media: http.Server;
+let mediaUrl = '';
+const VOICE_S = 7.4; // -> audio_duration 8
+const DANCE_S = 6.2; // -> video_duration 7
 beforeAll(async () => {
+  const dir = tmpDir();
+  const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { cwd: dir });
+  ff('-f', 'lavfi', '-i', `sine=frequency=440:duration=${VOICE_S}`, 'voice.wav');
+  ff('-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', 'short.wav');
+  ff('-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=24:duration=${DANCE_S}`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', 'dance.mp4');
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a media file at all\n');
+  media = http.createServer((req, res) => {
+    const file = path.join(dir, path.basename(req.url ?? ''));
+    if (!fs.existsSync(file)) return res.writeHead(404).end('not found');
+    res.writeHead(200, { 'content-length': fs.statSync(file).size });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
+  mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
   sim = await startApiinoneSimulator({ apiKey: KEY, renderMs: 40 });
 });
-afterAll(() => sim.close());
+afterAll(async () => {
+  await sim.close();
+  await new Promise((r) => media.close(r));
+});
 afterEach(() => {
-  sim.shape = 'data-task_id';
+  sim.shape = 'public';
   sim.statusWords = {};
+  sim.videoField = 'video_url';
   sim.faults.length = 0;
 });
 const provider = (env: Record<string, string> = {}) =>
@@ -28,6 +58,8 @@ const url = (u: string) => ({ kind: 'url' as const, url: u, original: u });
 const IMG = url('https://example.com/face.png');
 const AUDIO = url('https://example.com/voice.mp3');
 const VIDEO = url('https://example.com/dance.mp4');
+/** The served media (the server's port is known only once it listens). */
+const served = (name: string) => url(`${mediaUrl}/${name}`);
 const errorOf = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as ProviderError;
 
 describe('apiinone: request mapping and limits (doc 000)', () => {
@@ -45,16 +77,17 @@ describe('apiinone: request mapping and limits (doc 000)', () => {
     expect(r.notes?.join(' ')).toMatch(/aspect ratio only for text-to-video/);
   });
 
-  it('maps lipsync (audio URL + audio_duration from the duration column)', () => {
+  it('maps lipsync (audio URL; audio_duration is read from the audio when the shot is sent, not taken from the row)', () => {
     const r = requestFor(provider(), shot({ mode: 'lipsync', audio: AUDIO, duration: 8, res: '480p' }));
-    expect(r.body).toEqual({ model: 'ltx-2', type: 'lipsync', prompt: 'a lighthouse at dusk', resolution: '480p', duration: 8, seed: -1, audio: AUDIO.url, audio_duration: 8 });
+    expect(r.body).toEqual({ model: 'ltx-2', type: 'lipsync', prompt: 'a lighthouse at dusk', resolution: '480p', duration: 8, seed: -1, audio: AUDIO.url });
+    expect(r.notes?.join(' ')).toMatch(/audio_duration is the audio's length/);
   });
 
-  it('maps control: video URL + video_duration, control mode from a control_mode column or from the notes', () => {
+  it('maps control: video URL (video_duration read when sent), control mode from a control_mode column or from the notes', () => {
     const p = provider();
     const fromColumn = requestFor(p, shot({ mode: 'control', video: VIDEO, duration: 6, metadata: { 'Control Mode': 'Depth', audio_mode: 'preserve' } }));
     expect(fromColumn.body).toEqual({
-      model: 'ltx-2', type: 'control', prompt: 'a lighthouse at dusk', resolution: '720p', duration: 6, seed: -1, video: VIDEO.url, video_duration: 6, mode: 'depth', audio_mode: 'preserve',
+      model: 'ltx-2', type: 'control', prompt: 'a lighthouse at dusk', resolution: '720p', duration: 6, seed: -1, video: VIDEO.url, mode: 'depth', audio_mode: 'preserve',
     });
     expect(requestFor(p, shot({ mode: 'control', video: VIDEO, notes: 'hero move; control_mode: canny' })).body).toMatchObject({ mode: 'canny' });
     const none = requestFor(p, shot({ mode: 'control', video: VIDEO }));
@@ -111,32 +144,47 @@ describe('apiinone: request mapping and limits (doc 000)', () => {
     expect(p?.label).toBe('API in One');
     expect(p?.availability()).toEqual({ ok: false, reason: expect.stringContaining('APIINONE_API_KEY') });
   });
+
+  it('names its price source and date, and lists what it assumes (marked in the price table too)', () => {
+    const p = provider();
+    const src = p.sources!();
+    expect(src).toMatchObject({ prices: 'shared/provider-docs/000_1e6d0a5a9f68c7a8.txt', pricesRead: '2026-11-21' });
+    const assumed = src.assumed.join('\n');
+    expect(assumed).toMatch(/GET \/tasks\/\{task_id\}.*envelope/);
+    expect(assumed).toMatch(/COMPLETED \/ SUCCESS/);
+    expect(assumed).toMatch(/data\.video_url/);
+    expect(assumed).toMatch(/audio_duration \/ video_duration/);
+    const lines = p.describePrices!();
+    expect(lines.filter((l) => l.endsWith('(assumed)'))).toHaveLength(2);
+    expect(lines.join('\n')).toMatch(/20-76/);
+  });
 });
 
 describe('apiinone against its simulator', () => {
-  it('renders every mode: bodies as sent, credits from credits_used, key only under /api/v1, MP4 of the requested length', async () => {
+  it('renders every mode: bodies as sent (lipsync/control with the media\'s length), credits from the task answer, key only under /api/v1', async () => {
     const p = provider();
     sim.resetRecords();
     const cases = [
-      shot({ res: '480p' }),
-      shot({ mode: 'image-to-video', image: IMG, res: '480p' }),
-      shot({ mode: 'lipsync', audio: AUDIO, res: '480p' }),
-      shot({ mode: 'control', video: VIDEO, res: '480p', metadata: { control_mode: 'pose' } }),
+      { s: shot({ res: '480p' }), seconds: 5, extra: {} },
+      { s: shot({ mode: 'image-to-video', image: IMG, res: '480p' }), seconds: 5, extra: {} },
+      { s: shot({ mode: 'lipsync', audio: served('voice.wav'), res: '480p' }), seconds: 8, extra: { audio_duration: 8 } },
+      { s: shot({ mode: 'control', video: served('dance.mp4'), res: '480p', metadata: { control_mode: 'pose' } }), seconds: 7, extra: { video_duration: 7 } },
     ];
-    for (const s of cases) {
-      const req = requestFor(p, s);
+    for (const c of cases) {
+      const req = requestFor(p, c.s);
       const { submit, final, file } = await renderOnce(p, req);
-      expect(submit.taskId).toMatch(/^task_/);
+      expect(submit.taskId).toMatch(/^n50\w+_ltx2$/);
       expect(final.status).toBe('succeeded');
-      const charged = sim.charges.find((c) => c.taskId === submit.taskId)!.amount;
-      expect(submit.actual).toEqual({ unit: 'credits', amount: charged });
+      const charged = sim.charges.find((x) => x.taskId === submit.taskId)!.amount;
+      // The published submit answer carries no credits; the task answer does (assumed field).
+      expect(submit.actual).toBeUndefined();
       expect(final).toMatchObject({ actual: { unit: 'credits', amount: charged } });
-      const est = p.estimate(s);
+      const est = p.estimate(c.s);
       expect(charged).toBeGreaterThanOrEqual(est.min);
       expect(charged).toBeLessThanOrEqual(est.max);
-      expect(Math.round((await probe(file!)).duration)).toBe(5);
+      expect(Math.round((await probe(file!)).duration)).toBe(c.seconds);
     }
-    expect(sim.submissions.map((x) => x.body)).toEqual(cases.map((s) => requestFor(p, s).body));
+    expect(sim.submissions.map((x) => x.body)).toEqual(cases.map((c) => ({ ...requestFor(p, c.s).body, ...c.extra })));
     expect(sim.authSeen.length).toBeGreaterThan(0);
     expect(sim.authSeen.every((a) => a.path.startsWith('/api/v1/') && a.value === `Bearer ${KEY}`)).toBe(true);
     // The result files were fetched, without the key.
@@ -144,19 +192,50 @@ describe('apiinone against its simulator', () => {
     expect(sim.requests.some((r) => r.path.startsWith('/files/'))).toBe(true);
   });
 
-  it('reads the "top-level-id" shape (id, queued/in_progress/succeeded, output[0])', async () => {
-    sim.shape = 'top-level-id';
+  it('reads exactly the submit answer the public model page publishes', async () => {
+    // The simulator answers with it word for word ...
+    const raw = await fetch(`${sim.baseUrl}/videos/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'ltx-2', prompt: 'A cat playing piano in a jazz bar, cinematic lighting', resolution: '720p', aspect_ratio: '16:9', duration: 5 }),
+    });
+    expect(await raw.json()).toEqual({ code: 200, message: 'success', data: { task_id: expect.stringMatching(/^n50\w+_ltx2$/), status: 'IN_PROGRESS' } });
+    // ... and the adapter reads the page's own example body (served as is) into its task id.
+    const published = '{"code":200,"message":"success","data":{"task_id":"n50xxxx_ltx2","status":"IN_PROGRESS"}}';
+    const answers: string[] = [published, '{"code":200,"message":"success","data":{"id":"n50xxxx_ltx2","status":"IN_PROGRESS"}}', `{"code":200,"message":"success","data":{"task_id":"n50xxxx_ltx2","status":"WAITING_FOR_${KEY}"}}`];
+    const stub = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(answers.shift());
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    try {
+      const p = provider({ APIINONE_BASE_URL: `http://127.0.0.1:${(stub.address() as AddressInfo).port}/api/v1` });
+      const req = requestFor(p, shot());
+      expect(await p.submit!(req, testCtx())).toEqual({ taskId: 'n50xxxx_ltx2', firstPollMs: expect.any(Number) });
+      // Another shape fails the shot as unreadable, naming the field and showing the answer (key redacted).
+      const noId = await errorOf(p.submit!(req, testCtx()));
+      expect(noId).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.task_id"') });
+      expect(noId.message).toContain('"id":"n50xxxx_ltx2"');
+      const badWord = await errorOf(p.submit!(req, testCtx()));
+      expect(badWord).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.status"') });
+      expect(badWord.message).not.toContain(KEY);
+    } finally {
+      await new Promise((r) => stub.close(r));
+    }
+  });
+
+  it.each(['output', 'response'] as const)('reads the video URL from data.%s (a list) as well as data.video_url', async (field) => {
+    sim.videoField = field;
     const p = provider();
-    const { submit, final, file } = await renderOnce(p, requestFor(p, shot({ res: '480p' })));
-    expect(submit.taskId).toMatch(/^task_/);
-    expect(final).toMatchObject({ status: 'succeeded', result: { kind: 'url' } });
+    const { final, file } = await renderOnce(p, requestFor(p, shot({ res: '480p' })));
+    expect(final).toMatchObject({ status: 'succeeded', result: { kind: 'url', url: expect.stringContaining('/files/') } });
     expect(fs.statSync(file!).size).toBeGreaterThan(0);
   });
 
-  it('maps other status words (success / running / queued, and error)', async () => {
+  it('maps the status words in any case (QUEUED / in_progress / COMPLETED, and ERROR)', async () => {
     const p = provider();
     const req = requestFor(p, shot({ res: '480p' }));
-    sim.statusWords = { queued: 'QUEUED', running: 'running', succeeded: 'success' };
+    sim.statusWords = { queued: 'QUEUED', running: 'in_progress', succeeded: 'COMPLETED' };
     sim.renderMs = 1000;
     const sub = await p.submit!(req, testCtx());
     sim.renderMs = 40;
@@ -165,10 +244,14 @@ describe('apiinone against its simulator', () => {
     expect((await p.poll!(sub.taskId, req, testCtx())).status).toBe('running');
     sim.finishAll();
     expect((await p.poll!(sub.taskId, req, testCtx())).status).toBe('succeeded');
-    sim.statusWords = { failed: 'error' };
+    sim.statusWords = { failed: 'ERROR' };
     sim.faults.push({ kind: 'fail-task', count: 1 });
     const { final } = await renderOnce(p, req);
     expect(final).toMatchObject({ status: 'failed', code: 'GENERATION_FAILED', message: 'Video generation failed' });
+    // A word this version does not know fails the shot, naming the field.
+    sim.statusWords = { succeeded: 'ARCHIVED' };
+    sim.finishAll();
+    expect(await errorOf(p.poll!(sub.taskId, req, testCtx()))).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.status"') });
   });
 
   it('fails with ProviderError("unreadable") on the "weird" and "html" shapes, showing the redacted answer', async () => {
@@ -188,7 +271,7 @@ describe('apiinone against its simulator', () => {
     expect(err.message).toContain('Just a moment...');
     err = await errorOf(p.poll!(sub.taskId, req, testCtx()));
     expect(err).toMatchObject({ kind: 'unreadable' });
-    expect(err.message).toContain('text/html');
+    expect(err.message).toContain('Just a moment...');
     expect(err.message).not.toContain(KEY);
   });
 
@@ -198,7 +281,7 @@ describe('apiinone against its simulator', () => {
     const { submit, final } = await renderOnce(p, requestFor(p, shot({ res: '480p' })));
     expect(final).toMatchObject({ status: 'failed', code: 'CONTENT_POLICY', message: 'Prompt rejected by the safety filter', actual: { unit: 'credits', amount: 20 } });
     expect(final.status === 'failed' && final.actual?.refunded).toBeFalsy();
-    expect(submit.actual).toEqual({ unit: 'credits', amount: 20 });
+    expect(sim.charges.find((c) => c.taskId === submit.taskId)).toMatchObject({ amount: 20, refunded: false });
   });
 
   it('classifies errors: 401/403 auth, 402 credits, 429 retryable (with and without Retry-After), 5xx retryable, 400/413/422 invalid', async () => {
@@ -248,6 +331,38 @@ describe('apiinone against its simulator', () => {
   });
 });
 
+describe("apiinone: lipsync and control send the media's real length (ffprobe on the URL at submit)", () => {
+  it('sends audio_duration / video_duration as the length of the served file rounded up to whole seconds, whatever the row says', async () => {
+    const p = provider();
+    const before = sim.submissions.length;
+    // Rows of 5 s and 12 s: the lengths sent are the files' (7.4 s -> 8, 6.2 s -> 7).
+    const lipsync = requestFor(p, shot({ mode: 'lipsync', audio: served('voice.wav'), duration: 5, res: '480p' }));
+    const control = requestFor(p, shot({ mode: 'control', video: served('dance.mp4'), duration: 12, res: '480p', metadata: { control_mode: 'depth' } }));
+    await p.submit!(lipsync, testCtx());
+    await p.submit!(control, testCtx());
+    const sent = sim.submissions.slice(before).map((x) => x.body as Record<string, unknown>);
+    expect(sent[0]).toMatchObject({ type: 'lipsync', duration: 5, audio: served('voice.wav').url, audio_duration: 8 });
+    expect(sent[0]).not.toHaveProperty('video_duration');
+    expect(sent[1]).toMatchObject({ type: 'control', duration: 12, video: served('dance.mp4').url, video_duration: 7, mode: 'depth' });
+    // The stored request is not changed: the length is read again if the shot is sent again.
+    expect(lipsync.body).not.toHaveProperty('audio_duration');
+  });
+
+  it("fails the shot (invalid) without sending it when the length cannot be read or is outside the doc's 5-20 s", async () => {
+    const p = provider();
+    const before = sim.submissions.length;
+    const lipsync = (name: string) => p.submit!(requestFor(p, shot({ mode: 'lipsync', audio: served(name) })), testCtx());
+    const missing = await errorOf(lipsync('gone.wav'));
+    expect(missing).toMatchObject({ kind: 'invalid', message: expect.stringContaining('cannot read the length of the audio') });
+    expect(missing.message).toContain('audio_duration');
+    expect(await errorOf(lipsync('notes.txt'))).toMatchObject({ kind: 'invalid', message: expect.stringContaining('cannot read the length of the audio') });
+    expect(await errorOf(lipsync('short.wav'))).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/takes audio of 5-20 s \(audio_duration\); .*short\.wav is 3\.00 s long/) });
+    const control = await errorOf(p.submit!(requestFor(p, shot({ mode: 'control', video: served('nothing.mp4') })), testCtx()));
+    expect(control).toMatchObject({ kind: 'invalid', message: expect.stringContaining('cannot read the length of the video') });
+    expect(sim.submissions.length).toBe(before);
+  });
+});
+
 describe('apiinone: restart in the middle of polling', () => {
   it('polls the stored task instead of submitting (and paying) again', async () => {
     const before = sim.submissions.length;
@@ -261,7 +376,7 @@ describe('apiinone: restart in the middle of polling', () => {
 describe('ltx-batch render --provider apiinone (end to end)', () => {
   it('renders a storyboard against the simulator and stitches the film; key not stored', async () => {
     const dir = withFiles({
-      'sb.csv': 'shot,prompt,mode,video,duration,resolution,control_mode\n1,a harbour at dawn,,,5,480p,\n2,a dancer on the pier,control,https://example.com/dance.mp4,5,480p,pose\n',
+      'sb.csv': `shot,prompt,mode,video,duration,resolution,control_mode\n1,a harbour at dawn,,,5,480p,\n2,a dancer on the pier,control,${mediaUrl}/dance.mp4,5,480p,pose\n`,
     });
     const out = tmpDir();
     const before = sim.submissions.length;
@@ -272,12 +387,13 @@ describe('ltx-batch render --provider apiinone (end to end)', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('2 succeeded');
     expect(res.stdout).not.toContain(KEY);
-    // The estimate column shows the upper bound (the control range's 512 credits x $0.01); the actual is credits_used.
-    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ 1\s+│ \$5\.12\s+│ \$0\.64\s/);
-    const sent = sim.submissions.slice(before).map((s) => s.body as { type: string; mode?: string });
-    expect(sent.map((b) => `${b.type}:${b.mode ?? '-'}`).sort()).toEqual(['control:pose', 'text-to-video:-']);
+    // The estimate column shows the upper bound (the control range's 512 credits x $0.01); the actual is
+    // what the task answer reports: 7 s (the video's 6.2 s, rounded up) x 12.8 at 480p = 90 credits.
+    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ 1\s+│ \$5\.12\s+│ \$0\.90\s/);
+    const sent = sim.submissions.slice(before).map((s) => s.body as { type: string; mode?: string; video_duration?: number });
+    expect(sent.map((b) => `${b.type}:${b.mode ?? '-'}:${b.video_duration ?? '-'}`).sort()).toEqual(['control:pose:7', 'text-to-video:-:-']);
     const film = await probe(path.join(out, 'film.mp4'));
-    expect(Math.abs(film.duration - 10)).toBeLessThan(0.2);
+    expect(Math.abs(film.duration - 12)).toBeLessThan(0.2);
     expect(fs.readFileSync(path.join(out, 'project.sqlite')).includes(Buffer.from(KEY))).toBe(false);
   });
 });

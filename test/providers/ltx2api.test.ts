@@ -1,5 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLtx2apiProvider } from '../../main/providers/ltx2api/ltx2api';
 import { ProviderError } from '../../main/providers/provider';
@@ -17,6 +19,21 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 const provider = (env: Record<string, string> = {}) => createLtx2apiProvider({ LTX2API_API_KEY: KEY, LTX2API_BASE_URL: sim.baseUrl, LTX_BATCH_POLL_SCALE: '0.001', ...env });
+const errorOf = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as ProviderError;
+
+/** A server that answers each request with the next of `answers` (status 200, JSON), for shapes the simulator never sends. */
+async function withAnswers(answers: string[], fn: (baseUrl: string) => Promise<void>): Promise<void> {
+  const stub = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(answers.shift());
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  try {
+    await fn(`http://127.0.0.1:${(stub.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((r) => stub.close(r));
+  }
+}
 
 describe('ltx2api: request mapping and limits (doc 002)', () => {
   it('maps text-to-video and image-to-video rows to the documented body', () => {
@@ -45,6 +62,15 @@ describe('ltx2api: request mapping and limits (doc 002)', () => {
     expect(p.estimate(shot({ duration: 5, res: '480p' })).max).toBe(20);
     expect(p.estimate(shot({ duration: 20, res: '720p' })).max).toBe(72);
     expect(provider({ LTX2API_USD_PER_CREDIT: '0.01' }).estimate(shot({ duration: 15, res: '1080p' })).usdPerUnit).toBe(0.01);
+  });
+
+  it('names its price source and date, and lists what it assumes (insufficient-credits detection among them)', () => {
+    const p = provider();
+    const src = p.sources!();
+    expect(src).toMatchObject({ prices: 'shared/provider-docs/002_b07a798ff8644b97.txt', pricesRead: '2026-11-21' });
+    expect(src.assumed.find((a) => /insufficient credits/.test(a))).toMatch(/no 402 and no insufficient-credits code/);
+    expect(src.assumed.join('\n')).toMatch(/result URLs .* need no key/);
+    expect(p.describePrices!().filter((l) => l.endsWith('(assumed)'))).toEqual([expect.stringContaining('2 decimals')]);
   });
 });
 
@@ -79,6 +105,50 @@ describe('ltx2api against its simulator', () => {
     const err = (await provider().submit!(bad, ctx).catch((e) => e)) as ProviderError;
     expect(err).toMatchObject({ kind: 'invalid' });
     expect(err.message).toMatch(/duration/i);
+  });
+
+  it("reads the errors page's envelope: the code and message shown, the code kept on the error", async () => {
+    const req = requestFor(provider(), shot());
+    const missing = await errorOf(provider({ LTX2API_API_KEY: 'wrong-key-0000' }).submit!(req, testCtx()));
+    expect(missing).toMatchObject({ kind: 'auth', opts: { status: 401, code: 'INVALID_API_KEY' } });
+    expect(missing.message).toBe('key rejected (HTTP 401): INVALID_API_KEY: The provided API key is invalid or has been revoked.');
+    const prompt = await errorOf(provider().submit!({ ...req, body: { ...req.body, prompt: '' } }, testCtx()));
+    expect(prompt).toMatchObject({ kind: 'invalid', opts: { status: 400, code: 'INVALID_PROMPT' } });
+    expect(await errorOf(provider().poll!('n50nope', req, testCtx()))).toMatchObject({ kind: 'expired', message: expect.stringContaining('TASK_NOT_FOUND') });
+  });
+
+  it('takes an error saying insufficient credits (code or message; no published code, assumed) as "credits", not as a bad request', async () => {
+    const req = requestFor(provider(), shot());
+    sim.faults.push({ kind: 'insufficient-credits', count: 1 });
+    expect(await errorOf(provider().submit!(req, testCtx()))).toMatchObject({ kind: 'credits', opts: { status: 400, code: 'INSUFFICIENT_CREDITS' } });
+    sim.faults.push({ kind: 'http-error', count: 1, on: 'submit', status: 403, code: 'ACCOUNT_LIMIT', message: 'Not enough credits to create this task' });
+    expect(await errorOf(provider().submit!(req, testCtx()))).toMatchObject({ kind: 'credits', opts: { status: 403 } });
+    sim.faults.push({ kind: 'http-error', count: 1, on: 'submit', status: 403, code: 'FORBIDDEN', message: 'API key lacks required permissions' });
+    expect(await errorOf(provider().submit!(req, testCtx()))).toMatchObject({ kind: 'auth' });
+  });
+
+  it('fails an answer not in the documented shape as unreadable, naming the field (key redacted)', async () => {
+    await withAnswers(
+      [
+        '{"code":200,"message":"success","data":{"task_id":"n50abc123ltx2","status":"IN_PROGRESS","consumed_credits":44}}',
+        `{"code":200,"message":"success","data":{"id":"n50abc123ltx2","note":"${KEY}"}}`,
+        '{"code":200,"message":"success","data":{"task_id":"n50abc123ltx2","status":"SUCCESS","response":[]}}',
+        '{"code":200,"message":"success","data":{"task_id":"n50abc123ltx2","status":"DONE"}}',
+        '{"code":400,"message":"duration out of range","data":null}',
+      ],
+      async (base) => {
+        const p = provider({ LTX2API_BASE_URL: base });
+        const req = requestFor(p, shot());
+        expect(await p.submit!(req, testCtx())).toMatchObject({ taskId: 'n50abc123ltx2', actual: { unit: 'credits', amount: 44 } });
+        const noId = await errorOf(p.submit!(req, testCtx()));
+        expect(noId).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.task_id"') });
+        expect(noId.message).not.toContain(KEY);
+        expect(await errorOf(p.poll!('n50abc123ltx2', req, testCtx()))).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.response"') });
+        expect(await errorOf(p.poll!('n50abc123ltx2', req, testCtx()))).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field "data.status"') });
+        // An error code inside an HTTP 200 answer is that error.
+        expect(await errorOf(p.submit!(req, testCtx()))).toMatchObject({ kind: 'invalid', opts: { status: 400 }, message: expect.stringContaining('duration out of range') });
+      },
+    );
   });
 
   it('never puts the key in an error message', async () => {

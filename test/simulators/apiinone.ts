@@ -1,11 +1,17 @@
 /**
  * Simulator of "API in One" (apiin.one), provider id `apiinone`.
  *
- * Doc: shared/provider-docs/000_*.txt. Base URL `https://apiin.one/api/v1`:
+ * Doc: shared/provider-docs/000_*.txt and the public model page https://apiin.one/model/ltx-2
+ * (read 2026-12-02). Base URL `https://apiin.one/api/v1`:
  *   POST /api/v1/videos/generations   (Bearer key; model "ltx-2" | "grok-video" | "wan-2-6" | "kling-3")
- *   GET  /api/v1/tasks/{task_id}
- * The doc shows no response bodies, so the shape is switchable with `sim.shape` to test a client's
- * tolerance (task_id vs id, top level vs under `data`, several status vocabularies, unreadable bodies).
+ *     -> exactly the public page's answer: {"code":200,"message":"success","data":{"task_id":"n50..._ltx2","status":"IN_PROGRESS"}}
+ *   GET  /api/v1/tasks/{task_id}      (Bearer key)
+ * Not published, so assumed here (switchable to test a client's tolerance): the task answer has the
+ * same envelope, `{code, message, data: {task_id, status, progress, consumed_credits, <video field>,
+ * error: {code, message}, error_message}}`; status words PENDING / IN_PROGRESS / SUCCESS / FAILED
+ * (`sim.statusWords`); the video URL in `data.video_url` (or `output` / `response` lists:
+ * `sim.videoField`); errors `{code: <status>, message, data: null}`. `sim.shape` "weird" and "html"
+ * answer with bodies no client can read.
  */
 import {
   SimulatorBase,
@@ -22,14 +28,15 @@ import {
 
 /** Response shapes the apiinone simulator can answer with. */
 export type ApiinoneShape =
-  /** `{code:200,message:"success",data:{task_id,status,...}}`; status pending/processing/completed/failed. */
-  | "data-task_id"
-  /** `{id,object,status,output:[url],error}` at top level; status queued/in_progress/succeeded/failed. */
-  | "top-level-id"
+  /** The public page's submit answer; the assumed `{code, message, data}` task answer. */
+  | "public"
   /** 200 JSON with neither an id nor a status a client could recognise. */
   | "weird"
   /** 200 text/html (a CDN challenge page) instead of JSON. */
   | "html";
+
+/** Where a finished task's video URL is put (all assumed): `video_url` (a URL), `output` or `response` (a list of URLs). */
+export type ApiinoneVideoField = "video_url" | "output" | "response";
 
 /** Status words reported for each task phase. */
 export interface ApiinoneStatusWords {
@@ -81,19 +88,19 @@ export function apiinoneLtxCredits(type: string, resolution: string, duration: n
   return Math.ceil(Math.round(c * 1000) / 1000);
 }
 
-const DEFAULT_WORDS: Record<"data-task_id" | "top-level-id", ApiinoneStatusWords> = {
-  "data-task_id": { queued: "pending", running: "processing", succeeded: "completed", failed: "failed" },
-  "top-level-id": { queued: "queued", running: "in_progress", succeeded: "succeeded", failed: "failed" },
-};
+/** IN_PROGRESS is the public page's; the other words are assumed, in its upper case. */
+const DEFAULT_WORDS: ApiinoneStatusWords = { queued: "PENDING", running: "IN_PROGRESS", succeeded: "SUCCESS", failed: "FAILED" };
 
 /** The apiinone simulator. Create with {@link startApiinoneSimulator}. */
 export class ApiinoneSimulator extends SimulatorBase<ApiinoneTaskInfo> {
   /** Service id. */
   readonly service = "apiinone";
-  /** Response shape (mutable at any time). Default "data-task_id". */
-  shape: ApiinoneShape = "data-task_id";
-  /** Overrides of the status words of the current shape (e.g. `{succeeded: "succeeded"}`). */
+  /** Response shape (mutable at any time). Default "public". */
+  shape: ApiinoneShape = "public";
+  /** Overrides of the status words (e.g. `{succeeded: "COMPLETED"}`). */
   statusWords: Partial<ApiinoneStatusWords> = {};
+  /** Where the task answer puts the video URL (mutable). Default "video_url". */
+  videoField: ApiinoneVideoField = "video_url";
 
   /** Creates the simulator (not started). */
   constructor(opts: SimulatorOptions = {}) {
@@ -116,15 +123,12 @@ export class ApiinoneSimulator extends SimulatorBase<ApiinoneTaskInfo> {
   }
 
   private words(): ApiinoneStatusWords {
-    const base = DEFAULT_WORDS[this.shape === "top-level-id" ? "top-level-id" : "data-task_id"];
-    return { ...base, ...this.statusWords };
+    return { ...DEFAULT_WORDS, ...this.statusWords };
   }
 
   /** Error body in this service's shape. */
-  protected errorResponse(status: number, type: string, message: string, headers?: Record<string, string>): SimResponse {
+  protected errorResponse(status: number, _type: string, message: string, headers?: Record<string, string>): SimResponse {
     switch (this.shape) {
-      case "top-level-id":
-        return { status, headers, json: { error: { code: type, message } } };
       case "weird":
         return { status, headers, json: { ok: false, e: status } };
       case "html":
@@ -206,7 +210,7 @@ export class ApiinoneSimulator extends SimulatorBase<ApiinoneTaskInfo> {
     const credits = model === "ltx-2" ? apiinoneLtxCredits(type, resolution, outDuration) : APIINONE_FLAT_MODEL_CREDITS[model];
     const [w, h] = SIZE_16_9[resolution];
     const portrait = type === "text-to-video" && aspect === "9:16";
-    const id = `task_${randomId(20)}`;
+    const id = `n50${randomId(12)}_ltx2`;
     const task = this.createTask(
       ctx,
       id,
@@ -220,30 +224,12 @@ export class ApiinoneSimulator extends SimulatorBase<ApiinoneTaskInfo> {
 
   private taskResponse(task: SimTask<ApiinoneTaskInfo>, isSubmit: boolean): SimResponse {
     const phase: TaskPhase = this.phase(task);
-    const words = this.words();
-    const status = words[phase];
+    const status = this.words()[phase];
     const done = phase === "succeeded";
     const error = phase === "failed" && task.failure ? { code: task.failure.code, message: task.failure.message } : null;
     const progress = phase === "queued" ? 0 : phase === "running" ? 50 : 100;
     const completed = phase === "succeeded" || phase === "failed" ? task.completedAt ?? task.doneAt : null;
     switch (this.shape) {
-      case "top-level-id":
-        return {
-          status: 200,
-          json: isSubmit
-            ? { id: task.id, object: "video.generation", model: task.info.model, status, created_at: Math.floor(task.createdAt / 1000) }
-            : {
-                id: task.id,
-                object: "video.generation",
-                model: task.info.model,
-                status,
-                progress,
-                output: done ? [task.resultUrl] : [],
-                error,
-                created_at: Math.floor(task.createdAt / 1000),
-                completed_at: completed === null ? null : Math.floor(completed / 1000),
-              },
-        };
       case "weird":
         return {
           status: 200,
@@ -251,28 +237,31 @@ export class ApiinoneSimulator extends SimulatorBase<ApiinoneTaskInfo> {
         };
       case "html":
         return { status: 200, contentType: "text/html; charset=utf-8", text: htmlPage("Just a moment...") };
-      default:
+      default: {
+        // The public page's submit answer, word for word.
+        if (isSubmit) return { status: 200, json: { code: 200, message: "success", data: { task_id: task.id, status: "IN_PROGRESS" } } };
+        const video = this.videoField === "video_url" ? (done ? task.resultUrl : null) : done ? [task.resultUrl] : [];
         return {
           status: 200,
           json: {
             code: 200,
             message: "success",
-            data: isSubmit
-              ? { task_id: task.id, status, model: task.info.model, credits_used: task.info.credits }
-              : {
-                  task_id: task.id,
-                  model: task.info.model,
-                  type: task.info.type,
-                  status,
-                  progress,
-                  credits_used: task.info.credits,
-                  video_url: done ? task.resultUrl : null,
-                  error,
-                  created_at: new Date(task.createdAt).toISOString(),
-                  completed_at: completed === null ? null : new Date(completed).toISOString(),
-                },
+            data: {
+              task_id: task.id,
+              model: task.info.model,
+              type: task.info.type,
+              status,
+              progress,
+              consumed_credits: task.info.credits,
+              [this.videoField]: video,
+              error,
+              error_message: error?.message ?? null,
+              created_at: new Date(task.createdAt).toISOString(),
+              completed_at: completed === null ? null : new Date(completed).toISOString(),
+            },
           },
         };
+      }
     }
   }
 }

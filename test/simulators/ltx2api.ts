@@ -7,6 +7,12 @@
  * Body shapes `{code,message,data}`; statuses PENDING / IN_PROGRESS / SUCCESS / FAILED; the
  * result is `data.response` (array of URLs). Credits = 20 + (d-5)*3.2 + 0/4/8 (480p/720p/1080p),
  * charged at submit and refunded when a task FAILS.
+ * Errors in the envelope of the public errors page (https://ltx-2api.com/ltx-2-api-errors, read
+ * 2026-12-02): `{"error":{"code","message","details"},"request_id":"req_..."}`, with its codes
+ * (MISSING_API_KEY, INVALID_API_KEY, INVALID_PROMPT, INVALID_DURATION, INVALID_RESOLUTION,
+ * INVALID_IMAGE_URL). Assumed (the page names none): INVALID_REQUEST, INVALID_ASPECT_RATIO,
+ * TASK_NOT_FOUND, RATE_LIMIT_EXCEEDED, INTERNAL_ERROR, SERVICE_UNAVAILABLE, and, for lack of credits
+ * (the page has no 402 and no such code), HTTP 400 INSUFFICIENT_CREDITS.
  */
 import {
   SimulatorBase,
@@ -31,6 +37,17 @@ export interface Ltx2apiTaskInfo {
 }
 
 const RESOLUTIONS = ["480p", "720p", "1080p"];
+/** Codes for the common layer's error words (the errors page names none for these: assumed). */
+const COMMON_CODES: Record<string, string> = {
+  unauthorized: "INVALID_API_KEY",
+  rate_limited: "RATE_LIMIT_EXCEEDED",
+  internal_error: "INTERNAL_ERROR",
+  insufficient_credits: "INSUFFICIENT_CREDITS",
+  not_found: "NOT_FOUND",
+  invalid_request: "INVALID_REQUEST",
+  method_not_allowed: "METHOD_NOT_ALLOWED",
+  payload_too_large: "INVALID_REQUEST",
+};
 const SIZE_16_9: Record<string, [number, number]> = { "480p": [854, 480], "720p": [1280, 720], "1080p": [1920, 1080] };
 
 /** The doc's credit formula: 20 + (duration - 5) x 3.2, plus 4 at 720p or 8 at 1080p (rounded to 0.1). */
@@ -75,29 +92,38 @@ export class Ltx2apiSimulator extends SimulatorBase<Ltx2apiTaskInfo> {
     return ["other"];
   }
 
-  /** Error body in this service's shape. */
-  protected errorResponse(status: number, _type: string, message: string, headers?: Record<string, string>): SimResponse {
-    return { status, headers, json: { code: status, message, data: null } };
+  /**
+   * Error body in the errors page's envelope. `type` is an error code (upper case) or one of the
+   * common layer's lower-case words, turned into a code here.
+   */
+  protected errorResponse(status: number, type: string, message: string, headers?: Record<string, string>): SimResponse {
+    const code = /^[A-Z0-9_]+$/.test(type) ? type : (COMMON_CODES[type] ?? (status === 503 ? "SERVICE_UNAVAILABLE" : type.toUpperCase()));
+    return {
+      status,
+      headers,
+      json: { error: { code, message, details: { field: null, suggestion: null } }, request_id: `req_${randomId(12)}` },
+    };
   }
 
   /** Routes one API request. */
   protected async route(ctx: RequestContext): Promise<SimResponse> {
     const { method, pathname } = ctx;
     if (pathname === "/api/generate") {
-      const authErr = this.checkBearer(ctx);
-      if (authErr) return { ...authErr, json: { code: 401, message: "Unauthorized: missing or invalid API key", data: null } };
+      const auth = ctx.req.headers.authorization;
+      if (!auth) return this.errorResponse(401, "MISSING_API_KEY", "No API key was provided in the Authorization header.");
+      if (auth !== `Bearer ${this.apiKey}`) return this.errorResponse(401, "INVALID_API_KEY", "The provided API key is invalid or has been revoked.");
       if (method !== "POST") return this.errorResponse(405, "method_not_allowed", "Method not allowed");
       return this.submit(ctx);
     }
     if (pathname === "/api/status") {
       if (method !== "GET") return this.errorResponse(405, "method_not_allowed", "Method not allowed");
       const id = ctx.query.get("task_id");
-      if (!id) return this.errorResponse(400, "invalid_request", "Bad Request: task_id is required");
+      if (!id) return this.errorResponse(400, "INVALID_REQUEST", "task_id is required");
       const task = this.tasks.get(id);
-      if (!task) return this.errorResponse(404, "not_found", "Not Found: task not found");
+      if (!task) return this.errorResponse(404, "TASK_NOT_FOUND", "Task not found");
       return { status: 200, json: { code: 200, message: "success", data: this.statusData(task) } };
     }
-    return this.errorResponse(404, "not_found", "Not Found");
+    return this.errorResponse(404, "NOT_FOUND", `No route for ${method} ${pathname}`);
   }
 
   private submit(ctx: RequestContext): SimResponse {
@@ -107,23 +133,23 @@ export class Ltx2apiSimulator extends SimulatorBase<Ltx2apiTaskInfo> {
       if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
       body = v as Record<string, unknown>;
     } catch {
-      return this.errorResponse(400, "invalid_request", "Bad Request: body must be a JSON object");
+      return this.errorResponse(400, "INVALID_REQUEST", "Request body must be a JSON object");
     }
-    const bad = (msg: string) => this.errorResponse(400, "invalid_request", `Bad Request: ${msg}`);
+    const bad = (code: string, msg: string) => this.errorResponse(400, code, msg);
     const prompt = body.prompt;
-    if (typeof prompt !== "string" || prompt.trim() === "") return bad("prompt is required");
-    if (prompt.length > 2000) return bad("prompt must be at most 2000 characters");
-    if (body.image !== undefined && body.image !== null && !isHttpUrl(body.image)) return bad("image must be an image URL");
+    if (typeof prompt !== "string" || prompt.trim() === "") return bad("INVALID_PROMPT", "The prompt is empty: prompt is required");
+    if (prompt.length > 2000) return bad("INVALID_PROMPT", "The prompt is too long: at most 2000 characters");
+    if (body.image !== undefined && body.image !== null && !isHttpUrl(body.image)) return bad("INVALID_IMAGE_URL", "image must be an image URL");
     const image = (body.image ?? undefined) as string | undefined;
     const resolution = body.resolution ?? "720p";
-    if (typeof resolution !== "string" || !RESOLUTIONS.includes(resolution)) return bad("invalid resolution (480p, 720p or 1080p)");
+    if (typeof resolution !== "string" || !RESOLUTIONS.includes(resolution)) return bad("INVALID_RESOLUTION", "Resolution must be 480p, 720p or 1080p");
     const aspect = body.aspect_ratio ?? "16:9";
-    if (aspect !== "16:9" && aspect !== "9:16") return bad("invalid aspect_ratio (16:9 or 9:16)");
+    if (aspect !== "16:9" && aspect !== "9:16") return bad("INVALID_ASPECT_RATIO", "aspect_ratio must be 16:9 or 9:16");
     const duration = body.duration ?? 5;
-    if (!isJsonInteger(duration)) return bad("duration must be an integer");
-    if (duration < 5 || duration > 20) return bad("duration out of range (5-20)");
+    if (!isJsonInteger(duration)) return bad("INVALID_DURATION", "Duration must be a whole number of seconds");
+    if (duration < 5 || duration > 20) return bad("INVALID_DURATION", "Duration must be between 5 and 20 seconds");
     const seed = body.seed ?? -1;
-    if (!isJsonInteger(seed)) return bad("seed must be an integer");
+    if (!isJsonInteger(seed)) return bad("INVALID_REQUEST", "seed must be an integer");
 
     const credits = ltx2apiCredits(resolution, duration);
     const [w, h] = SIZE_16_9[resolution];

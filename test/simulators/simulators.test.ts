@@ -59,20 +59,22 @@ describe("apiinone", () => {
   const submit = (body: unknown, headers: Record<string, string> = json) =>
     fetch(`${sim.baseUrl}/videos/generations`, { method: "POST", headers, body: JSON.stringify(body) });
 
-  it("happy path: submit, poll, download a 480p 5 s MP4, credits charged", async () => {
+  it("happy path: the public page's submit answer, poll, download a 480p 5 s MP4, credits charged", async () => {
     const res = await submit({ model: "ltx-2", prompt: "a cat", resolution: "480p", aspect_ratio: "16:9", duration: 5 });
     expect(res.status).toBe(200);
     const sub = (await res.json()) as { code: number; data: { task_id: string; status: string } };
-    expect(sub.code).toBe(200);
+    // https://apiin.one/model/ltx-2: {"code":200,"message":"success","data":{"task_id":"n50xxxx_ltx2","status":"IN_PROGRESS"}}
+    expect(sub).toEqual({ code: 200, message: "success", data: { task_id: expect.stringMatching(/^n50\w+_ltx2$/), status: "IN_PROGRESS" } });
     const id = sub.data.task_id;
     const seen = new Set<string>();
     const data = await until(async () => {
       const r = await fetch(`${sim.baseUrl}/tasks/${id}`, { headers: auth });
-      const j = (await r.json()) as { data: { status: string; video_url: string | null } };
+      const j = (await r.json()) as { code: number; data: { status: string; video_url: string | null } };
+      expect(j.code).toBe(200);
       seen.add(j.data.status);
-      return j.data.status === "completed" ? j.data : undefined;
+      return j.data.status === "SUCCESS" ? j.data : undefined;
     });
-    expect([...seen].every((s) => ["pending", "processing", "completed"].includes(s))).toBe(true);
+    expect([...seen].every((s) => ["PENDING", "IN_PROGRESS", "SUCCESS"].includes(s))).toBe(true);
     const p = await saveAndProbe(await fetch(data.video_url!));
     expect(p.width).toBe(854);
     expect(p.height).toBe(480);
@@ -83,24 +85,31 @@ describe("apiinone", () => {
   });
 
   it("auth and validation", async () => {
-    expect((await submit({ model: "ltx-2", prompt: "x" }, { "content-type": "application/json" })).status).toBe(401);
+    const unauth = await submit({ model: "ltx-2", prompt: "x" }, { "content-type": "application/json" });
+    expect(unauth.status).toBe(401);
+    expect(await unauth.json()).toMatchObject({ code: 401, data: null });
     const r = await submit({ model: "ltx-2", type: "image-to-video", prompt: "x", image: "https://e.com/a.png", aspect_ratio: "9:16" });
     expect(r.status).toBe(400);
     expect((await submit({ model: "ltx-2", prompt: "x", duration: 21 })).status).toBe(400);
+    expect((await submit({ model: "ltx-2", type: "lipsync", audio: "https://e.com/a.wav", audio_duration: 4 })).status).toBe(400);
   });
 
-  it("top-level-id shape, weird shape and a 429 fault", async () => {
-    sim.shape = "top-level-id";
+  it("lipsync renders audio_duration seconds; the video field and status words are switchable; weird shape and a 429 fault", async () => {
     sim.renderMs = 0;
-    const j = (await (await submit({ model: "ltx-2", prompt: "x", resolution: "480p" })).json()) as { id: string };
-    const t = (await (await fetch(`${sim.baseUrl}/tasks/${j.id}`, { headers: auth })).json()) as { status: string; output: string[] };
-    expect(t.status).toBe("succeeded");
-    expect(t.output[0]).toMatch(/\/files\/.+\.mp4$/);
+    sim.videoField = "response";
+    sim.statusWords = { succeeded: "COMPLETED" };
+    const j = (await (await submit({ model: "ltx-2", type: "lipsync", audio: "https://e.com/a.wav", audio_duration: 7, resolution: "480p" })).json()) as { data: { task_id: string } };
+    const t = (await (await fetch(`${sim.baseUrl}/tasks/${j.data.task_id}`, { headers: auth })).json()) as { data: { status: string; response: string[] } };
+    expect(t.data.status).toBe("COMPLETED");
+    expect(t.data.response[0]).toMatch(/\/files\/.+\.mp4$/);
+    expect((await saveAndProbe(await fetch(t.data.response[0]))).duration).toBeCloseTo(7, 0);
+    sim.videoField = "video_url";
+    sim.statusWords = {};
     sim.shape = "weird";
     const w = (await (await submit({ model: "ltx-2", prompt: "x" })).json()) as Record<string, unknown>;
     expect(w.id).toBeUndefined();
     expect(w.data).toBeUndefined();
-    sim.shape = "data-task_id";
+    sim.shape = "public";
     sim.faults.push({ kind: "rate-limit", count: 1, on: "submit", retryAfterS: 3 });
     const rl = await submit({ model: "ltx-2", prompt: "x" });
     expect(rl.status).toBe(429);
@@ -202,12 +211,25 @@ describe("ltx2api", () => {
     expect(c.data.consumed_credits).toBe(44);
   });
 
-  it("auth and validation", async () => {
-    expect((await gen({ prompt: "x" }, { "content-type": "application/json" })).status).toBe(401);
+  it("auth and validation, in the errors page's envelope", async () => {
+    const missing = await gen({ prompt: "x" }, { "content-type": "application/json" });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({
+      error: { code: "MISSING_API_KEY", message: expect.any(String), details: expect.any(Object) },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    const wrong = await gen({ prompt: "x" }, { ...json, authorization: "Bearer nope" });
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("INVALID_API_KEY");
     const r = await gen({ prompt: "x".repeat(2001) });
     expect(r.status).toBe(400);
-    expect(((await r.json()) as { code: number }).code).toBe(400);
-    expect((await gen({ prompt: "x", duration: 7.5 })).status).toBe(400);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("INVALID_PROMPT");
+    const d = await gen({ prompt: "x", duration: 7.5 });
+    expect(d.status).toBe(400);
+    expect(((await d.json()) as { error: { code: string } }).error.code).toBe("INVALID_DURATION");
+    sim.faults.push({ kind: "insufficient-credits", count: 1 });
+    const credits = await gen({ prompt: "x" });
+    expect(credits.status).toBe(400);
+    expect(((await credits.json()) as { error: { code: string } }).error.code).toBe("INSUFFICIENT_CREDITS");
   });
 
   it("FAILED refunds credits", async () => {

@@ -1,47 +1,37 @@
 /**
- * API in One (apiin.one) as a provider (id `apiinone`). Follows shared/provider-docs/000_1e6d0a5a9f68c7a8.txt:
+ * API in One (apiin.one) as a provider (id `apiinone`). Follows shared/provider-docs/000_1e6d0a5a9f68c7a8.txt
+ * and the public model page https://apiin.one/model/ltx-2 (read 2026-12-02):
  *   POST {base}/videos/generations   Bearer key; {model:"ltx-2", type, prompt, image|audio+audio_duration|
  *                                    video+video_duration+mode+audio_mode, resolution, aspect_ratio, duration, seed}
- *   GET  {base}/tasks/{task_id}      Bearer key ("poll the real task endpoint for results")
- * with base https://apiin.one/api/v1. The doc shows no response bodies, so answers are read
- * tolerantly: the task object is the top level or `data`; the id is `task_id` or `id`; the status is
- * one of the common words (pending/queued/processing/in_progress/running, completed/succeeded/
- * success, failed/error/cancelled); the video is `video_url`, `url`, `output[0]`, `result.url`, ...
- * Anything else is a ProviderError("unreadable") carrying the (redacted) answer.
+ *                                    -> {"code":200,"message":"success","data":{"task_id","status":"IN_PROGRESS"}} (published)
+ *   GET  {base}/tasks/{task_id}      Bearer key ("poll the real task endpoint for results"); its answer is not
+ *                                    published: the same envelope is assumed (./api.ts, sources()).
+ * with base https://apiin.one/api/v1. Every answer is parsed with its schema in ./api.ts; one that
+ * does not match fails the shot as "unreadable", naming the field and showing the (redacted) answer.
  *
- * Media go only as public URLs (the doc's `image`, `audio`, `video` are "URL" fields). The control
- * mode (pose/depth/canny) and audio_mode (preserve/generate/none) come from storyboard columns
- * `control_mode` / `audio_mode` (kept as the row's metadata) or, failing those, from the notes cell
- * as `control_mode: depth` / `audio_mode: preserve`.
+ * Media go only as public URLs (the doc's `image`, `audio`, `video` are "URL" fields). Lipsync and
+ * control also need the media's length (`audio_duration`, `video_duration`): it is read from the URL
+ * with ffprobe when the shot is sent, not taken from the row. The control mode (pose/depth/canny)
+ * and audio_mode (preserve/generate/none) come from storyboard columns `control_mode` / `audio_mode`
+ * (kept as the row's metadata) or, failing those, from the notes cell as `control_mode: depth`.
  */
-import type {
-  ActualCost,
-  Capabilities,
-  CostEstimate,
-  FieldIssue,
-  PollResult,
-  Provider,
-  ProviderContext,
-  ProviderRequest,
-  SubmitResult,
-  ValidationResult,
-} from '../provider';
+import type { ActualCost, Capabilities, CostEstimate, FieldIssue, PollResult, Provider, ProviderContext, ProviderRequest, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
 import { normaliseHeader } from '../../storyboard/columns';
 import { checkShot, resolutionLabel } from '../check-shot';
-import { downloadTo, redact, sameOrigin, send, throwForStatus, type HttpResponse } from '../http';
+import type { HttpResponse } from '../http';
+import { createClient, type ServiceError } from '../client';
 import { missingKeyMessage, remoteConfig, type KeyLookup, type RemoteConfig } from '../remote-config';
-import { APIINONE_DOC_USD_PER_CREDIT, APIINONE_FLAT_MODEL_CREDITS, APIINONE_LTX2_CREDIT_RANGES, apiinoneCredits } from './prices';
+import { APIINONE_DOC_USD_PER_CREDIT, APIINONE_FLAT_MODEL_CREDITS, APIINONE_PRICES_SOURCE, apiinoneCredits, describeApiinonePrices } from './prices';
+import { APIINONE_STATUS_WORDS, Envelope, ErrorAnswer, Submitted, TaskAnswer, videoUrlOf, type ApiinoneTask } from './api';
+import { APIINONE_LENGTH_FIELDS, APIINONE_LENGTH_SLACK_S, mediaSeconds } from './media-length';
 
 /** The doc's base URL ("curl -X POST https://apiin.one/api/v1/videos/generations"). */
 export const APIINONE_DOC_BASE_URL = 'https://apiin.one/api/v1';
 /** The doc this provider follows. */
 export const APIINONE_DOC = 'shared/provider-docs/000_1e6d0a5a9f68c7a8.txt';
-/**
- * Poll interval in ms. The doc names none ("Poll task status"); 5 s is used, scaled by
- * LTX_BATCH_POLL_SCALE.
- */
+/** Poll interval in ms. The doc names none ("Poll task status"); 5 s is used (assumed), scaled by LTX_BATCH_POLL_SCALE. */
 export const APIINONE_POLL_MS = 5_000;
 /** The default model ("Use this in the request body model field": ltx-2). */
 export const APIINONE_DEFAULT_MODEL = 'ltx-2';
@@ -69,127 +59,31 @@ const CAPABILITIES: Capabilities = {
   models: APIINONE_MODELS,
 };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Status words by the state they mean (compared lower-case, with spaces and hyphens as "_"). */
-const STATUS_WORDS: Record<string, 'pending' | 'running' | 'succeeded' | 'failed'> = {
-  pending: 'pending', queued: 'pending', queue: 'pending', waiting: 'pending', submitted: 'pending', created: 'pending', not_started: 'pending',
-  processing: 'running', in_progress: 'running', running: 'running', generating: 'running', started: 'running', starting: 'running',
-  completed: 'succeeded', complete: 'succeeded', succeeded: 'succeeded', success: 'succeeded', successful: 'succeeded', done: 'succeeded', finished: 'succeeded',
-  failed: 'failed', failure: 'failed', fail: 'failed', error: 'failed', errored: 'failed', cancelled: 'failed', canceled: 'failed', timeout: 'failed', timed_out: 'failed',
-};
-
-/** Maps a service status word to a state, or undefined when it is not one this version knows. */
-export function apiinoneStatus(word: unknown): 'pending' | 'running' | 'succeeded' | 'failed' | undefined {
-  if (typeof word !== 'string') return undefined;
-  return STATUS_WORDS[word.trim().toLowerCase().replace(/[\s-]+/g, '_')];
+/** `{code, message}` or a text, as the service wrote it (code as text). */
+function codeAndMessage(e: ApiinoneTask['error']): { code?: string; message?: string } {
+  if (typeof e === 'string') return { message: e || undefined };
+  return { code: e?.code == null ? undefined : String(e.code), message: e?.message || undefined };
 }
 
-/** The objects that may hold the task's fields: `data` (or `task`) first, then the top level. */
-function taskObjects(json: unknown): Obj[] {
-  if (!isObj(json)) return [];
-  const out: Obj[] = [];
-  for (const k of ['data', 'task']) if (isObj(json[k])) out.push(json[k] as Obj);
-  out.push(json);
-  return out;
+/** What an error answer says: `{error: {code, message}}` or `{error: "..."}`, `{code, message}` (assumed), else the body's start. */
+function serviceError(res: HttpResponse): ServiceError {
+  const e = ErrorAnswer.safeParse(res.json);
+  const { code, message } = e.success ? codeAndMessage(e.data.error) : {};
+  if (message) return { message: code ? `${code}: ${message}` : message, type: code };
+  if (e.success && e.data.message) return { message: e.data.message };
+  return { message: res.text.slice(0, 300) || `HTTP ${res.status}` };
 }
 
-function firstField(objs: Obj[], names: string[]): unknown {
-  for (const o of objs) for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
-  return undefined;
+/** The failure code and message of a failed task (`error` as {code, message} or text, or `error_message`). */
+function failureOf(t: ApiinoneTask): { code?: string; message?: string } {
+  const { code, message } = codeAndMessage(t.error);
+  return { code, message: message ?? t.error_message ?? undefined };
 }
 
-function taskIdOf(objs: Obj[]): string | undefined {
-  const v = firstField(objs, ['task_id', 'taskId', 'id']);
-  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : undefined;
-}
-
-const isUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\//i.test(v);
-
-/** A URL from a value that is a URL, an object with url/video_url, or a list of those. */
-function urlIn(v: unknown, depth = 0): string | undefined {
-  if (isUrl(v)) return v;
-  if (depth > 2) return undefined;
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const u = urlIn(x, depth + 1);
-      if (u) return u;
-    }
-    return undefined;
-  }
-  if (isObj(v)) {
-    for (const k of ['video_url', 'videoUrl', 'url', 'uri', 'video', 'output', 'videos']) {
-      const u = urlIn(v[k], depth + 1);
-      if (u) return u;
-    }
-  }
-  return undefined;
-}
-
-function videoUrlOf(objs: Obj[]): string | undefined {
-  for (const o of objs) {
-    // Not `video`: a task may echo the control input under that name.
-    for (const k of ['video_url', 'videoUrl', 'url', 'output', 'outputs', 'result', 'results', 'videos', 'response']) {
-      const u = urlIn(o[k]);
-      if (u) return u;
-    }
-  }
-  return undefined;
-}
-
-function creditsOf(objs: Obj[]): number | undefined {
-  const v = firstField(objs, ['credits_used', 'credits_consumed', 'consumed_credits', 'credits_charged', 'credits', 'cost']);
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
-function progressOf(objs: Obj[]): number | undefined {
-  const v = firstField(objs, ['progress']);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
+/** Progress as 0..1 (the service may say 0-100). */
+function progressOf(v: number | null | undefined): number | undefined {
+  if (v == null || !Number.isFinite(v) || v < 0) return undefined;
   return Math.min(1, v > 1 ? v / 100 : v);
-}
-
-/** The failure code and message of a failed task (`error` as text or {code, message}, `error_message`, ...). */
-function failureOf(objs: Obj[]): { code?: string; message?: string } {
-  for (const o of objs) {
-    const e = o.error;
-    if (isObj(e)) {
-      const code = e.code ?? e.type;
-      const message = e.message ?? e.msg;
-      if (code !== undefined || message !== undefined) return { code: code === undefined ? undefined : String(code), message: message === undefined ? undefined : String(message) };
-    }
-    if (typeof e === 'string' && e) return { message: e };
-    for (const k of ['error_message', 'errorMessage', 'fail_reason', 'failure_reason', 'reason']) {
-      if (typeof o[k] === 'string' && o[k]) return { message: o[k] as string, code: typeof o.error_code === 'string' ? o.error_code : undefined };
-    }
-  }
-  return {};
-}
-
-/** The service's own message from an error answer ({code, message}, {error:{message}}, {error}), else the body's start. */
-function serviceMessage(res: HttpResponse): string {
-  const j = res.json;
-  if (isObj(j)) {
-    const f = failureOf([j]);
-    if (f.message) return f.code ? `${f.code}: ${f.message}` : f.message;
-    if (typeof j.message === 'string' && j.message) return j.message;
-    if (typeof j.msg === 'string' && j.msg) return j.msg;
-    if (typeof j.detail === 'string' && j.detail) return j.detail;
-  }
-  return res.text.slice(0, 300);
-}
-
-/** The answer as text for an "unreadable" error: its start, secrets and Bearer tokens redacted. */
-function shown(res: HttpResponse, secrets: (string | undefined)[]): string {
-  const body = res.text ? res.text.slice(0, 500) : `<${res.bytes.length} bytes of ${res.contentType || 'unknown type'}>`;
-  return redact(`HTTP ${res.status} ${res.contentType || ''}: ${body}`, secrets);
-}
-
-/** Throws for an HTTP error status, or for an error `code` (>= 400) inside a 200 JSON envelope. */
-function throwForAnswer(res: HttpResponse, secrets: (string | undefined)[]): void {
-  throwForStatus(res, serviceMessage(res), secrets);
-  const code = isObj(res.json) ? res.json.code : undefined;
-  if (typeof code === 'number' && code >= 400 && code < 600) throwForStatus({ ...res, status: code }, serviceMessage(res), secrets);
 }
 
 /** A setting from the row: a metadata column (e.g. "Control Mode") first, then "name: value" in the notes. */
@@ -210,31 +104,50 @@ function rowSetting(shot: Shot, name: 'control_mode' | 'audio_mode'): { value: s
 export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, stored?: KeyLookup): Provider {
   const cfg: RemoteConfig = remoteConfig(ID, APIINONE_DOC_BASE_URL, env, stored);
   const usdPerCredit = cfg.usdPerCredit ?? APIINONE_DOC_USD_PER_CREDIT;
-  const keyOrThrow = cfg.requireKey;
-  const credits = (amount: number | undefined): ActualCost | undefined => (amount === undefined ? undefined : { unit: 'credits', amount });
+  const client = createClient({ id: ID, cfg, errorOf: serviceError });
+  const credits = (amount: number | null | undefined): ActualCost | undefined => (amount == null ? undefined : { unit: 'credits', amount });
   const next = () => APIINONE_POLL_MS * cfg.pollScale;
 
-  /** Reads a task answer (submit or poll) into a PollResult; undefined status -> undefined. */
-  const readTask = (objs: Obj[], res: HttpResponse, key: string): PollResult | undefined => {
-    const state = apiinoneStatus(firstField(objs, ['status', 'state', 'task_status']));
-    const actual = credits(creditsOf(objs));
-    switch (state) {
-      case 'pending':
-      case 'running':
-        return { status: state, progress: progressOf(objs), nextPollMs: next() };
-      case 'succeeded': {
-        const url = videoUrlOf(objs);
-        if (!url) throw new ProviderError('unreadable', `apiinone said the task is done but gave no video URL this version can find: ${shown(res, [key])}`);
-        return { status: 'succeeded', result: { kind: 'url', url }, actual };
-      }
-      case 'failed': {
-        const f = failureOf(objs);
-        // The doc says nothing about refunds: the credits the service reports are kept as charged.
-        return { status: 'failed', code: f.code, message: f.message || `generation ${String(firstField(objs, ['status', 'state', 'task_status']))}`, actual };
-      }
-      default:
-        return undefined;
+  /** An answer that is HTTP 200 but says `code` 400-599 in its envelope is that error (assumed). */
+  const throwForEnvelope = (res: HttpResponse) => {
+    const code = Envelope.safeParse(res.json).data?.code;
+    if (code !== undefined && code >= 400 && code < 600) client.throwForAnswer({ ...res, status: code });
+  };
+
+  /** GET with the key, the envelope checked; 404 (as HTTP status or envelope code) means the task is gone. */
+  const getTask = async (ctx: ProviderContext, taskId: string): Promise<HttpResponse> => {
+    try {
+      const res = await client.call(ctx, { method: 'GET', path: `/tasks/${encodeURIComponent(taskId)}` });
+      throwForEnvelope(res);
+      return res;
+    } catch (e) {
+      if (e instanceof ProviderError && e.opts.status === 404) throw new ProviderError('expired', `apiinone no longer knows task ${taskId}: ${e.message}`, { status: 404 });
+      throw e;
     }
+  };
+
+  /** Lipsync / control: the body with the media's real length in audio_duration / video_duration. */
+  const withMediaLength = async (body: Record<string, unknown>, ctx: ProviderContext): Promise<Record<string, unknown>> => {
+    const mode = body.type;
+    if (mode !== 'lipsync' && mode !== 'control') return body;
+    const { media, length } = APIINONE_LENGTH_FIELDS[mode];
+    const url = body[media];
+    if (typeof url !== 'string') throw new ProviderError('invalid', `apiinone ${mode} needs a ${media} URL`);
+    return { ...body, [length]: await mediaSeconds(url, mode, ctx) };
+  };
+
+  /** A parsed task as a PollResult. */
+  const readTask = (t: ApiinoneTask): PollResult => {
+    const actual = credits(t.credits_used ?? t.consumed_credits);
+    const state = APIINONE_STATUS_WORDS[t.status];
+    if (state === 'pending' || state === 'running') return { status: state, progress: progressOf(t.progress), nextPollMs: next() };
+    if (state === 'succeeded') {
+      // The schema refuses a finished task without a URL, so there is one.
+      return { status: 'succeeded', result: { kind: 'url', url: videoUrlOf(t) ?? '' }, actual };
+    }
+    // The doc says nothing about refunds: the credits the service reports are kept as charged (assumed).
+    const f = failureOf(t);
+    return { status: 'failed', code: f.code, message: f.message || `generation ${t.status}`, actual };
   };
 
   return {
@@ -243,9 +156,28 @@ export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, sto
     kind: 'remote',
     doc: APIINONE_DOC,
     capabilities: () => CAPABILITIES,
-    // The doc names no concurrency or rate limit.
     limits: () => ({ concurrency: 4, requestsPerMinute: null }),
     availability: () => (cfg.key() ? { ok: true } : { ok: false, reason: missingKeyMessage(ID) }),
+    sources: () => ({
+      prices: APIINONE_PRICES_SOURCE.source,
+      pricesRead: APIINONE_PRICES_SOURCE.read,
+      assumed: [
+        'the task answer (GET /tasks/{task_id}) is not published: it is read as the submit answer\'s envelope {code, message, data: {task_id, status, ...}}',
+        'status words besides the published IN_PROGRESS: PENDING / QUEUED (waiting), COMPLETED / SUCCESS (done), FAILED (failed), upper case (read in any case)',
+        'the video URL of a finished task is in data.video_url, data.output, data.response[0] or data.result.url',
+        'a failed task says why in data.error ({code, message} or text) or data.error_message',
+        'error answers are {code: <HTTP status>, message, data: null}; a code of 400-599 inside an HTTP 200 answer is that error',
+        'a task the service answers 404 for is gone (the shot fails as expired)',
+        'prices marked (assumed) in the table',
+        `audio_duration / video_duration: the media's length read with ffprobe, rounded up to whole seconds (the doc types them "number", 5-20; ${APIINONE_LENGTH_SLACK_S} s of container padding is not counted)`,
+        'duration is sent in whole seconds (the doc types it "number", 5-20)',
+        `poll interval: ${APIINONE_POLL_MS / 1000} s (the doc names none)`,
+        'limits: 4 tasks at once, no request rate (the doc names none)',
+        `prompt length: at most ${CAPABILITIES.promptMaxChars} characters (no limit published; the figure of the sibling LTX-2 route docs)`,
+        'result URLs need no key: the key goes only to URLs under the base URL',
+        'key check: reading a task that cannot exist answers 404 for a good key and 401/403 for a bad one',
+      ],
+    }),
 
     /**
      * Checks the row against the doc's parameters (modes, 480p/720p/1080p, 5-20 s, 16:9|9:16,
@@ -287,13 +219,11 @@ export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, sto
       if (mode === 'image-to-video') body.image = url(shot.image);
       if (mode === 'lipsync') {
         body.audio = url(shot.audio);
-        body.audio_duration = shot.duration;
-        notes.push(`${ID} lipsync: audio_duration sent as the row's duration (${shot.duration} s); it should be the audio's length`);
+        notes.push(`${ID} lipsync: audio_duration is the audio's length, read from its URL when the shot is sent`);
       }
       if (mode === 'control') {
         body.video = url(shot.video);
-        body.video_duration = shot.duration;
-        notes.push(`${ID} control: video_duration sent as the row's duration (${shot.duration} s); it should be the video's length`);
+        notes.push(`${ID} control: video_duration is the video's length, read from its URL when the shot is sent`);
         if (control) body.mode = control.value;
         else notes.push(`${ID} control: no control_mode (pose, depth or canny) given; the service's default is used`);
         if (audioMode) body.audio_mode = audioMode.value;
@@ -318,59 +248,45 @@ export function createApiinoneProvider(env: NodeJS.ProcessEnv = process.env, sto
       return { unit: 'credits', min: c.min, max: c.max, usdPerUnit: usdPerCredit, basis: `${c.basis}; $${usdPerCredit}/credit` };
     },
 
-    /** POST {base}/videos/generations with the key; returns the task id (`task_id` or `id`, top level or under `data`). */
+    /** POST {base}/videos/generations with the key (lipsync/control: the media's length read first); the task id from the published answer. */
     async submit(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult> {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'POST', url: `${cfg.baseUrl}/videos/generations`, headers: { authorization: `Bearer ${key}` }, json: request.body, secrets: [key] });
-      throwForAnswer(res, [key]);
-      const objs = taskObjects(res.json);
-      const taskId = taskIdOf(objs);
-      if (!taskId) throw new ProviderError('unreadable', `apiinone answered without a task id this version can read: ${shown(res, [key])}`);
-      const actual = credits(creditsOf(objs));
-      // A status word on submit is only used when it already says done or failed; polling decides otherwise.
-      const read = readTask(objs, res, key);
-      const immediate = read && (read.status === 'succeeded' || read.status === 'failed') ? read : undefined;
-      return { taskId, immediate, firstPollMs: next(), actual };
+      client.requireKey();
+      const json = await withMediaLength(request.body, ctx);
+      const res = await client.call(ctx, { method: 'POST', path: '/videos/generations', json });
+      throwForEnvelope(res);
+      const submitted = client.parse(Submitted, res, 'POST /videos/generations');
+      return { taskId: submitted.data.task_id, firstPollMs: next() };
     },
 
-    describePrices: () => [
-      `ltx-2 (the doc gives ranges only; budgets use the top): ${Object.entries(APIINONE_LTX2_CREDIT_RANGES).map(([m, r]) => `${m} ${r.min}-${r.max}`).join(', ')} credits`,
-      `other models, per video: ${Object.entries(APIINONE_FLAT_MODEL_CREDITS).map(([m, c]) => `${m} ${c}`).join(', ')} credits`,
-      `USD per credit: ${cfg.usdPerCredit ?? APIINONE_DOC_USD_PER_CREDIT}${cfg.usdPerCredit ? ' (APIINONE_USD_PER_CREDIT)' : " (the doc's 20-512 credits = ~$0.20-$5.12)"}`,
-    ],
+    describePrices: () => describeApiinonePrices(cfg.usdPerCredit),
+
     /**
      * Checks the key without generating anything: reads a task id that cannot exist.
      * 401/403 = rejected; 404 = accepted (the task is simply unknown).
      */
     async checkKey(ctx: ProviderContext) {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/tasks/ltx-batch-key-check-00000000`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 401 || res.status === 403) return { ok: false, message: `key rejected (HTTP ${res.status}): ${redact(serviceMessage(res), [key])}` };
-      if (res.status === 404) return { ok: true, message: 'key accepted (checked by reading a task that does not exist; nothing was generated)' };
-      throwForStatus(res, serviceMessage(res), [key]);
-      return { ok: true, message: `key accepted (HTTP ${res.status})` };
+      client.requireKey();
+      try {
+        await client.call(ctx, { method: 'GET', path: '/tasks/ltx-batch-key-check-00000000' });
+      } catch (e) {
+        if (!(e instanceof ProviderError)) throw e;
+        if (e.kind === 'auth') return { ok: false, message: e.message };
+        if (e.opts.status === 404) return { ok: true, message: 'key accepted (checked by reading a task that does not exist; nothing was generated)' };
+        throw e;
+      }
+      return { ok: true, message: 'key accepted' };
     },
 
-    /** GET {base}/tasks/{task_id} with the key; maps the status word; 404 means the task is gone. */
+    /** GET {base}/tasks/{task_id} with the key; the status word decides; 404 means the task is gone. */
     async poll(taskId: string, _request: ProviderRequest, ctx: ProviderContext): Promise<PollResult> {
-      const key = keyOrThrow();
-      const res = await send(ctx, { method: 'GET', url: `${cfg.baseUrl}/tasks/${encodeURIComponent(taskId)}`, headers: { authorization: `Bearer ${key}` }, secrets: [key] });
-      if (res.status === 404) throw new ProviderError('expired', redact(`apiinone no longer knows task ${taskId}: ${serviceMessage(res)}`, [key]), { status: 404 });
-      throwForAnswer(res, [key]);
-      const read = readTask(taskObjects(res.json), res, key);
-      if (!read) throw new ProviderError('unreadable', `apiinone answered with a task status this version cannot read: ${shown(res, [key])}`);
-      return read;
+      const res = await getTask(ctx, taskId);
+      return readTask(client.parse(TaskAnswer, res, 'GET /tasks/{task_id}').data);
     },
 
-    /**
-     * Streams the video URL to `dest`. The key goes only to URLs under the API's base URL; a result
-     * on a CDN (or anywhere else) is fetched without it.
-     */
+    /** Streams the video URL to `dest`; the key goes only to URLs under the API's base URL. */
     async download(_taskId, result, dest, ctx) {
       if (result.kind !== 'url') throw new ProviderError('unreadable', 'apiinone result has no URL');
-      const underBase = sameOrigin(result.url, cfg.baseUrl) && result.url.startsWith(`${cfg.baseUrl}/`);
-      const key = underBase ? cfg.key() : undefined;
-      await downloadTo(ctx, result.url, dest, { headers: key ? { authorization: `Bearer ${key}` } : undefined, secrets: [key], errorMessage: serviceMessage });
+      await client.download(ctx, result.url, dest, { auth: result.url.startsWith(`${cfg.baseUrl}/`) });
     },
   };
 }

@@ -1,5 +1,7 @@
 /**
- * API in One (apiin.one) prices, from its doc: shared/provider-docs/000_1e6d0a5a9f68c7a8.txt.
+ * API in One (apiin.one) prices, from its doc: shared/provider-docs/000_1e6d0a5a9f68c7a8.txt
+ * (read 2026-11-21; the public model page https://apiin.one/model/ltx-2, read 2026-12-02, repeats
+ * "20–512 credits per video").
  *
  * What the doc states, and all that this table holds:
  *   - "Pricing: 20–512 credits per video (~$0.20–$5.12)"  -> $0.01 per credit.
@@ -13,6 +15,15 @@
  * and the doc does not say which request it prices.)
  */
 import type { Mode } from '../../storyboard/shot';
+
+/** Where the table comes from and when it was read. */
+export const APIINONE_PRICES_SOURCE = { source: 'shared/provider-docs/000_1e6d0a5a9f68c7a8.txt', read: '2026-11-21' } as const;
+
+/** What the price lines rely on that no doc or public page states (marked "(assumed)" in the table). */
+const APIINONE_PRICE_ASSUMPTIONS = [
+  'the price actually charged is read from the task answer (credits_used or consumed_credits); no published answer shows a credit field',
+  'a failed task keeps the credits it reports (the doc says nothing of refunds)',
+] as const;
 
 /** USD per credit the doc implies ($0.20 for 20 credits, $5.12 for 512). Overridable by APIINONE_USD_PER_CREDIT. */
 export const APIINONE_DOC_USD_PER_CREDIT = 0.01;
@@ -47,4 +58,14 @@ export function apiinoneCredits(model: string, mode: Mode): { min: number; max: 
     max: range.max,
     basis: `${model} ${mode}: ${range.min}-${range.max} credits (the doc gives only a range per mode; it depends on resolution and duration)`,
   };
+}
+
+/** The table as lines for `ltx-batch providers` / `prices`; `usdPerCredit` is APIINONE_USD_PER_CREDIT when set. */
+export function describeApiinonePrices(usdPerCredit?: number): string[] {
+  return [
+    `ltx-2 (the doc gives ranges only; budgets use the top): ${Object.entries(APIINONE_LTX2_CREDIT_RANGES).map(([m, r]) => `${m} ${r.min}-${r.max}`).join(', ')} credits`,
+    `other models, per video: ${Object.entries(APIINONE_FLAT_MODEL_CREDITS).map(([m, c]) => `${m} ${c}`).join(', ')} credits`,
+    `USD per credit: ${usdPerCredit ?? APIINONE_DOC_USD_PER_CREDIT}${usdPerCredit ? ' (APIINONE_USD_PER_CREDIT)' : " (the doc's 20-512 credits = ~$0.20-$5.12)"}`,
+    ...APIINONE_PRICE_ASSUMPTIONS.map((a) => `${a} (assumed)`),
+  ];
 }
