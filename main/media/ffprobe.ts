@@ -22,14 +22,17 @@ function parseRate(r: string | undefined): number {
 }
 
 /**
- * Probes a media file. Throws an Error naming the file when ffprobe cannot read it (missing,
- * truncated, not media).
+ * Probes a media file (or an http(s) URL). Throws an Error naming the file when ffprobe cannot read
+ * it (missing, truncated, not media), when it runs past `timeoutMs`, or when `signal` aborts (the
+ * ffprobe process is killed then, not left running).
  */
-export async function probe(file: string): Promise<MediaInfo> {
+export async function probe(file: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<MediaInfo> {
   let stdout: string;
   try {
-    ({ stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { maxBuffer: 16 * 1024 * 1024 }));
+    ({ stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { maxBuffer: 16 * 1024 * 1024, signal: opts.signal, timeout: opts.timeoutMs ?? 0, killSignal: 'SIGKILL' }));
   } catch (e) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+    if ((e as { killed?: boolean }).killed && opts.timeoutMs) throw new Error(`ffprobe had no answer from ${file} within ${Math.round(opts.timeoutMs / 1000)} s`);
     const msg = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').slice(-2).join(' ');
     throw new Error(`cannot read ${file} as media: ${msg}`);
   }

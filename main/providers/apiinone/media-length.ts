@@ -25,21 +25,9 @@ export const APIINONE_LENGTH_FIELDS = {
   control: { media: 'video', length: 'video_duration' },
 } as const;
 
-/** ffprobe's reading of `url`, abandoned after {@link APIINONE_PROBE_TIMEOUT_MS} or when the job is canceled. */
-async function probeUrl(url: string, ctx: ProviderContext): Promise<MediaInfo> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`ffprobe had no answer within ${APIINONE_PROBE_TIMEOUT_MS / 1000} s`)), APIINONE_PROBE_TIMEOUT_MS);
-    onAbort = () => reject(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([probe(url), stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
-  }
+/** ffprobe's reading of `url`; ffprobe is killed after {@link APIINONE_PROBE_TIMEOUT_MS} or when the job is canceled. */
+function probeUrl(url: string, ctx: ProviderContext): Promise<MediaInfo> {
+  return probe(url, { signal: ctx.signal, timeoutMs: APIINONE_PROBE_TIMEOUT_MS });
 }
 
 /**
