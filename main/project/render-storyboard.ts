@@ -145,10 +145,12 @@ async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry,
 export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
   const plan = filmPlan(store);
   if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
+  // Its own work folder: an export never touches a render's staged results (DIR/staging).
+  const workDir = fs.mkdtempSync(path.join(store.dir, '.export-'));
   try {
-    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir: path.join(store.dir, 'tmp', 'stitch'), onProgress });
+    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress });
   } finally {
-    fs.rmSync(path.join(store.dir, 'tmp'), { recursive: true, force: true });
+    fs.rmSync(workDir, { recursive: true, force: true });
     fs.rmSync(`${dest}.part`, { force: true });
   }
 }

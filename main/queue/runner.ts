@@ -45,7 +45,10 @@ export type QueueEvent =
 
 /** Options of {@link QueueRunner}. */
 export interface QueueRunnerOptions {
-  /** Output folder: clips go to DIR/clips, temporary files to DIR/tmp. */
+  /**
+   * Output folder: clips go to DIR/clips; what a provider returns is staged in DIR/staging/job-N
+   * (never removed before it is a clip: a stop, a crash or an export leaves it for the next run).
+   */
   outDir: string;
   /** Caps every provider's concurrency (never above a remote provider's documented limit). */
   concurrency?: number;
@@ -141,7 +144,8 @@ export class QueueRunner {
   private readonly abort = new AbortController();
   private stopReason: string | undefined;
   private readonly clipsDir: string;
-  private readonly tmpDir: string;
+  /** Per-job staging folders (DIR/staging/job-N): whatever a provider returned, until it is a clip. */
+  private readonly stagingDir: string;
 
   constructor(
     private readonly store: ProjectStore,
@@ -149,7 +153,7 @@ export class QueueRunner {
     private readonly opts: QueueRunnerOptions,
   ) {
     this.clipsDir = path.join(opts.outDir, 'clips');
-    this.tmpDir = path.join(opts.outDir, 'tmp');
+    this.stagingDir = path.join(opts.outDir, 'staging');
     // Every job in flight (and each of its HTTP calls) listens for a stop: many at once is normal.
     setMaxListeners(1000, this.abort.signal);
   }
@@ -186,10 +190,15 @@ export class QueueRunner {
     return t;
   }
 
-  private context(p: Provider): ProviderContext {
+  /** The staging folder of one job: the provider's files for it, and its download in progress. */
+  private staging(job: Job): string {
+    return path.join(this.stagingDir, `job-${job.id}`);
+  }
+
+  private context(p: Provider, job: Job): ProviderContext {
     return {
       signal: this.abort.signal,
-      tmpDir: this.tmpDir,
+      tmpDir: this.staging(job),
       log: (message, fields) => this.emit({ type: 'log', message: `[${p.id}] ${message}`, fields }),
       beforeRequest: this.beforeRequestFor(p),
     };
@@ -201,7 +210,6 @@ export class QueueRunner {
    */
   async run(): Promise<RunSummary> {
     fs.mkdirSync(this.clipsDir, { recursive: true });
-    fs.mkdirSync(this.tmpDir, { recursive: true });
     this.recover();
     while (!this.abort.signal.aborted) {
       const nextWake = this.fill();
@@ -214,13 +222,30 @@ export class QueueRunner {
       await Promise.race(wait ? [...this.active.values(), wait] : [...this.active.values()]);
     }
     await Promise.allSettled([...this.active.values()]);
-    this.cleanTmp();
+    this.cleanStaging();
     return this.summary();
   }
 
-  /** Removes temporary files left by this run (partial downloads of jobs that will restart). */
-  private cleanTmp(): void {
-    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+  /**
+   * Removes the staging folders of jobs whose clip is recorded (and empty ones). Any other job's
+   * staged result stays: it may be a result the service delivered and charged for, and the next
+   * run finishes the job from it.
+   */
+  private cleanStaging(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.stagingDir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const id = Number(/^job-(\d+)$/.exec(name)?.[1]);
+      const dir = path.join(this.stagingDir, name);
+      const job = Number.isFinite(id) ? this.store.job(id) : undefined;
+      const empty = fs.readdirSync(dir).length === 0;
+      if (empty || job?.state === 'succeeded') fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (fs.readdirSync(this.stagingDir).length === 0) fs.rmSync(this.stagingDir, { recursive: true, force: true });
   }
 
   /** Puts jobs a dead process left in flight back on their way. */
@@ -332,7 +357,8 @@ export class QueueRunner {
       const current = this.store.job(initial.id);
       if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
       else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
-        // Stopped mid-render: the local work is lost anyway, so the job waits in the queue again.
+        // Stopped mid-render: the local work is lost anyway (nothing was paid), so the job waits in the queue again.
+        fs.rmSync(this.clipPath(current).part, { force: true });
         const moved = this.store.transition(current.id, current.state, 'queued', { submit_sent_at: null, progress: 0 }, `stopped (${this.stopReason ?? 'stop requested'}); will render again`);
         this.opts.guard?.settle?.(moved);
         this.emitJob(current.id);
@@ -340,19 +366,21 @@ export class QueueRunner {
     }
   }
 
-  private clipPath(job: Job): { rel: string; abs: string; tmp: string } {
+  /** Where a job's clip goes (`rel` to the output folder, `abs`), and its download or render in progress (`part`, in its staging folder). */
+  private clipPath(job: Job): { rel: string; abs: string; part: string } {
     const rel = path.join('clips', `shot-${safeName(job.shotKey)}-take${job.take}.mp4`);
-    return { rel, abs: path.join(this.opts.outDir, rel), tmp: path.join(this.tmpDir, `job-${job.id}.part.mp4`) };
+    return { rel, abs: path.join(this.opts.outDir, rel), part: path.join(this.staging(job), 'clip.part.mp4') };
   }
 
   private async driveLocal(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
     this.store.transition(job.id, 'submitting', 'running', { submitted_at: this.store.now(), progress: 0 }, 'rendering');
     this.emitJob(job.id);
-    const { tmp } = this.clipPath(job);
+    const { part } = this.clipPath(job);
+    fs.mkdirSync(path.dirname(part), { recursive: true });
     let lastEmit = 0;
     let progressError: unknown;
-    const out = await p.render!(request, tmp, {
-      ...this.context(p),
+    const out = await p.render!(request, part, {
+      ...this.context(p, job),
       onProgress: (pr) => {
         const now = Date.now();
         if (progressError || (now - lastEmit < 250 && pr.fraction < 1)) return;
@@ -371,11 +399,12 @@ export class QueueRunner {
     if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
     if (out.notes?.length) patch.notes = JSON.stringify([...job.notes, ...out.notes]);
     this.store.transition(job.id, 'running', 'downloading', patch, 'rendered');
-    await this.finish(this.store.job(job.id)!, { kind: 'file', path: tmp }, p);
+    await this.finish(this.store.job(job.id)!, { kind: 'file', path: part }, p);
   }
 
   private async driveRemote(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
-    const ctx = this.context(p);
+    const ctx = this.context(p, job);
+    fs.mkdirSync(ctx.tmpDir, { recursive: true });
     if (job.state === 'submitting') {
       this.store.update(job.id, { submit_sent_at: this.store.now() });
       const res = await p.submit!(request, ctx);
@@ -453,29 +482,50 @@ export class QueueRunner {
     };
   }
 
-  /** Fetches (or takes) the result into a temporary file, checks it plays, renames it into place. */
+  /**
+   * Makes the result a clip: a file the provider staged is checked where it lies and moved into
+   * clips/ (never deleted: a stop before the move leaves it staged, and the next run finishes from
+   * it); a URL or task result is downloaded into the job's staging folder first (a partial download
+   * is removed: the service still has the result). A clip already in place (a crash between the
+   * move and its record) is checked and recorded without fetching anything.
+   */
   private async finish(job: Job, result: ResultRef, p: Provider): Promise<void> {
-    const { rel, abs, tmp } = this.clipPath(job);
-    if (result.kind !== 'file') {
-      fs.rmSync(tmp, { force: true });
-      await p.download!(job.remoteTaskId!, result, tmp, this.context(p));
-    } else if (result.path !== tmp) {
-      fs.renameSync(result.path, tmp);
+    const { rel, abs, part } = this.clipPath(job);
+    let src: string;
+    if (fs.existsSync(abs) && (result.kind !== 'file' || !fs.existsSync(result.path))) {
+      src = abs;
+    } else if (result.kind === 'file') {
+      src = result.path;
+      if (!fs.existsSync(src)) throw new ProviderError('expired', `the clip ${p.id} returned is no longer at ${src}; render the shot again`);
+    } else {
+      fs.mkdirSync(path.dirname(part), { recursive: true });
+      fs.rmSync(part, { force: true });
+      await p.download!(job.remoteTaskId!, result, part, this.context(p, job));
+      src = part;
     }
     if (this.abort.signal.aborted) return;
-    const st = fs.statSync(tmp, { throwIfNoEntry: false });
-    if (!st || st.size === 0) throw new ProviderError('retryable', 'the clip came back empty');
-    try {
-      await (this.opts.verifyClip ?? probeClip)(tmp);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      if (freeBytes(this.opts.outDir) < 16 * 1024 * 1024) throw new ProviderError('disk', `no space left on the disk holding the output folder (the clip came out incomplete: ${(e as Error).message})`);
-      throw new ProviderError(p.kind === 'remote' ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})`);
+    const st = fs.statSync(src, { throwIfNoEntry: false });
+    if (!st || st.size === 0) {
+      if (src === part) fs.rmSync(part, { force: true });
+      throw new ProviderError('retryable', 'the clip came back empty');
     }
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.renameSync(tmp, abs);
+    try {
+      await (this.opts.verifyClip ?? probeClip)(src);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      // A download can be fetched again; a file the service handed over is kept for inspection.
+      if (src === part) fs.rmSync(part, { force: true });
+      if (freeBytes(this.opts.outDir) < 16 * 1024 * 1024) throw new ProviderError('disk', `no space left on the disk holding the output folder (the clip came out incomplete: ${(e as Error).message})`);
+      throw new ProviderError(p.kind === 'remote' && src === part ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})${src !== part ? `; it is kept at ${src}` : ''}`);
+    }
+    if (this.abort.signal.aborted) return;
+    if (src !== abs) {
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+      fs.renameSync(src, abs);
+    }
     const done = this.store.transition(job.id, 'downloading', 'succeeded', { output: rel, progress: 1, finished_at: this.store.now(), error: null, hold_reason: null }, 'clip saved');
     this.store.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
+    fs.rmSync(this.staging(job), { recursive: true, force: true });
     this.opts.guard?.settle?.(done);
     this.emitJob(job.id);
   }
