@@ -398,6 +398,7 @@ export class AppService {
           budgetUsd: o.budgetUsd,
           concurrency: o.concurrency,
           guard: ledgerGuard(this.deps.settings, dir),
+          leaseLabel: 'the LTX Batch app',
           onRunner: (r) => (this.runner = r),
           onEvent: (e) => {
             if (e.type === 'job') this.emitJob(e.job);
@@ -427,8 +428,12 @@ export class AppService {
     if (this.rendering || !this.storyboard || !this.projectDir) return;
     const dir = this.projectDir;
     this.rendering = (async () => {
+      let lease: import('../queue/lease').ProjectLease | undefined;
       try {
         const { QueueRunner } = await import('../queue/runner');
+        const { acquireLease } = await import('../queue/lease');
+        // One process drives a project at a time: a CLI render of this folder makes this a viewer.
+        lease = acquireLease(this.requireStore().db, dir, { label: 'the LTX Batch app' });
         const r = new QueueRunner(this.requireStore(), this.deps.registry, {
           outDir: dir,
           guard: ledgerGuard(this.deps.settings, dir),
@@ -439,7 +444,10 @@ export class AppService {
         this.runner = r;
         const s = await r.run();
         this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' });
+      } catch (e) {
+        this.deps.emit('render.failed', { message: (e as Error).message });
       } finally {
+        lease?.release();
         this.runner = null;
         this.rendering = null;
       }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
+import { ProjectBusyError } from '../queue/lease';
 import { StoryboardError, formatIssue } from '../storyboard/issues';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Job } from '../queue/job';
@@ -23,7 +24,12 @@ export interface RenderCommandOptions {
   budget?: number;
   /** Force plain lines even on a terminal. */
   plain?: boolean;
+  /** When another process is rendering the same folder, wait for it instead of exiting. */
+  wait?: boolean;
 }
+
+/** Exit code when another process is rendering the same output folder. */
+export const EXIT_PROJECT_BUSY = 3;
 
 /** Runs the command; returns the exit code. */
 export async function renderCommand(file: string, registry: ProviderRegistry, opts: RenderCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
@@ -32,8 +38,10 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
   const latest = new Map<number, Job>();
   let barStarted = false;
   let runner: QueueRunner | undefined;
+  const waiting = new AbortController();
   const onSignal = () => {
     err.write('\nstopping: jobs in flight will resume when you run the same command again\n');
+    waiting.abort(new Error('interrupted while waiting for the project'));
     runner?.stop('interrupted');
   };
   process.once('SIGINT', onSignal);
@@ -46,6 +54,9 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       concurrency: opts.concurrency,
       budgetUsd: opts.budget,
       guard: opts.guard,
+      waitForProject: opts.wait,
+      waitSignal: waiting.signal,
+      onWaitForProject: (e) => err.write(`waiting: ${e.message.replace(/; wait for it.*$/, '')}\n`),
       onRunner: (r) => (runner = r),
       onEvent: (e) => {
         if (e.type === 'provider-paused') {
@@ -79,6 +90,11 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       err.write(`${e.issues.filter((i) => i.severity === 'error').length} error(s): fix them and run again; nothing was queued.\n`);
       return 1;
     }
+    if (e instanceof ProjectBusyError) {
+      err.write(`error: ${e.message}\n`);
+      return EXIT_PROJECT_BUSY;
+    }
+    if (waiting.signal.aborted) return 130;
     throw e;
   } finally {
     process.off('SIGINT', onSignal);

@@ -11,6 +11,7 @@ import { planStoryboard, type Plan } from '../pricing/plan';
 import { renderBudgetGuard } from '../pricing/render-budget';
 import type { ProviderRegistry } from '../providers/registry';
 import { ProjectStore } from '../queue/store';
+import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } from '../queue/lease';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
 import type { StitchResult } from '../timeline/stitch';
 import { stitchWithJoints } from '../timeline/crossfade';
@@ -38,6 +39,14 @@ export interface RenderOptions {
   onRunner?: (runner: QueueRunner) => void;
   /** Backoff base in ms (tests shorten it). */
   backoffBaseMs?: number;
+  /** Who is rendering, shown to another process that finds the project busy (default "ltx-batch render"). */
+  leaseLabel?: string;
+  /** When another process holds the project: wait for it (true) instead of throwing ProjectBusyError. */
+  waitForProject?: boolean;
+  /** Called once when this render starts waiting for the project (with the holder named in the error). */
+  onWaitForProject?: (e: ProjectBusyError) => void;
+  /** Stops waiting for the project (Ctrl-C while waiting). */
+  waitSignal?: AbortSignal;
 }
 
 /** What a render produced. */
@@ -78,64 +87,70 @@ export async function renderStoryboard(storyboardFile: string, registry: Provide
   return renderLoadedStoryboard(await importStoryboard(storyboardFile), registry, opts);
 }
 
-/** Renders a storyboard already read (and perhaps edited in the app); see {@link renderStoryboard}. */
+/**
+ * Renders a storyboard already read (and perhaps edited in the app); see {@link renderStoryboard}.
+ * Takes the project's lease first (main/queue/lease.ts): when another live process is rendering the
+ * same folder it throws ProjectBusyError naming it (or waits, with `waitForProject`), and nothing of
+ * the project is touched.
+ */
 export async function renderLoadedStoryboard(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
   assertImportable(storyboard);
-  const used = [...new Set(storyboard.shots.map((s) => s.provider ?? opts.provider ?? 'preview'))].map((id) => registry.get(id)).filter((p) => !!p);
-  try {
-    for (const p of used) await p.prepare?.();
-    return await renderPlanned(storyboard, registry, opts);
-  } finally {
-    for (const p of used) await p.close?.();
-  }
-}
-
-async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
   const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit });
   if (plan.issues.some((i) => i.severity === 'error')) throw new StoryboardError(storyboard.file, [...storyboard.issues, ...plan.issues]);
   fs.mkdirSync(opts.outDir, { recursive: true });
   const store = new ProjectStore(opts.outDir);
+  let lease: ProjectLease | undefined;
+  const used = [...new Set(storyboard.shots.map((s) => s.provider ?? opts.provider ?? 'preview'))].map((id) => registry.get(id)).filter((p) => !!p);
   try {
-    const sync = store.syncStoryboard(
-      storyboard.file,
-      storyboard.hash,
-      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
-      (rel) => fs.existsSync(path.join(opts.outDir, rel)),
-    );
-    // Re-running the command is how a creator resumes providers paused by an earlier run.
-    for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
-    const shotBudget = new Map(store.shots().map((s) => [s.id, s.spec.budget]));
-    const guard = allOf([renderBudgetGuard(store.db, opts.budgetUsd, (job) => shotBudget.get(job.shotId)), opts.guard]);
-    const runner = new QueueRunner(store, registry, {
-      outDir: opts.outDir,
-      concurrency: opts.concurrency,
-      guard,
-      onEvent: opts.onEvent,
-      usdPerCredit: opts.usdPerCredit,
-      pollIntervalMs: opts.pollIntervalMs,
-      backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs, maxMs: opts.backoffBaseMs * 32 } : undefined,
-    });
-    opts.onRunner?.(runner);
-    const summary = await runner.run();
-    const result: RenderResult = { storyboard, plan, summary, sync };
-    const latest = store.latestJobs();
-    const missing = latest.filter((j) => j.state !== 'succeeded');
-    if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
-    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
-    else {
-      const film = path.join(opts.outDir, 'film.mp4');
-      try {
-        result.stitch = await exportFilm(store, film, opts.onStitchProgress);
-        result.film = film;
-      } catch (e) {
-        // The clips are safe; say why there is no film, next to the per-shot summary.
-        result.filmSkipped = `the film could not be stitched: ${(e as Error).message}`;
-      }
-    }
-    return result;
+    const leaseOpts = { label: opts.leaseLabel ?? 'ltx-batch render' };
+    lease = opts.waitForProject ? await waitForLease(store.db, opts.outDir, { ...leaseOpts, onWait: opts.onWaitForProject, signal: opts.waitSignal }) : acquireLease(store.db, opts.outDir, leaseOpts);
+    for (const p of used) await p.prepare?.();
+    return await renderPlanned(storyboard, registry, opts, store, plan);
   } finally {
+    for (const p of used) await p.close?.();
+    lease?.release();
     store.close();
   }
+}
+
+async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry, opts: RenderOptions, store: ProjectStore, plan: Plan): Promise<RenderResult> {
+  const sync = store.syncStoryboard(
+    storyboard.file,
+    storyboard.hash,
+    plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
+    (rel) => fs.existsSync(path.join(opts.outDir, rel)),
+  );
+  // Re-running the command is how a creator resumes providers paused by an earlier run.
+  for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
+  const shotBudget = new Map(store.shots().map((s) => [s.id, s.spec.budget]));
+  const guard = allOf([renderBudgetGuard(store.db, opts.budgetUsd, (job) => shotBudget.get(job.shotId)), opts.guard]);
+  const runner = new QueueRunner(store, registry, {
+    outDir: opts.outDir,
+    concurrency: opts.concurrency,
+    guard,
+    onEvent: opts.onEvent,
+    usdPerCredit: opts.usdPerCredit,
+    pollIntervalMs: opts.pollIntervalMs,
+    backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs, maxMs: opts.backoffBaseMs * 32 } : undefined,
+  });
+  opts.onRunner?.(runner);
+  const summary = await runner.run();
+  const result: RenderResult = { storyboard, plan, summary, sync };
+  const latest = store.latestJobs();
+  const missing = latest.filter((j) => j.state !== 'succeeded');
+  if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
+  else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
+  else {
+    const film = path.join(opts.outDir, 'film.mp4');
+    try {
+      result.stitch = await exportFilm(store, film, opts.onStitchProgress);
+      result.film = film;
+    } catch (e) {
+      // The clips are safe; say why there is no film, next to the per-shot summary.
+      result.filmSkipped = `the film could not be stitched: ${(e as Error).message}`;
+    }
+  }
+  return result;
 }
 
 /**

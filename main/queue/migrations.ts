@@ -84,4 +84,14 @@ export const MIGRATIONS: string[] = [
   // 3: the timeline as the creator arranged it: position in the film and the joint after each shot.
   `ALTER TABLE shots ADD COLUMN film_order INTEGER;
    ALTER TABLE shots ADD COLUMN joint_after TEXT NOT NULL DEFAULT 'cut' CHECK (joint_after IN ('cut', 'crossfade'));`,
+  // 4: the project lease: which process drives this project's queue (one at a time), kept alive by a heartbeat.
+  `CREATE TABLE lease (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     owner TEXT NOT NULL,
+     label TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     host TEXT NOT NULL,
+     acquired_at INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );`,
 ];
