@@ -17,7 +17,7 @@ import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, 
 import type { ProviderRegistry } from '../providers/registry';
 import { describeProvider } from '../providers/describe';
 import { keyEnvName } from '../providers/remote-config';
-import { ProjectStore } from '../queue/store';
+import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
 import type { Job } from '../queue/job';
 import type { QueueRunner } from '../queue/runner';
 import { exportFilm, renderLoadedStoryboard } from '../project/render-storyboard';
@@ -165,6 +165,14 @@ export class AppService {
       case 'queue.retry':
       case 'queue.rerender': {
         const store = this.requireStore();
+        const held = method === 'queue.retry' ? store.job(Number(a.jobId)) : undefined;
+        if (held?.state === 'queued' && held.holdReason === FLAGGED_HOLD) {
+          // The creator checked the provider: this job may be submitted again.
+          store.releaseFlagged([held.id]);
+          this.emitJob(store.job(held.id)!);
+          this.kick();
+          return null;
+        }
         const shotId = method === 'queue.retry' ? store.job(Number(a.jobId))?.shotId : Number(a.shotId);
         if (shotId === undefined) throw new UserError(`job ${a.jobId} does not exist`);
         const jobId = store.newTake(shotId);

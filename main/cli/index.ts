@@ -74,7 +74,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-b, --budget <usd>', 'render budget in USD: shots that would pass it wait', positiveNumber)
     .option('--plain', 'plain progress lines even on a terminal')
     .option('--wait', 'when another process is rendering the same folder, wait for it (default: exit 3 naming it)')
-    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean; wait?: boolean }) => {
+    .option('--resubmit-flagged', 'submit again the shots held as "may have been submitted twice" (after checking the provider)')
+    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean }) => {
       const settings = openSettings();
       try {
         setExit(await renderCommand(file, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) }));

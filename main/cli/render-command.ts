@@ -8,6 +8,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
 import { ProjectBusyError } from '../queue/lease';
+import { FLAGGED_HOLD } from '../queue/store';
 import { StoryboardError, formatIssue } from '../storyboard/issues';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Job } from '../queue/job';
@@ -26,6 +27,8 @@ export interface RenderCommandOptions {
   plain?: boolean;
   /** When another process is rendering the same folder, wait for it instead of exiting. */
   wait?: boolean;
+  /** Submit again the jobs held as "may have been submitted twice" (the creator has checked the provider). */
+  resubmitFlagged?: boolean;
 }
 
 /** Exit code when another process is rendering the same output folder. */
@@ -55,6 +58,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       budgetUsd: opts.budget,
       guard: opts.guard,
       waitForProject: opts.wait,
+      resubmitFlagged: opts.resubmitFlagged,
       waitSignal: waiting.signal,
       onWaitForProject: (e) => err.write(`waiting: ${e.message.replace(/; wait for it.*$/, '')}\n`),
       onRunner: (r) => (runner = r),
@@ -126,6 +130,8 @@ function printSummary(result: RenderResult, opts: RenderCommandOptions, out: Nod
     out.write(`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.canceled} canceled${waiting.map(([r, n]) => `, ${n} waiting (${r})`).join('')}${summary.maybeDuplicate ? `, ${summary.maybeDuplicate} may have been submitted twice` : ''}\n`);
     const forBudget = waiting.filter(([r]) => r.startsWith('over budget')).reduce((a, [, n]) => a + n, 0);
     if (forBudget) out.write(`${forBudget} shot(s) wait for budget: raise the budget and run the same command again to continue them.\n`);
+    const flagged = waiting.filter(([r]) => r === FLAGGED_HOLD).reduce((a, [, n]) => a + n, 0);
+    if (flagged) out.write(`${flagged} shot(s) may have been submitted twice and wait for you: look in the provider's dashboard for a task you did not expect (the shot's events name the attempt), then run the same command with --resubmit-flagged to submit them again.\n`);
     if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
     else out.write(`no film written: ${result.filmSkipped}\n`);
     return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;

@@ -47,6 +47,8 @@ export interface RenderOptions {
   onWaitForProject?: (e: ProjectBusyError) => void;
   /** Stops waiting for the project (Ctrl-C while waiting). */
   waitSignal?: AbortSignal;
+  /** Submit again the jobs held as "may have been submitted twice" (the creator has checked the provider). */
+  resubmitFlagged?: boolean;
 }
 
 /** What a render produced. */
@@ -120,6 +122,7 @@ async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry,
     plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
     (rel) => fs.existsSync(path.join(opts.outDir, rel)),
   );
+  if (opts.resubmitFlagged) store.releaseFlagged();
   // Re-running the command is how a creator resumes providers paused by an earlier run.
   for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
   const shotBudget = new Map(store.shots().map((s) => [s.id, s.spec.budget]));

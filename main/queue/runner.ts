@@ -16,7 +16,7 @@ import { ProviderError, type PollResult, type Provider, type ProviderContext, ty
 import type { ProviderRegistry } from '../providers/registry';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { IN_FLIGHT_STATES, type Job, type JobState } from './job';
-import { StaleJobError, type JobPatch, type ProjectStore } from './store';
+import { FLAGGED_HOLD, StaleJobError, type JobPatch, type ProjectStore } from './store';
 import { probe } from '../media/ffprobe';
 import { FfmpegNotFoundError } from '../media/ffmpeg-path';
 import type { FfmpegError } from '../media/run-ffmpeg';
@@ -254,8 +254,9 @@ export class QueueRunner {
       const p = this.providers.get(job.provider);
       if (job.state === 'submitting' && !job.remoteTaskId) {
         const sent = job.submitSentAt !== null && p?.kind === 'remote';
-        const moved = this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1 } : {}) },
-          sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice' : 'interrupted before submitting; queued again');
+        // A submit that may have reached the service is never sent again on its own: it waits for the creator.
+        const moved = this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1, hold_reason: FLAGGED_HOLD } : {}) },
+          sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice; held until you resubmit it' : 'interrupted before submitting; queued again');
         this.opts.guard?.settle?.(moved);
       } else if (job.state === 'running' && !job.remoteTaskId) {
         const moved = this.store.transition(job.id, 'running', 'queued', { submit_sent_at: null }, 'interrupted while rendering locally; queued again');
@@ -558,9 +559,9 @@ export class QueueRunner {
     // (refused, unknown host) sent nothing.
     if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false) {
       this.store.update(job.id, { maybe_duplicate: 1 });
-      this.store.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(job.id, now, job.state, job.state, `the answer to the submit was lost (${err.message}): may have been submitted twice`);
       job = this.store.job(job.id)!;
-      this.opts.guard?.settle?.({ ...job, state: 'queued' });
+      // Never submitted again on its own: the creator checks the provider and resubmits it.
+      return back('queued', { submit_sent_at: null, error: err.message, hold_reason: FLAGGED_HOLD }, `the answer to the submit was lost (${err.message}): may have been submitted twice; held until you resubmit it`);
     }
     // Where a retry goes: before a task id exists, back to queued; after, keep polling/downloading.
     const retryState: JobState = job.remoteTaskId ? (job.state === 'downloading' && err.kind === 'not-ready' ? 'running' : job.state) : 'queued';

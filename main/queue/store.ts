@@ -13,6 +13,14 @@ import type { Shot } from '../storyboard/shot';
 import type { CostEstimate, ProviderRequest } from '../providers/provider';
 
 /** Thrown when a job is not in the state a change expects (another worker moved it). */
+
+/**
+ * The hold on a job whose submit may have reached the service without its answer reaching us (a
+ * lost answer, a process killed in that window). Such a job is never submitted again on its own:
+ * it waits for the creator, who checks the provider and resubmits it ({@link ProjectStore.releaseFlagged}).
+ */
+export const FLAGGED_HOLD = 'may have been submitted twice: waiting for you to check the provider and resubmit it';
+
 export class StaleJobError extends Error {}
 
 /** A shot row of the store. */
@@ -174,7 +182,8 @@ export class ProjectStore {
         }
         if (latest && sameSpec && !['succeeded', 'failed', 'canceled'].includes(latest.state as string)) {
           // Resume as is; a queued job may have been held for budget: let it be re-evaluated.
-          this.db.prepare('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ?').run(now, latest.id);
+          // (Never a job held because it may have been submitted twice: only the creator releases that.)
+          this.db.prepare('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ? AND (hold_reason IS NULL OR hold_reason <> ?)').run(now, latest.id, FLAGGED_HOLD);
           res.resumed++;
           continue;
         }
@@ -223,6 +232,25 @@ export class ProjectStore {
       this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', 're-render requested');
       return id;
     })();
+  }
+
+  /**
+   * The creator's go-ahead for jobs held as "may have been submitted twice" (all of them, or the
+   * ones in `jobIds`): they are submitted again by the next run. Returns how many were released.
+   */
+  releaseFlagged(jobIds?: number[]): number {
+    const now = this.now();
+    const rows = this.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND hold_reason = ?`).all(FLAGGED_HOLD) as { id: number }[];
+    let n = 0;
+    this.db.transaction(() => {
+      for (const { id } of rows) {
+        if (jobIds && !jobIds.includes(id)) continue;
+        this.db.prepare('UPDATE jobs SET hold_reason = NULL, next_run_at = 0, updated_at = ? WHERE id = ?').run(now, id);
+        this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, 'queued', 'queued', 'resubmit approved by you (it may have been submitted twice)');
+        n++;
+      }
+    }).immediate();
+    return n;
   }
 
   /** One job by id, or undefined. */

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../main/providers/provider';
 import { KITS, makeBatch, theJobWith, type Sim } from './kit';
+import { FLAGGED_HOLD } from '../../main/queue/store';
 
 const kit = KITS.apixo;
 let sim: Sim;
@@ -27,13 +28,17 @@ describe('a submit whose answer never arrived', () => {
     try {
       sim.faults.push({ kind: 'drop-connection', count: 1, on: 'submit' });
       const summary = await b.run();
-      const job = theJobWith(b, /^retrying in \d+ s: network error/);
-      // The service did create (and charge) two tasks for this shot:
+      const job = theJobWith(b, /may have been submitted twice; held until you resubmit it/);
+      // The service did create (and charge) a task, and the job says so ...
+      expect(b.submissions().get(job.shotKey)).toBe(1);
+      expect(b.store.job(job.id)!).toMatchObject({ maybeDuplicate: true, state: 'queued', holdReason: FLAGGED_HOLD });
+      expect(summary).toMatchObject({ maybeDuplicate: 1, waiting: { [FLAGGED_HOLD]: 1 } });
+      // ... and it is not submitted again until the creator says so; then a second task is paid for.
+      expect(b.store.releaseFlagged()).toBe(1);
+      const after = await b.run();
+      expect(after).toMatchObject({ maybeDuplicate: 1, succeeded: 3 });
       expect(b.submissions().get(job.shotKey)).toBe(2);
       expect(b.chargesOf(job.shotKey)).toHaveLength(2);
-      // ... so the job must say so, as it does after a crash in the same window.
-      expect(b.store.job(job.id)!.maybeDuplicate).toBe(true);
-      expect(summary.maybeDuplicate).toBe(1);
     } finally {
       b.close();
     }

@@ -4,6 +4,7 @@
  * that the rest of the batch is unaffected (succeeded, submitted exactly once).
  * Each provider's file (test/faults/<id>.test.ts) calls {@link defineFaultMatrix}.
  */
+import { FLAGGED_HOLD } from '../../main/queue/store';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -119,27 +120,33 @@ export function defineFaultMatrix(kit: ProviderKit): void {
     });
 
     describe('dropped connections', () => {
-      it('a submit whose answer is cut off (the task WAS created) is submitted again: two tasks, visible in attempts and events', async () => {
+      it('a submit whose answer is cut off (the task WAS created) is held as "may have been submitted twice", submitted again only when the creator says so', async () => {
         const b = await batch();
         sim.faults.push({ kind: 'drop-connection', count: 1, on: 'submit' });
-        expect(await b.run()).toMatchObject({ succeeded: 3, failed: 0 });
-        const job = theJobWith(b, /^retrying in \d+ s: network error while calling 127\.0\.0\.1/);
-        expect(job).toMatchObject({ state: 'succeeded', attempts: 2 });
-        // What the service saw: the shot submitted twice, two tasks, two charges (the first task is
-        // orphaned, rendered and billed all the same: at submit, or at completion for bytecompute).
+        expect(await b.run()).toMatchObject({ succeeded: 2, failed: 0, maybeDuplicate: 1, waiting: { [FLAGGED_HOLD]: 1 } });
+        const job = theJobWith(b, /may have been submitted twice; held until you resubmit it/);
+        expect(b.submissions().get(job.shotKey)).toBe(1);
+        expect(sim.requests.filter((r) => r.interrupted === 'dropped' && r.kinds.includes('submit'))).toHaveLength(1);
+        // The creator resubmits it: the service now has two tasks for the shot, both billed (the
+        // first is orphaned, rendered and billed all the same: at submit, or at completion for bytecompute).
+        expect(b.store.releaseFlagged()).toBe(1);
+        expect(await b.run()).toMatchObject({ succeeded: 3, failed: 0, maybeDuplicate: 1 });
+        expect(b.store.job(job.id)).toMatchObject({ state: 'succeeded', attempts: 2 });
         expect(b.submissions().get(job.shotKey)).toBe(2);
         expect(b.chargesOf(job.shotKey)).toHaveLength(2);
         expect(b.chargesOf(job.shotKey).every((c) => !c.refunded)).toBe(true);
-        expect(sim.requests.filter((r) => r.interrupted === 'dropped' && r.kinds.includes('submit'))).toHaveLength(1);
         expectOthersUnaffected(b, [job.shotKey]);
       });
 
-      it('a submit dropped before it was read (no task) is submitted again: one task', async () => {
+      it('a submit dropped before it was read (no task): ambiguous to us, so held; resubmitted it makes one task', async () => {
         const b = await batch();
         sim.faults.push({ kind: 'drop-connection', count: 1, on: 'submit', atStart: true });
+        expect(await b.run()).toMatchObject({ succeeded: 2, failed: 0, maybeDuplicate: 1 });
+        const job = theJobWith(b, /may have been submitted twice; held until you resubmit it/);
+        expect(b.submissions().get(job.shotKey) ?? 0).toBe(0);
+        b.store.releaseFlagged();
         expect(await b.run()).toMatchObject({ succeeded: 3, failed: 0 });
-        const job = theJobWith(b, /^retrying in \d+ s: network error/);
-        expect(job).toMatchObject({ state: 'succeeded', attempts: 2 });
+        expect(b.store.job(job.id)).toMatchObject({ state: 'succeeded', attempts: 2 });
         expect(b.submissions().get(job.shotKey)).toBe(1);
         expectOthersUnaffected(b, [job.shotKey]);
       });

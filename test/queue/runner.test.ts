@@ -6,7 +6,7 @@ import { planStoryboard } from '../../main/pricing/plan';
 import { ProviderRegistry } from '../../main/providers/registry';
 import { ProviderError } from '../../main/providers/provider';
 import { createPreviewProvider } from '../../main/providers/preview/preview';
-import { ProjectStore, StaleJobError } from '../../main/queue/store';
+import { FLAGGED_HOLD, ProjectStore, StaleJobError } from '../../main/queue/store';
 import { QueueRunner, type QueueRunnerOptions } from '../../main/queue/runner';
 import { renderBudgetGuard } from '../../main/pricing/render-budget';
 import { fakeRemote } from '../helpers/fake-remote';
@@ -163,9 +163,16 @@ describe('queue runner', () => {
     store.transition(sent.id, 'queued', 'submitting', { attempts: 1, submit_sent_at: Date.now() });
     store.transition(claimed.id, 'queued', 'submitting', { attempts: 1 });
     const summary = await new QueueRunner(store, reg, { outDir: dir, ...fast }).run();
-    expect(summary).toMatchObject({ succeeded: 2, maybeDuplicate: 1 });
-    expect(store.job(sent.id)!.maybeDuplicate).toBe(true);
+    // The flagged job is not submitted again on its own: it waits for the creator.
+    expect(summary).toMatchObject({ succeeded: 1, maybeDuplicate: 1, waiting: { [FLAGGED_HOLD]: 1 } });
+    expect(store.job(sent.id)!).toMatchObject({ maybeDuplicate: true, state: 'queued', holdReason: FLAGGED_HOLD });
     expect(store.job(claimed.id)!.maybeDuplicate).toBe(false);
+    expect(fake.submissions.size).toBe(1);
+    // A plain re-run (a re-sync) keeps it held; the creator's go-ahead releases it.
+    expect((await new QueueRunner(store, reg, { outDir: dir, ...fast }).run()).succeeded).toBe(1);
+    expect(store.releaseFlagged()).toBe(1);
+    expect(await new QueueRunner(store, reg, { outDir: dir, ...fast }).run()).toMatchObject({ succeeded: 2, maybeDuplicate: 1 });
+    expect(store.job(sent.id)!.maybeDuplicate).toBe(true);
     store.close();
   });
 
