@@ -158,7 +158,12 @@ export class AppService {
         const j = store.job(Number(a.jobId));
         if (!j) throw new UserError(`job ${a.jobId} does not exist`);
         if (['succeeded', 'failed', 'canceled'].includes(j.state)) throw new UserError(`shot ${j.shotKey} take ${j.take} has already ended (${j.state})`);
-        store.transition(j.id, j.state, 'canceled', { finished_at: Date.now(), error: 'canceled by you' }, 'canceled by you');
+        // A job the queue is driving is canceled by the queue: its request is aborted, its task id
+        // kept and its reservation settled. One it is not driving (queued) is withdrawn here.
+        if (this.runner?.cancel(j.id)) return null;
+        if (j.state !== 'queued') throw new UserError(`shot ${j.shotKey} take ${j.take} is ${j.state} in another process`, 'cancel it where it is being rendered');
+        const done = store.transition(j.id, 'queued', 'canceled', { finished_at: Date.now(), error: 'canceled by you', hold_reason: null }, 'canceled by you (withdrawn before it was submitted)');
+        if (this.projectDir) ledgerGuard(this.deps.settings, this.projectDir).settle?.(done);
         this.emitJob(store.job(j.id)!);
         return null;
       }

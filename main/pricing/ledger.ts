@@ -110,7 +110,7 @@ export function ledgerGuard(db: Db, project: string, now: () => number = Date.no
         if (job.gpuSeconds !== null && job.gpuSeconds !== row.gpu_seconds) set({ gpu_seconds: job.gpuSeconds });
         if (job.refunded) return set({ state: 'refunded', actual_usd: 0, actual_amount: 0, actual_unit: job.actualUnit, settled_at: now() });
         if (job.actualAmount !== null && (job.remoteTaskId || job.state === 'succeeded' || job.state === 'downloading')) {
-          set({ actual_usd: job.actualUsd, actual_amount: job.actualAmount, actual_unit: job.actualUnit, ...(job.state === 'succeeded' || job.state === 'failed' ? { state: 'charged', settled_at: now() } : {}) });
+          set({ actual_usd: job.actualUsd, actual_amount: job.actualAmount, actual_unit: job.actualUnit, ...(job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled' ? { state: 'charged', settled_at: now() } : {}) });
           return;
         }
         if (row.state !== 'reserved') return;

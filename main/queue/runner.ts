@@ -142,6 +142,10 @@ export class QueueRunner {
   private readonly activeByProvider = new Map<string, number>();
   private readonly throttles = new Map<string, () => Promise<void>>();
   private readonly abort = new AbortController();
+  /** One controller per job being driven: aborted by a stop (via `abort`) or by {@link cancel}. */
+  private readonly jobAborts = new Map<number, AbortController>();
+  /** Jobs the creator canceled while this runner drove them. */
+  private readonly canceled = new Set<number>();
   private stopReason: string | undefined;
   private readonly clipsDir: string;
   /** Per-job staging folders (DIR/staging/job-N): whatever a provider returned, until it is a clip. */
@@ -162,6 +166,26 @@ export class QueueRunner {
   stop(reason = 'stop requested'): void {
     this.stopReason ??= reason;
     this.abort.abort();
+  }
+
+  /**
+   * Cancels a job this runner is driving: its HTTP request or local render is aborted at once, its
+   * polling stops, and the job ends as canceled with its task id kept and its ledger row settled
+   * (released when nothing reached the service, charged when a task exists: none of the five cloud
+   * APIs documents a way to cancel a task, so a submitted one keeps rendering and is billed).
+   * Returns false when the runner is not driving the job (the caller cancels a queued job itself).
+   */
+  cancel(jobId: number): boolean {
+    const ac = this.jobAborts.get(jobId);
+    if (!ac) return false;
+    this.canceled.add(jobId);
+    ac.abort(new Error('canceled by you'));
+    return true;
+  }
+
+  /** The signal of a job being driven (the run's, when the job has none). */
+  private signalOf(job: Job): AbortSignal {
+    return this.jobAborts.get(job.id)?.signal ?? this.abort.signal;
   }
 
   private emit(e: QueueEvent): void {
@@ -197,7 +221,7 @@ export class QueueRunner {
 
   private context(p: Provider, job: Job): ProviderContext {
     return {
-      signal: this.abort.signal,
+      signal: this.signalOf(job),
       tmpDir: this.staging(job),
       log: (message, fields) => this.emit({ type: 'log', message: `[${p.id}] ${message}`, fields }),
       beforeRequest: this.beforeRequestFor(p),
@@ -306,6 +330,11 @@ export class QueueRunner {
 
   private start(job: Job, p: Provider): void {
     this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 0) + 1);
+    const ac = new AbortController();
+    const onStop = () => ac.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    setMaxListeners(1000, ac.signal);
+    this.jobAborts.set(job.id, ac);
     const run = this.drive(job, p)
       .catch((e) => {
         // The error could not be recorded (the database is full, the job moved under us): leave the
@@ -316,6 +345,9 @@ export class QueueRunner {
         if (pe.kind === 'disk' || pe.kind === 'setup') this.stop(pe.message);
       })
       .finally(() => {
+        this.abort.signal.removeEventListener('abort', onStop);
+        this.jobAborts.delete(job.id);
+        this.canceled.delete(job.id);
         this.active.delete(job.id);
         this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 1) - 1);
       });
@@ -356,7 +388,8 @@ export class QueueRunner {
         return;
       }
       const current = this.store.job(initial.id);
-      if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
+      if (current && this.canceled.has(initial.id)) this.endCanceled(current, p);
+      else if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
       else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
         // Stopped mid-render: the local work is lost anyway (nothing was paid), so the job waits in the queue again.
         fs.rmSync(this.clipPath(current).part, { force: true });
@@ -395,7 +428,7 @@ export class QueueRunner {
       },
     });
     if (progressError) throw progressError;
-    if (this.abort.signal.aborted) return;
+    if (this.signalOf(job).aborted) throw this.signalOf(job).reason ?? new Error('stopped');
     const patch: JobPatch = { gpu_seconds: out.gpuSeconds ?? null };
     if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
     if (out.notes?.length) patch.notes = JSON.stringify([...job.notes, ...out.notes]);
@@ -407,6 +440,8 @@ export class QueueRunner {
     const ctx = this.context(p, job);
     fs.mkdirSync(ctx.tmpDir, { recursive: true });
     if (job.state === 'submitting') {
+      // Canceled before anything left: nothing to mark as sent.
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('stopped');
       this.store.update(job.id, { submit_sent_at: this.store.now() });
       const res = await p.submit!(request, ctx);
       const patch: JobPatch = {
@@ -425,8 +460,9 @@ export class QueueRunner {
       }
     }
     while (job.state === 'running') {
-      await sleep(job.nextRunAt - this.store.now(), this.abort.signal);
-      if (this.abort.signal.aborted) return;
+      const signal = this.signalOf(job);
+      await sleep(job.nextRunAt - this.store.now(), signal);
+      if (signal.aborted) throw signal.reason ?? new Error('stopped');
       const pr = await p.poll!(job.remoteTaskId!, request, ctx);
       const next = await this.applyPoll(job, p, pr);
       if (!next) return;
@@ -492,6 +528,8 @@ export class QueueRunner {
    */
   private async finish(job: Job, result: ResultRef, p: Provider): Promise<void> {
     const { rel, abs, part } = this.clipPath(job);
+    const signal = this.signalOf(job);
+    const stopped = () => signal.reason ?? new Error('stopped');
     let src: string;
     if (fs.existsSync(abs) && (result.kind !== 'file' || !fs.existsSync(result.path))) {
       src = abs;
@@ -504,7 +542,7 @@ export class QueueRunner {
       await p.download!(job.remoteTaskId!, result, part, this.context(p, job));
       src = part;
     }
-    if (this.abort.signal.aborted) return;
+    if (signal.aborted) throw stopped();
     const st = fs.statSync(src, { throwIfNoEntry: false });
     if (!st || st.size === 0) {
       if (src === part) fs.rmSync(part, { force: true });
@@ -513,13 +551,13 @@ export class QueueRunner {
     try {
       await (this.opts.verifyClip ?? probeClip)(src);
     } catch (e) {
-      if (this.abort.signal.aborted) return;
+      if (signal.aborted) throw stopped();
       // A download can be fetched again; a file the service handed over is kept for inspection.
       if (src === part) fs.rmSync(part, { force: true });
       if (freeBytes(this.opts.outDir) < 16 * 1024 * 1024) throw new ProviderError('disk', `no space left on the disk holding the output folder (the clip came out incomplete: ${(e as Error).message})`);
       throw new ProviderError(p.kind === 'remote' && src === part ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})${src !== part ? `; it is kept at ${src}` : ''}`);
     }
-    if (this.abort.signal.aborted) return;
+    if (signal.aborted) throw stopped();
     if (src !== abs) {
       fs.mkdirSync(path.dirname(abs), { recursive: true });
       fs.renameSync(src, abs);
@@ -528,6 +566,26 @@ export class QueueRunner {
     this.store.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
     fs.rmSync(this.staging(job), { recursive: true, force: true });
     this.opts.guard?.settle?.(done);
+    this.emitJob(job.id);
+  }
+
+  /**
+   * Ends a job the creator canceled while it was driven. Nothing sent: canceled, its reservation
+   * released. A submit that may have left without its answer: canceled and flagged "may have been
+   * submitted twice". A task that exists: canceled with its task id kept (the services cannot
+   * cancel it: it is billed); a result already staged stays in staging.
+   */
+  private endCanceled(job: Job, p: Provider): void {
+    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled') return;
+    const maybeSent = job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && p.kind === 'remote';
+    const note = job.remoteTaskId ? `canceled by you; ${p.id} cannot cancel task ${job.remoteTaskId}, so it may finish and be billed` : maybeSent ? 'canceled by you while the submit was on its way: may have been submitted twice' : 'canceled by you';
+    if (p.kind === 'local') fs.rmSync(this.clipPath(job).part, { force: true });
+    try {
+      const done = this.store.transition(job.id, job.state, 'canceled', { finished_at: this.store.now(), error: 'canceled by you', hold_reason: null, ...(maybeSent ? { maybe_duplicate: 1 } : {}) }, note);
+      this.opts.guard?.settle?.(done);
+    } catch (e) {
+      if (!(e instanceof StaleJobError)) throw e;
+    }
     this.emitJob(job.id);
   }
 

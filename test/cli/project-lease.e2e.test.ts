@@ -13,10 +13,11 @@ import { withFiles } from '../helpers/tmp';
 const KEY = 'ltx-lease-key-8080';
 let sim: LtxSimulator;
 beforeAll(async () => {
-  sim = await startLtxSimulator({ apiKey: KEY, renderMs: 400, shrinkVideos: true, concurrency: 10 });
+  // Renders of 3 s: long enough that two processes started together overlap even on a busy machine.
+  sim = await startLtxSimulator({ apiKey: KEY, renderMs: 3000, shrinkVideos: true, concurrency: 10 });
 });
 afterAll(() => sim.close());
-const env = () => ({ LTX_API_KEY: KEY, LTX_BASE_URL: sim.baseUrl, LTX_CONCURRENCY: '10', LTX_BATCH_POLL_SCALE: '0.02' });
+const env = () => ({ LTX_API_KEY: KEY, LTX_BASE_URL: sim.baseUrl, LTX_CONCURRENCY: '10', LTX_BATCH_POLL_SCALE: '0.1' });
 
 function board(tag: string) {
   const dir = withFiles({ 'board.csv': ['shot,prompt,duration,resolution,provider', ...[1, 2, 3, 4].map((i) => `${i},lease ${tag} shot ${i},6,1080p,ltx`)].join('\n') });
