@@ -447,9 +447,14 @@ export class AppService {
         const { acquireLease } = await import('../queue/lease');
         // One process drives a project at a time: a CLI render of this folder makes this a viewer.
         lease = acquireLease(this.requireStore().db, dir, { label: 'the LTX Batch app' });
-        const r = new QueueRunner(this.requireStore(), this.deps.registry, {
+        const { projectBudgetGuard } = await import('../pricing/render-budget');
+        const store = this.requireStore();
+        const project = projectBudgetGuard(store);
+        const ledger = ledgerGuard(this.deps.settings, dir);
+        // Every budget on every path: the project's (render and row budgets) first, then the ledger's monthly ones.
+        const r = new QueueRunner(store, this.deps.registry, {
           outDir: dir,
-          guard: ledgerGuard(this.deps.settings, dir),
+          guard: { admit: (job) => project.admit(job) ?? ledger.admit(job), settle: (job) => ledger.settle?.(job) },
           onEvent: (e) => {
             if (e.type === 'job') this.emitJob(e.job);
           },

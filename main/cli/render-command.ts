@@ -29,6 +29,8 @@ export interface RenderCommandOptions {
   wait?: boolean;
   /** Submit again the jobs held as "may have been submitted twice" (the creator has checked the provider). */
   resubmitFlagged?: boolean;
+  /** Remove the project's saved render budget. */
+  clearBudget?: boolean;
 }
 
 /** Exit code when another process is rendering the same output folder. */
@@ -59,6 +61,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       guard: opts.guard,
       waitForProject: opts.wait,
       resubmitFlagged: opts.resubmitFlagged,
+      clearBudget: opts.clearBudget,
       waitSignal: waiting.signal,
       onWaitForProject: (e) => err.write(`waiting: ${e.message.replace(/; wait for it.*$/, '')}\n`),
       onRunner: (r) => (runner = r),

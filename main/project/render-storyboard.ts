@@ -8,7 +8,7 @@ import path from 'node:path';
 import { assertImportable, importStoryboard, type Storyboard } from '../storyboard/import';
 import { StoryboardError } from '../storyboard/issues';
 import { planStoryboard, type Plan } from '../pricing/plan';
-import { renderBudgetGuard } from '../pricing/render-budget';
+import { projectBudgetGuard } from '../pricing/render-budget';
 import type { ProviderRegistry } from '../providers/registry';
 import { ProjectStore } from '../queue/store';
 import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } from '../queue/lease';
@@ -25,8 +25,10 @@ export interface RenderOptions {
   provider?: string;
   /** Caps each provider's concurrency. */
   concurrency?: number;
-  /** Render budget in USD. */
+  /** Render budget in USD, saved with the project (a later run without one keeps it). */
   budgetUsd?: number;
+  /** Removes the project's saved render budget. */
+  clearBudget?: boolean;
   onEvent?: (e: QueueEvent) => void;
   /** 0..1 while the film is stitched. */
   onStitchProgress?: (fraction: number) => void;
@@ -125,8 +127,10 @@ async function renderPlanned(storyboard: Storyboard, registry: ProviderRegistry,
   if (opts.resubmitFlagged) store.releaseFlagged();
   // Re-running the command is how a creator resumes providers paused by an earlier run.
   for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
-  const shotBudget = new Map(store.shots().map((s) => [s.id, s.spec.budget]));
-  const guard = allOf([renderBudgetGuard(store.db, opts.budgetUsd, (job) => shotBudget.get(job.shotId)), opts.guard]);
+  // The render budget is saved with the project, so resumes, retries and new takes honour it too.
+  if (opts.budgetUsd !== undefined) store.setRenderBudget(opts.budgetUsd);
+  if (opts.clearBudget) store.setRenderBudget(undefined);
+  const guard = allOf([projectBudgetGuard(store), opts.guard]);
   const runner = new QueueRunner(store, registry, {
     outDir: opts.outDir,
     concurrency: opts.concurrency,

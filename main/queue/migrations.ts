@@ -94,4 +94,6 @@ export const MIGRATIONS: string[] = [
      acquired_at INTEGER NOT NULL,
      heartbeat_at INTEGER NOT NULL
    );`,
+  // 5: settings that belong to the project, not to one command: the render budget (USD).
+  `CREATE TABLE project_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];

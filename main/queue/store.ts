@@ -253,6 +253,33 @@ export class ProjectStore {
     return n;
   }
 
+  /** The project's render budget in USD (saved with the project), or undefined for none. */
+  renderBudget(): number | undefined {
+    const r = this.db.prepare(`SELECT value FROM project_settings WHERE key = 'render_budget_usd'`).get() as { value: string } | undefined;
+    const n = r ? Number(r.value) : NaN;
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** Saves the project's render budget in USD (undefined removes it). */
+  setRenderBudget(usd: number | undefined): void {
+    if (usd === undefined) this.db.prepare(`DELETE FROM project_settings WHERE key = 'render_budget_usd'`).run();
+    else this.db.prepare(`INSERT INTO project_settings (key, value) VALUES ('render_budget_usd', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(usd));
+  }
+
+  /**
+   * USD the project's jobs other than `exceptJobId` have committed: the actual cost of finished
+   * or charged jobs, or their estimate while the service has not said (refunded jobs count 0).
+   */
+  committedUsd(exceptJobId = -1): number {
+    const row = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END), 0) AS usd
+         FROM jobs WHERE id != ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))`,
+      )
+      .get(exceptJobId) as { usd: number };
+    return row.usd;
+  }
+
   /** One job by id, or undefined. */
   job(id: number): Job | undefined {
     const r = this.db.prepare(`${JOB_SELECT} WHERE jobs.id = ?`).get(id) as JobRow | undefined;

@@ -180,7 +180,7 @@ describe('queue runner', () => {
     const fake = fakeRemote('fake', { usdPerShot: 0.4 });
     const reg = new ProviderRegistry([fake]);
     const { store, dir } = await project(3, 'fake', reg);
-    const guard = renderBudgetGuard(store.db, 0.8, () => undefined);
+    const guard = renderBudgetGuard(store, () => 0.8, () => undefined);
     const summary = await new QueueRunner(store, reg, { outDir: dir, ...fast, concurrency: 1, guard }).run();
     expect(summary.succeeded).toBe(2);
     expect(Object.keys(summary.waiting)[0]).toMatch(/^over budget: render budget \$0\.80/);
