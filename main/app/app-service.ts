@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { EstimateView, EventName, EventPayloads, IssueView, JobView, MethodName, MethodResults, ProviderView, SettingsView, StoryboardView, TimelineView } from '../contract/api';
+import type { EstimateView, EventName, EventPayloads, IssueView, JobView, MethodName, MethodResults, ProjectView, ProviderView, SettingsView, StoryboardView, TimelineView } from '../contract/api';
 import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../storyboard/columns';
 import { interpretSheet, readStoryboardSheet, type Storyboard } from '../storyboard/import';
 import type { RawSheet } from '../storyboard/raw-sheet';
@@ -18,6 +18,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import { describeProvider } from '../providers/describe';
 import { keyEnvName } from '../providers/remote-config';
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
+import { projectStoryboard } from '../queue/project-owner';
 import type { Job } from '../queue/job';
 import type { QueueRunner } from '../queue/runner';
 import { exportFilm, renderLoadedStoryboard } from '../project/render-storyboard';
@@ -210,6 +211,8 @@ export class AppService {
       }
       case 'media.thumbnail':
         return { dataUrl: await this.thumbnail(Number(a.jobId)) };
+      case 'projects.list':
+        return this.listProjects();
       case 'settings.get':
         return this.settingsView();
       case 'settings.setKey':
@@ -378,6 +381,33 @@ export class AppService {
     };
   }
 
+  /** The projects in the projects folder, most recently changed first, with the storyboard each belongs to. */
+  private listProjects(): ProjectView[] {
+    const root = this.deps.projectsDir;
+    let names: string[];
+    try {
+      names = fs.readdirSync(root);
+    } catch {
+      return [];
+    }
+    const out: ProjectView[] = [];
+    for (const name of names) {
+      const db = path.join(root, name, 'project.sqlite');
+      const st = fs.statSync(db, { throwIfNoEntry: false });
+      if (!st) continue;
+      let storyboard: string | null = null;
+      try {
+        const store = this.projectDir === path.join(root, name) && this.store ? this.store : new ProjectStore(path.join(root, name));
+        storyboard = projectStoryboard(store.db) ?? null;
+        if (store !== this.store) store.close();
+      } catch {
+        /* a damaged or newer project: listed without its storyboard */
+      }
+      out.push({ name, storyboard, updatedAt: Math.max(st.mtimeMs, fs.statSync(`${db}-wal`, { throwIfNoEntry: false })?.mtimeMs ?? 0) });
+    }
+    return out.sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
   private projectPath(project: string): string {
     return path.isAbsolute(project) ? project : path.join(this.deps.projectsDir, project.replace(/[^A-Za-z0-9._ -]+/g, '_'));
   }
@@ -402,7 +432,12 @@ export class AppService {
     const bad = plan.issues.filter((i) => i.severity === 'error');
     if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
     const dir = this.projectPath(project);
-    this.openProject(dir);
+    const store = this.openProject(dir);
+    // A project is its folder: another storyboard is never mixed into it (clips, timeline, film).
+    const owner = projectStoryboard(store.db);
+    if (owner && path.resolve(owner) !== path.resolve(sb.file)) {
+      throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
+    }
     this.rendering = (async () => {
       try {
         const res = await renderLoadedStoryboard(sb, this.deps.registry, {

@@ -73,10 +73,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --concurrency <n>', 'at most this many shots at once per provider', positiveInt)
     .option('-b, --budget <usd>', 'render budget in USD, saved with the project: shots that would pass it wait', positiveNumber)
     .option('--clear-budget', "remove the project's saved render budget")
+    .option('--replace-storyboard', 'render into a folder that holds the project of another storyboard file (the same storyboard moved or renamed)')
     .option('--plain', 'plain progress lines even on a terminal')
     .option('--wait', 'when another process is rendering the same folder, wait for it (default: exit 3 naming it)')
     .option('--resubmit-flagged', 'submit again the shots held as "may have been submitted twice" (after checking the provider)')
-    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean }) => {
+    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean; replaceStoryboard?: boolean }) => {
       const settings = openSettings();
       try {
         setExit(await renderCommand(file, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) }));

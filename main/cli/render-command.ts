@@ -8,6 +8,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
 import { ProjectBusyError } from '../queue/lease';
+import { OtherStoryboardError } from '../queue/project-owner';
 import { FLAGGED_HOLD } from '../queue/store';
 import { StoryboardError, formatIssue } from '../storyboard/issues';
 import type { ProviderRegistry } from '../providers/registry';
@@ -31,6 +32,8 @@ export interface RenderCommandOptions {
   resubmitFlagged?: boolean;
   /** Remove the project's saved render budget. */
   clearBudget?: boolean;
+  /** Render into a folder whose project belongs to another storyboard file. */
+  replaceStoryboard?: boolean;
 }
 
 /** Exit code when another process is rendering the same output folder. */
@@ -62,6 +65,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       waitForProject: opts.wait,
       resubmitFlagged: opts.resubmitFlagged,
       clearBudget: opts.clearBudget,
+      replaceStoryboard: opts.replaceStoryboard,
       waitSignal: waiting.signal,
       onWaitForProject: (e) => err.write(`waiting: ${e.message.replace(/; wait for it.*$/, '')}\n`),
       onRunner: (r) => (runner = r),
@@ -95,6 +99,10 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
     if (e instanceof StoryboardError) {
       for (const i of e.issues) err.write(`${formatIssue(i, file)}\n`);
       err.write(`${e.issues.filter((i) => i.severity === 'error').length} error(s): fix them and run again; nothing was queued.\n`);
+      return 1;
+    }
+    if (e instanceof OtherStoryboardError) {
+      err.write(`error: ${e.message}\n`);
       return 1;
     }
     if (e instanceof ProjectBusyError) {

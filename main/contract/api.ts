@@ -69,6 +69,7 @@ export const methodArgs = {
   'settings.setFfmpegPath': z.object({ path: z.string().max(4096).nullable() }).strict(),
   'settings.setProjectsDir': z.object({ path: z.string().min(1).max(4096) }).strict(),
   /** The local GPU runner: installed?, GPU, VRAM, torch/CUDA, memory policy, weights. */
+  'projects.list': z.object({}).strict(),
   'runner.status': z.object({}).strict(),
   /** Installs the local runner (progress as "runner.installProgress" events). */
   'runner.install': z.object({}).strict(),
@@ -96,6 +97,13 @@ export interface ProviderView {
   priceSource: { source: string; read: string } | null;
   /** What the provider assumes where no doc or public page says (shown so it can be checked). */
   assumed: string[];
+}
+
+/** A project in the projects folder: its name, the storyboard it belongs to, when it last changed (ms since the epoch). */
+export interface ProjectView {
+  name: string;
+  storyboard: string | null;
+  updatedAt: number;
 }
 
 /** A problem in the storyboard, with row and column. */
@@ -246,6 +254,7 @@ export interface MethodResults {
   'settings.setBudget': SettingsView;
   'settings.setFfmpegPath': SettingsView;
   'settings.setProjectsDir': SettingsView;
+  'projects.list': ProjectView[];
   'runner.status': RunnerView;
   'runner.install': RunnerView;
 }

@@ -12,6 +12,7 @@ import { projectBudgetGuard } from '../pricing/render-budget';
 import type { ProviderRegistry } from '../providers/registry';
 import { ProjectStore } from '../queue/store';
 import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } from '../queue/lease';
+import { assertProjectOf } from '../queue/project-owner';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
 import type { StitchResult } from '../timeline/stitch';
 import { stitchWithJoints } from '../timeline/crossfade';
@@ -29,6 +30,8 @@ export interface RenderOptions {
   budgetUsd?: number;
   /** Removes the project's saved render budget. */
   clearBudget?: boolean;
+  /** Render into a folder whose project belongs to another storyboard file (the same storyboard moved or renamed). */
+  replaceStoryboard?: boolean;
   onEvent?: (e: QueueEvent) => void;
   /** 0..1 while the film is stitched. */
   onStitchProgress?: (fraction: number) => void;
@@ -108,6 +111,8 @@ export async function renderLoadedStoryboard(storyboard: Storyboard, registry: P
   try {
     const leaseOpts = { label: opts.leaseLabel ?? 'ltx-batch render' };
     lease = opts.waitForProject ? await waitForLease(store.db, opts.outDir, { ...leaseOpts, onWait: opts.onWaitForProject, signal: opts.waitSignal }) : acquireLease(store.db, opts.outDir, leaseOpts);
+    // A project is its folder: another storyboard is never mixed into it unasked.
+    if (!opts.replaceStoryboard) assertProjectOf(store.db, opts.outDir, storyboard.file);
     for (const p of used) await p.prepare?.();
     return await renderPlanned(storyboard, registry, opts, store, plan);
   } finally {

@@ -137,13 +137,29 @@ export function AppProvider({ children }: { children: ReactNode }) {
     }
   }, [api]);
 
-  // A newly opened storyboard proposes its file name as the project name.
+  // A newly opened storyboard proposes its file name as the project name, made unique when a
+  // project of that name belongs to another storyboard (a project is its folder: never reused).
   const storyboardFile = useRef<string | null>(null);
-  const setStoryboard = useCallback((s: StoryboardView | null) => {
-    if (s && s.file !== storyboardFile.current) setBatchState((b) => ({ ...b, project: projectNameFor(s.file) }));
-    storyboardFile.current = s?.file ?? null;
-    setStoryboardState(s);
-  }, []);
+  const setStoryboard = useCallback(
+    (s: StoryboardView | null) => {
+      if (s && s.file !== storyboardFile.current) {
+        const base = projectNameFor(s.file);
+        setBatchState((b) => ({ ...b, project: base }));
+        api.call('projects.list', {}).then(
+          (list) => {
+            const taken = (name: string) => list.some((p) => p.name === name && p.storyboard !== null && p.storyboard !== s.file);
+            let name = base;
+            for (let i = 2; taken(name); i++) name = `${base}-${i}`;
+            if (name !== base) setBatchState((b) => (b.project === base ? { ...b, project: name } : b));
+          },
+          () => {},
+        );
+      }
+      storyboardFile.current = s?.file ?? null;
+      setStoryboardState(s);
+    },
+    [api],
+  );
 
   const setBatch = useCallback((b: Partial<BatchOptions>) => setBatchState((prev) => ({ ...prev, ...b })), []);
 

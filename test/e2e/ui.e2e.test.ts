@@ -122,6 +122,32 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 120_000);
 
+  it('a project is its folder: another storyboard gets a new project, the old one is listed and reopened, never overwritten', async () => {
+    const { page } = h;
+    // The first test rendered examples/storyboard.csv as project "ui-e2e". Another storyboard whose
+    // file name would propose the same project name gets a free one.
+    const dir = tempDir('ltx-other-');
+    const other = path.join(dir, 'ui-e2e.csv');
+    fs.writeFileSync(other, 'shot,prompt,duration,resolution\n1,a desert road at noon,1,64x36');
+    await openByPath(page, other);
+    await page.getByTestId('nav-shots').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=project-input]') as HTMLInputElement | null)?.value === 'ui-e2e-2', undefined, { timeout: 10_000 });
+    // Typed back to the taken name, the render is refused and nothing of that project changes.
+    await page.getByTestId('project-input').fill('ui-e2e');
+    await page.getByTestId('render-button').click();
+    await page.getByTestId('render-error').waitFor();
+    await expect(page.getByTestId('render-error').textContent()).resolves.toMatch(/project "ui-e2e" belongs to .*storyboard\.csv/i);
+    // The Import screen lists the project and opens it with its own storyboard.
+    await page.getByTestId('nav-import').click();
+    await page.getByTestId('project-ui-e2e').waitFor();
+    await screenshot(page, 'import-projects.png');
+    await page.getByTestId('open-project-ui-e2e').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=shot-count]')?.textContent === '8 shots');
+    await page.getByTestId('nav-shots').click();
+    await expect(page.getByTestId('project-input').inputValue()).resolves.toBe('ui-e2e');
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('the Shots screen says where each provider\'s prices come from and when they were read', async () => {
     const { page } = h;
     const dir = tempDir('ltx-prices-');

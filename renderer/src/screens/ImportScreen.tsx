@@ -1,7 +1,7 @@
 import { Badge, Box, Button, FileButton, Group, NativeSelect, Paper, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState, type DragEvent } from 'react';
-import type { ErrorView, IssueView, StoryboardView } from '../../../main/contract/api';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import type { ErrorView, IssueView, ProjectView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { baseName, plural } from '../format';
@@ -19,12 +19,22 @@ function readAsBase64(file: File): Promise<string> {
 }
 
 export function ImportScreen() {
-  const { api, storyboard, setStoryboard, setScreen, electron } = useApp();
+  const { api, storyboard, setStoryboard, setScreen, electron, setBatch } = useApp();
+  const [projects, setProjects] = useState<ProjectView[]>([]);
+  useEffect(() => {
+    api.call('projects.list', {}).then(setProjects, () => setProjects([]));
+  }, [api, storyboard?.file]);
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ErrorView | null>(null);
   const [dragging, setDragging] = useState(false);
   const [mapError, setMapError] = useState<ErrorView | null>(null);
+
+  /** Opens an existing project: its storyboard, and the project's own name for the render. */
+  const openProject = async (p: ProjectView) => {
+    await load(`project:${p.name}`, () => api.call('storyboard.openPath', { path: p.storyboard! }));
+    setBatch({ project: p.name });
+  };
 
   const load = async (what: string, fn: () => Promise<StoryboardView | null>) => {
     setBusy(what);
@@ -170,6 +180,33 @@ export function ImportScreen() {
           </form>
         </Paper>
       </SimpleGrid>
+
+      {projects.length > 0 && (
+        <Paper withBorder p="md" data-testid="recent-projects">
+          <Text fw={600}>Recent projects</Text>
+          <Text size="xs" c="dimmed" mb={6}>
+            A project is its folder: its clips, takes, timeline and film. Open one to continue it; a storyboard opened above starts a new project unless it is the one a project belongs to.
+          </Text>
+          <Table withRowBorders={false} verticalSpacing={2}>
+            <Table.Tbody>
+              {projects.slice(0, 8).map((p) => (
+                <Table.Tr key={p.name} data-testid={`project-${p.name}`}>
+                  <Table.Td fw={600}>{p.name}</Table.Td>
+                  <Table.Td c="dimmed" className="mono" title={p.storyboard ?? undefined}>
+                    {p.storyboard ? baseName(p.storyboard) : 'no storyboard recorded'}
+                  </Table.Td>
+                  <Table.Td c="dimmed">{new Date(p.updatedAt).toLocaleString()}</Table.Td>
+                  <Table.Td ta="right">
+                    <Button size="compact-xs" variant="light" disabled={!p.storyboard} loading={busy === `project:${p.name}`} onClick={() => void openProject(p)} data-testid={`open-project-${p.name}`}>
+                      Open
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
 
       <ErrorNote error={error} title="The storyboard could not be opened" onClose={() => setError(null)} testId="import-error" />
 
