@@ -13,12 +13,13 @@ import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../storyboard/col
 import { interpretSheet, readStoryboardSheet, type Storyboard } from '../storyboard/import';
 import type { RawSheet } from '../storyboard/raw-sheet';
 import { planStoryboard } from '../pricing/plan';
-import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, spentUsd } from '../pricing/ledger';
+import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, spentUsd } from '../settings/ledger';
 import type { ProviderRegistry } from '../providers/registry';
 import { describeProvider } from '../providers/describe';
 import { keyEnvName } from '../providers/remote-config';
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
 import { projectStoryboard } from '../queue/project-owner';
+import { getSetting, setSetting } from '../settings/app-settings';
 import type { Job } from '../queue/job';
 import type { QueueRunner } from '../queue/runner';
 import { exportFilm, renderLoadedStoryboard } from '../project/render-storyboard';
@@ -289,8 +290,7 @@ export class AppService {
   }
 
   private setSetting(key: string, value: string | null): void {
-    if (value === null) this.deps.settings.prepare('DELETE FROM settings WHERE key = ?').run(key);
-    else this.deps.settings.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    setSetting(this.deps.settings, key, value);
   }
 
   private requireSheet() {
@@ -607,12 +607,12 @@ export class AppService {
     } catch {
       found = null;
     }
-    const ff = this.deps.settings.prepare("SELECT value FROM settings WHERE key = 'ffmpegPath'").get() as { value: string } | undefined;
+    const ff = getSetting(this.deps.settings, 'ffmpegPath');
     return {
       keys,
       keychainProblem: problem,
       budgets: listBudgets(this.deps.settings).map((b) => ({ provider: b.provider || null, monthlyUsd: b.usd, spentUsd: spentUsd(this.deps.settings, month, b.scope === 'month' ? undefined : b.provider) })),
-      ffmpegPath: ff?.value ?? null,
+      ffmpegPath: ff ?? null,
       ffmpegFound: found,
       projectsDir: this.deps.projectsDir,
     };

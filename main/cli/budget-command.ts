@@ -3,7 +3,7 @@
  * database (APP_HOME/settings.sqlite; LTX_BATCH_HOME overrides APP_HOME).
  */
 import type { Db } from '../queue/db';
-import { budgetName, clearBudget, listBudgets, monthOf, setBudget, spentUsd } from '../pricing/ledger';
+import { budgetName, clearBudget, listBudgets, monthOf, setBudget, spentUsd } from '../settings/ledger';
 import { table, usd } from './format';
 
 /** Runs a budget subcommand; returns the exit code. */

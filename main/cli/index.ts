@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { defaultRegistry } from '../providers/registry';
 import { keychainLookup } from '../secrets/key-lookup';
 import { openSettings } from '../settings/settings-db';
-import { budgetName, ledgerGuard, listBudgets, monthOf, spentUsd } from '../pricing/ledger';
+import { budgetName, ledgerGuard, listBudgets, monthOf, spentUsd } from '../settings/ledger';
 import { estimateCommand } from './estimate-command';
 import { renderCommand } from './render-command';
 import { keysCommand } from './keys-command';

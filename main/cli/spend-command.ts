@@ -3,7 +3,7 @@
  * estimated vs actual, so a creator can see how good the estimates were.
  */
 import type { Db } from '../queue/db';
-import { monthOf, spendSummary } from '../pricing/ledger';
+import { monthOf, spendSummary } from '../settings/ledger';
 import { table, usd } from './format';
 
 /** Runs the command; returns the exit code (2 for a malformed month). */

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { ProjectStore } from '../queue/store';
 import type { Job } from '../queue/job';
+import { activeShotIds, setFilmOrder, timelineRows } from '../queue/timeline-rows';
 
 /** Length of a crossfade, seconds. */
 export const CROSSFADE_SECONDS = 0.5;
@@ -22,9 +23,7 @@ export interface TimelineShot {
 
 /** The project's timeline, in film order (shots without a finished take are included with chosen = null). */
 export function readTimeline(store: ProjectStore): TimelineShot[] {
-  const rows = store.db
-    .prepare('SELECT id, shot_key, ord, film_order, chosen_job_id, joint_after FROM shots WHERE active = 1 ORDER BY COALESCE(film_order, ord), ord')
-    .all() as { id: number; shot_key: string; chosen_job_id: number | null; joint_after: 'cut' | 'crossfade' }[];
+  const rows = timelineRows(store.db);
   const jobs = store.jobs().filter((j) => j.state === 'succeeded');
   return rows.map((r) => {
     const takes = jobs.filter((j) => j.shotId === r.id);
@@ -39,14 +38,12 @@ export function readTimeline(store: ProjectStore): TimelineShot[] {
  * problem when the order is not a permutation of the shots or a take is not a finished take.
  */
 export function updateTimeline(store: ProjectStore, order: number[], takes: Record<string, number>, joints: ('cut' | 'crossfade')[]): void {
-  const ids = (store.db.prepare('SELECT id FROM shots WHERE active = 1').all() as { id: number }[]).map((r) => r.id);
+  const ids = activeShotIds(store.db);
   if (order.length !== ids.length || new Set(order).size !== order.length || !order.every((id) => ids.includes(id))) {
     throw new Error('the timeline order must list every shot of the project exactly once');
   }
   store.db.transaction(() => {
-    order.forEach((shotId, i) => {
-      store.db.prepare('UPDATE shots SET film_order = ?, joint_after = ? WHERE id = ?').run(i, joints[i] === 'crossfade' && i < order.length - 1 ? 'crossfade' : 'cut', shotId);
-    });
+    setFilmOrder(store.db, order, joints);
     for (const [shotId, jobId] of Object.entries(takes)) store.chooseTake(Number(shotId), jobId);
   })();
 }

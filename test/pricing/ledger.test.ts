@@ -5,7 +5,7 @@ import { planStoryboard } from '../../main/pricing/plan';
 import { ProviderRegistry } from '../../main/providers/registry';
 import { ProjectStore } from '../../main/queue/store';
 import { QueueRunner } from '../../main/queue/runner';
-import { ledgerGuard, monthOf, setBudget, spendSummary, spentUsd } from '../../main/pricing/ledger';
+import { ledgerGuard, monthOf, setBudget, spendSummary, spentUsd } from '../../main/settings/ledger';
 import { openSettings } from '../../main/settings/settings-db';
 import { fakeRemote, type FakeRemote } from '../helpers/fake-remote';
 import { runCli } from '../helpers/cli';

@@ -11,7 +11,7 @@ import { ProviderRegistry } from '../../main/providers/registry';
 import { createLtxProvider } from '../../main/providers/ltx/ltx';
 import { ProjectStore } from '../../main/queue/store';
 import { QueueRunner } from '../../main/queue/runner';
-import { ledgerGuard } from '../../main/pricing/ledger';
+import { ledgerGuard } from '../../main/settings/ledger';
 import { openSettings } from '../../main/settings/settings-db';
 import { startLtxSimulator, type LtxSimulator } from '../simulators/ltx';
 import { tmpDir, withFiles } from '../helpers/tmp';
