@@ -57,6 +57,9 @@ export interface HttpResponse {
 /** Bytes of a JSON / error answer read into memory at most (anything bigger is not an API answer). */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
+/** OpenSSL's certificate verification failures (Node reports them as the error code). */
+const TLS_CERT_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'HOSTNAME_MISMATCH']);
+
 /** Converts a thrown transport error to a ProviderError ("disk" for a full disk, else "retryable"); rethrows an abort. */
 export function networkError(e: unknown, what: string, secrets: (string | undefined)[] = []): ProviderError {
   if (e instanceof ProviderError) return e;
@@ -65,7 +68,10 @@ export function networkError(e: unknown, what: string, secrets: (string | undefi
   const code = err?.code ?? err?.cause?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new ProviderError('disk', `no space left on the disk while ${what}`);
   // No connection was made: the request never left this machine (a submit cannot have created a task).
-  const notSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' ? { sent: false as const } : {};
+  // A TLS handshake that failed (an untrusted or expired certificate, a protocol mismatch) happens
+  // before any byte of the request is written: nothing was sent either.
+  const tls = typeof code === 'string' && (/^ERR_(SSL|TLS)_/.test(code) || TLS_CERT_CODES.has(code));
+  const notSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || tls ? { sent: false as const } : {};
   const reason = code === 'ESHORT' ? err.message : code && code !== 'EUNKNOWN' ? `${code}${err.message && !err.message.includes(code) ? ` (${err.message})` : ''}` : (err?.message ?? String(e));
   return new ProviderError('retryable', redact(`network error while ${what}: ${reason}`, secrets), notSent);
 }

@@ -11,6 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -205,5 +207,24 @@ describe('JSON calls and multipart uploads to servers that close, compress or fl
     expect(err).toMatchObject({ kind: 'retryable' });
     expect(String((err as Error).message)).toContain('127.0.0.1');
     expect(String((err as Error).message)).not.toContain(KEY);
+  });
+
+  it('a TLS handshake that fails (an untrusted certificate) sent nothing: retryable, marked as not sent', async () => {
+    const dir = tmpDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    let requests = 0;
+    const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/videos/generations`;
+      const err = (await send(testCtx(), { method: 'POST', url, headers: auth, json: {}, secrets: [KEY] }).catch((e: unknown) => e)) as ProviderError;
+      expect(err).toMatchObject({ kind: 'retryable', opts: { sent: false } });
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });
