@@ -17,12 +17,11 @@ import { budgetName, clearBudget, ledgerGuard, listBudgets, monthOf, setBudget, 
 import type { ProviderRegistry } from '../providers/registry';
 import { describeProvider } from '../providers/describe';
 import { keyEnvName } from '../providers/remote-config';
-import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
-import { projectStoryboard } from '../queue/project-owner';
 import { getSetting, setSetting } from '../settings/app-settings';
 import type { Job } from '../queue/job';
-import type { QueueRunner } from '../queue/runner';
-import { exportFilm, renderLoadedStoryboard } from '../project/render-storyboard';
+import type { QueueEvent, RunSummary } from '../queue/runner';
+import { UserError } from '../project/errors';
+import { ProjectSession, storyboardOfProject } from '../project/session';
 import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../timeline/timeline';
 import { keyHint, type KeyStore } from '../secrets/keychain';
 import type { Db } from '../queue/db';
@@ -31,16 +30,7 @@ import { formatEstimate, usd } from '../pricing/money';
 
 const run = promisify(execFile);
 
-/** A problem to show the creator, with the fix when there is one. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly fix?: string,
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+export { UserError };
 
 /** What the service is built from; every side effect comes in here. */
 export interface AppServiceDeps {
@@ -65,22 +55,20 @@ export class AppService {
   private sheet: (RawSheet & { file: string; format: 'csv' | 'xlsx'; hash: string; dir: string }) | null = null;
   private mapping: ColumnMapping | null = null;
   private storyboard: Storyboard | null = null;
-  private projectDir: string | null = null;
-  private store: ProjectStore | null = null;
-  private runner: QueueRunner | null = null;
-  private rendering: Promise<void> | null = null;
+  /** The open project: its store, queue runs, lease, budgets (one per open project). */
+  private session: ProjectSession | null = null;
   private readonly thumbs = new Map<number, string>();
 
   constructor(private readonly deps: AppServiceDeps) {}
 
   /** Stops the queue at a safe point and closes the project (app quit). */
   async shutdown(): Promise<void> {
-    this.runner?.stop('the app is quitting');
-    await this.rendering?.catch(() => {});
+    this.session?.stop('the app is quitting');
+    await this.session?.idle();
     // Child processes (the local runner) exit before the app does.
     for (const p of this.deps.registry.all()) await p.close?.().catch(() => {});
-    this.store?.close();
-    this.store = null;
+    this.session?.close();
+    this.session = null;
   }
 
   /** Dispatches a method already parsed by the contract. Throws UserError for the creator to read. */
@@ -93,7 +81,7 @@ export class AppService {
   private async dispatch(method: MethodName, a: Record<string, unknown>): Promise<unknown> {
     switch (method) {
       case 'app.ready':
-        return { version: this.deps.version ?? '0.1.0', providers: this.providerViews(), settings: this.settingsView(), storyboard: this.storyboardView(), project: this.projectDir, electron: !!this.deps.electron };
+        return { version: this.deps.version ?? '0.1.0', providers: this.providerViews(), settings: this.settingsView(), storyboard: this.storyboardView(), project: this.session?.dir ?? null, electron: !!this.deps.electron };
       case 'storyboard.openPath':
         return this.openPath(String(a.path));
       case 'storyboard.upload': {
@@ -148,49 +136,28 @@ export class AppService {
       case 'queue.list':
         return this.jobViews();
       case 'queue.pauseProvider':
-        this.requireStore().pauseProvider(String(a.provider), 'paused by you');
-        this.deps.emit('provider.paused', { provider: String(a.provider), reason: 'paused by you' });
+        this.requireSession().pauseProvider(String(a.provider), 'paused by you');
         return null;
       case 'queue.resumeProvider':
-        this.requireStore().resumeProvider(String(a.provider));
+        this.requireSession().resumeProvider(String(a.provider));
         this.kick();
         return null;
-      case 'queue.cancel': {
-        const store = this.requireStore();
-        const j = store.job(Number(a.jobId));
-        if (!j) throw new UserError(`job ${a.jobId} does not exist`);
-        if (['succeeded', 'failed', 'canceled'].includes(j.state)) throw new UserError(`shot ${j.shotKey} take ${j.take} has already ended (${j.state})`);
-        // A job the queue is driving is canceled by the queue: its request is aborted, its task id
-        // kept and its reservation settled. One it is not driving (queued) is withdrawn here.
-        if (this.runner?.cancel(j.id)) return null;
-        if (j.state !== 'queued') throw new UserError(`shot ${j.shotKey} take ${j.take} is ${j.state} in another process`, 'cancel it where it is being rendered');
-        const done = store.transition(j.id, 'queued', 'canceled', { finished_at: Date.now(), error: 'canceled by you', hold_reason: null }, 'canceled by you (withdrawn before it was submitted)');
-        if (this.projectDir) ledgerGuard(this.deps.settings, this.projectDir).settle?.(done);
-        this.emitJob(store.job(j.id)!);
+      case 'queue.cancel':
+        this.requireSession().cancel(Number(a.jobId));
         return null;
-      }
       case 'queue.retry':
-      case 'queue.rerender': {
-        const store = this.requireStore();
-        const held = method === 'queue.retry' ? store.job(Number(a.jobId)) : undefined;
-        if (held?.state === 'queued' && held.holdReason === FLAGGED_HOLD) {
-          // The creator checked the provider: this job may be submitted again.
-          store.releaseFlagged([held.id]);
-          this.emitJob(store.job(held.id)!);
-          this.kick();
-          return null;
-        }
-        const shotId = method === 'queue.retry' ? store.job(Number(a.jobId))?.shotId : Number(a.shotId);
-        if (shotId === undefined) throw new UserError(`job ${a.jobId} does not exist`);
-        const jobId = store.newTake(shotId);
-        this.emitJob(store.job(jobId)!);
+        this.requireSession().retry(Number(a.jobId));
         this.kick();
-        return method === 'queue.retry' ? null : { jobId };
+        return null;
+      case 'queue.rerender': {
+        const job = this.requireSession().rerender(Number(a.shotId));
+        this.kick();
+        return { jobId: job.id };
       }
       case 'timeline.get':
         return this.timelineView();
       case 'timeline.update': {
-        const store = this.requireStore();
+        const store = this.requireSession().store;
         try {
           updateTimeline(store, a.order as number[], a.takes as Record<string, number>, a.joints as ('cut' | 'crossfade')[]);
         } catch (e) {
@@ -199,11 +166,11 @@ export class AppService {
         return this.timelineView();
       }
       case 'timeline.export': {
-        const store = this.requireStore();
-        const film = path.join(store.dir, 'film.mp4');
+        const session = this.requireSession();
         try {
-          const res = await exportFilm(store, film, (fraction) => this.deps.emit('export.progress', { fraction }));
-          const out = { filmUrl: `${this.deps.mediaUrl(film)}${this.deps.mediaUrl(film).includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration };
+          const res = await session.exportFilm((fraction) => this.deps.emit('export.progress', { fraction }));
+          const url = this.deps.mediaUrl(res.file);
+          const out = { filmUrl: `${url}${url.includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration };
           this.deps.emit('export.finished', out);
           return out;
         } catch (e) {
@@ -298,9 +265,9 @@ export class AppService {
     return this.sheet;
   }
 
-  private requireStore(): ProjectStore {
-    if (!this.store) throw new UserError('no project is open', 'render a storyboard first');
-    return this.store;
+  private requireSession(): ProjectSession {
+    if (!this.session) throw new UserError('no project is open', 'render a storyboard first');
+    return this.session;
   }
 
   private async openPath(file: string): Promise<StoryboardView> {
@@ -397,9 +364,8 @@ export class AppService {
       if (!st) continue;
       let storyboard: string | null = null;
       try {
-        const store = this.projectDir === path.join(root, name) && this.store ? this.store : new ProjectStore(path.join(root, name));
-        storyboard = projectStoryboard(store.db) ?? null;
-        if (store !== this.store) store.close();
+        const dir = path.join(root, name);
+        storyboard = (this.session?.dir === dir ? this.session.owner() : storyboardOfProject(dir)) ?? null;
       } catch {
         /* a damaged or newer project: listed without its storyboard */
       }
@@ -412,99 +378,66 @@ export class AppService {
     return path.isAbsolute(project) ? project : path.join(this.deps.projectsDir, project.replace(/[^A-Za-z0-9._ -]+/g, '_'));
   }
 
-  private openProject(dir: string): ProjectStore {
-    if (this.store && this.projectDir === dir) return this.store;
-    this.store?.close();
+  /** The session of the project at `dir`, opening it (and closing the one open before) when needed. */
+  private openProject(dir: string): ProjectSession {
+    if (this.session?.dir === dir) return this.session;
+    if (this.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+    this.session?.close();
+    this.session = null;
     this.thumbs.clear();
-    fs.mkdirSync(dir, { recursive: true });
-    this.store = new ProjectStore(dir);
-    this.projectDir = dir;
-    return this.store;
+    this.session = ProjectSession.open(dir, {
+      registry: this.deps.registry,
+      ledger: ledgerGuard(this.deps.settings, dir),
+      leaseLabel: 'the LTX Batch app',
+      onEvent: (e) => this.onQueueEvent(e),
+    });
+    return this.session;
+  }
+
+  private onQueueEvent(e: QueueEvent): void {
+    if (e.type === 'job') this.emitJob(e.job);
+    else if (e.type === 'provider-paused') this.deps.emit('provider.paused', { provider: e.provider, reason: e.reason });
   }
 
   private startRender(project: string, o: { provider?: string; budgetUsd?: number; concurrency?: number }): { project: string } {
     const sb = this.storyboard;
     if (!sb) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
-    if (this.rendering) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+    if (this.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
     const errors = sb.issues.filter((i) => i.severity === 'error');
     if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s); nothing was queued`, 'fix the rows marked in red, then render again');
     const plan = planStoryboard(sb.shots, this.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
     const bad = plan.issues.filter((i) => i.severity === 'error');
     if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
     const dir = this.projectPath(project);
-    const store = this.openProject(dir);
+    const session = this.openProject(dir);
     // A project is its folder: another storyboard is never mixed into it (clips, timeline, film).
-    const owner = projectStoryboard(store.db);
+    const owner = session.owner();
     if (owner && path.resolve(owner) !== path.resolve(sb.file)) {
       throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
     }
-    this.rendering = (async () => {
-      try {
-        const res = await renderLoadedStoryboard(sb, this.deps.registry, {
-          outDir: dir,
-          provider: o.provider,
-          budgetUsd: o.budgetUsd,
-          concurrency: o.concurrency,
-          guard: ledgerGuard(this.deps.settings, dir),
-          leaseLabel: 'the LTX Batch app',
-          onRunner: (r) => (this.runner = r),
-          onEvent: (e) => {
-            if (e.type === 'job') this.emitJob(e.job);
-            else if (e.type === 'provider-paused') this.deps.emit('provider.paused', { provider: e.provider, reason: e.reason });
-          },
-          onStitchProgress: (fraction) => this.deps.emit('export.progress', { fraction }),
-        });
-        this.deps.emit('render.finished', {
-          succeeded: res.summary.succeeded,
-          failed: res.summary.failed,
-          waiting: res.summary.waiting,
-          filmUrl: res.film ? `${this.deps.mediaUrl(res.film)}` : null,
-          filmSkipped: res.filmSkipped ?? null,
-        });
-      } catch (e) {
-        this.deps.emit('render.failed', { message: (e as Error).message });
-      } finally {
-        this.runner = null;
-        this.rendering = null;
-      }
-    })();
+    session
+      .render(sb, plan, { provider: o.provider, budgetUsd: o.budgetUsd, concurrency: o.concurrency, onStitchProgress: (fraction) => this.deps.emit('export.progress', { fraction }) })
+      .then(
+        (res) =>
+          this.deps.emit('render.finished', {
+            succeeded: res.summary.succeeded,
+            failed: res.summary.failed,
+            waiting: res.summary.waiting,
+            filmUrl: res.film ? `${this.deps.mediaUrl(res.film)}` : null,
+            filmSkipped: res.filmSkipped ?? null,
+          }),
+        (e) => this.deps.emit('render.failed', { message: (e as Error).message }),
+      );
     return { project: dir };
   }
 
-  /** Runs the open project's queue again (after a retry, a resume) when no render is running. */
+  /** Runs the open project's queue again (after a retry, a resume) when no run is in progress. */
   private kick(): void {
-    if (this.rendering || !this.storyboard || !this.projectDir) return;
-    const dir = this.projectDir;
-    this.rendering = (async () => {
-      let lease: import('../queue/lease').ProjectLease | undefined;
-      try {
-        const { QueueRunner } = await import('../queue/runner');
-        const { acquireLease } = await import('../queue/lease');
-        // One process drives a project at a time: a CLI render of this folder makes this a viewer.
-        lease = acquireLease(this.requireStore().db, dir, { label: 'the LTX Batch app' });
-        const { projectBudgetGuard } = await import('../pricing/render-budget');
-        const store = this.requireStore();
-        const project = projectBudgetGuard(store);
-        const ledger = ledgerGuard(this.deps.settings, dir);
-        // Every budget on every path: the project's (render and row budgets) first, then the ledger's monthly ones.
-        const r = new QueueRunner(store, this.deps.registry, {
-          outDir: dir,
-          guard: { admit: (job) => project.admit(job) ?? ledger.admit(job), settle: (job) => ledger.settle?.(job) },
-          onEvent: (e) => {
-            if (e.type === 'job') this.emitJob(e.job);
-          },
-        });
-        this.runner = r;
-        const s = await r.run();
-        this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' });
-      } catch (e) {
-        this.deps.emit('render.failed', { message: (e as Error).message });
-      } finally {
-        lease?.release();
-        this.runner = null;
-        this.rendering = null;
-      }
-    })();
+    if (!this.storyboard) return;
+    this.session?.kick()?.then(
+      (s: RunSummary) => this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' }),
+      (e) => this.deps.emit('render.failed', { message: (e as Error).message }),
+    );
   }
 
   private jobView(j: Job): JobView {
@@ -525,7 +458,7 @@ export class AppService {
       actual: money(j.actualAmount, j.actualUnit, j.actualUsd),
       notes: j.notes,
       maybeDuplicate: j.maybeDuplicate,
-      clipUrl: j.state === 'succeeded' && j.output && this.projectDir ? this.deps.mediaUrl(path.join(this.projectDir, j.output)) : null,
+      clipUrl: j.state === 'succeeded' && j.output && this.session ? this.deps.mediaUrl(path.join(this.session.dir, j.output)) : null,
     };
   }
 
@@ -534,8 +467,8 @@ export class AppService {
   }
 
   private jobViews(): JobView[] {
-    if (!this.store) return [];
-    return this.store.jobs().map((j) => this.jobView(j));
+    if (!this.session) return [];
+    return this.session.store.jobs().map((j) => this.jobView(j));
   }
 
   private async probeDuration(file: string): Promise<number> {
@@ -544,7 +477,7 @@ export class AppService {
   }
 
   private async timelineView(): Promise<TimelineView> {
-    const store = this.requireStore();
+    const store = this.requireSession().store;
     const tl = readTimeline(store);
     const clips = [];
     for (const t of tl) {
@@ -563,7 +496,7 @@ export class AppService {
   private async thumbnail(jobId: number): Promise<string> {
     const hit = this.thumbs.get(jobId);
     if (hit) return hit;
-    const store = this.requireStore();
+    const store = this.requireSession().store;
     const j = store.job(jobId);
     if (!j || j.state !== 'succeeded' || !j.output) throw new UserError(`shot take ${jobId} has no finished clip`);
     const { stdout } = await run(ffmpegPath(), ['-v', 'error', '-ss', '0.4', '-i', path.join(store.dir, j.output), '-frames:v', '1', '-vf', 'scale=160:-2', '-f', 'image2pipe', '-vcodec', 'mjpeg', '-'], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });

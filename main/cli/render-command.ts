@@ -116,35 +116,27 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
     process.off('SIGTERM', onSignal);
   }
   bar?.stop();
-  return printSummary(result, opts, out);
+  return printSummary(result, out);
 }
 
-function printSummary(result: RenderResult, opts: RenderCommandOptions, out: NodeJS.WritableStream): number {
+function printSummary(result: RenderResult, out: NodeJS.WritableStream): number {
   const { summary, sync } = result;
   out.write(`\n${sync.kept} shot(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
   const t = table(['shot', 'provider', 'state', 'take', 'attempts', 'estimate', 'actual', 'clip / error']);
-  // Re-open the project to list the latest takes.
-  return import('../queue/store').then(({ ProjectStore }) => {
-    const store = new ProjectStore(opts.out);
-    try {
-      for (const j of store.latestJobs()) {
-        const actual = j.actualUsd !== null ? usd(j.actualUsd) : j.actualAmount !== null ? `${j.actualAmount} ${j.actualUnit}` : '-';
-        const est = j.estimateUsd !== null ? usd(j.estimateUsd) : j.estimateMax !== null ? `${j.estimateMax} ${j.estimateUnit}` : '-';
-        const what = j.state === 'succeeded' ? j.output : (j.holdReason ?? j.error ?? '');
-        t.push([j.shotKey, j.provider, j.state + (j.maybeDuplicate ? ' (may have been submitted twice)' : ''), String(j.take), String(j.attempts), est, actual, what ?? '']);
-      }
-    } finally {
-      store.close();
-    }
-    out.write(`${t.toString()}\n`);
-    const waiting = Object.entries(summary.waiting);
-    out.write(`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.canceled} canceled${waiting.map(([r, n]) => `, ${n} waiting (${r})`).join('')}${summary.maybeDuplicate ? `, ${summary.maybeDuplicate} may have been submitted twice` : ''}\n`);
-    const forBudget = waiting.filter(([r]) => r.startsWith('over budget')).reduce((a, [, n]) => a + n, 0);
-    if (forBudget) out.write(`${forBudget} shot(s) wait for budget: raise the budget and run the same command again to continue them.\n`);
-    const flagged = waiting.filter(([r]) => r === FLAGGED_HOLD).reduce((a, [, n]) => a + n, 0);
-    if (flagged) out.write(`${flagged} shot(s) may have been submitted twice and wait for you: look in the provider's dashboard for a task you did not expect (the shot's events name the attempt), then run the same command with --resubmit-flagged to submit them again.\n`);
-    if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
-    else out.write(`no film written: ${result.filmSkipped}\n`);
-    return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;
-  }) as unknown as number;
+  for (const j of result.latest) {
+    const actual = j.actualUsd !== null ? usd(j.actualUsd) : j.actualAmount !== null ? `${j.actualAmount} ${j.actualUnit}` : '-';
+    const est = j.estimateUsd !== null ? usd(j.estimateUsd) : j.estimateMax !== null ? `${j.estimateMax} ${j.estimateUnit}` : '-';
+    const what = j.state === 'succeeded' ? j.output : (j.holdReason ?? j.error ?? '');
+    t.push([j.shotKey, j.provider, j.state + (j.maybeDuplicate ? ' (may have been submitted twice)' : ''), String(j.take), String(j.attempts), est, actual, what ?? '']);
+  }
+  out.write(`${t.toString()}\n`);
+  const waiting = Object.entries(summary.waiting);
+  out.write(`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.canceled} canceled${waiting.map(([r, n]) => `, ${n} waiting (${r})`).join('')}${summary.maybeDuplicate ? `, ${summary.maybeDuplicate} may have been submitted twice` : ''}\n`);
+  const forBudget = waiting.filter(([r]) => r.startsWith('over budget')).reduce((a, [, n]) => a + n, 0);
+  if (forBudget) out.write(`${forBudget} shot(s) wait for budget: raise the budget and run the same command again to continue them.\n`);
+  const flagged = waiting.filter(([r]) => r === FLAGGED_HOLD).reduce((a, [, n]) => a + n, 0);
+  if (flagged) out.write(`${flagged} shot(s) may have been submitted twice and wait for you: look in the provider's dashboard for a task you did not expect (the shot's events name the attempt), then run the same command with --resubmit-flagged to submit them again.\n`);
+  if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
+  else out.write(`no film written: ${result.filmSkipped}\n`);
+  return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;
 }

@@ -1,0 +1,369 @@
+/**
+ * One open project: its store (DIR/project.sqlite), the guards every queue run goes through (the
+ * project's render and row budgets, then the spend ledger's monthly ones), the queue runner while
+ * one runs, the project lease while it runs (one process drives a folder at a time), and the rule
+ * that a project belongs to one storyboard. The CLI render, browser mode and the desktop app all
+ * work through one session per open project: viewing, rendering, retry and resume (kick), cancel,
+ * pause, export.
+ *
+ * Nothing here writes to a terminal or a window: events go to `onEvent`; mistakes the creator can
+ * fix are thrown as {@link UserError}.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Storyboard } from '../storyboard/import';
+import type { Plan } from '../pricing/plan';
+import { projectBudgetGuard } from '../pricing/render-budget';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Job } from '../queue/job';
+import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } from '../queue/lease';
+import { assertProjectOf, projectStoryboard } from '../queue/project-owner';
+import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
+import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
+import { stitchWithJoints } from '../timeline/crossfade';
+import type { StitchResult } from '../timeline/stitch';
+import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
+import { UserError } from './errors';
+
+/** What a session is built from. */
+export interface ProjectSessionOptions {
+  registry: ProviderRegistry;
+  /** The spend ledger's guard for this project (monthly budgets), checked after the project's own budgets. */
+  ledger?: SubmitGuard;
+  /** Who drives the queue, shown to another process that finds the project busy (default "ltx-batch render"). */
+  leaseLabel?: string;
+  /** Every queue event of every run of this session (job changes, paused providers, log lines). */
+  onEvent?: (e: QueueEvent) => void;
+}
+
+/** How one run of the queue goes. */
+export interface QueueRunOptions {
+  /** Caps each provider's concurrency. */
+  concurrency?: number;
+  usdPerCredit?: (provider: string) => number | undefined;
+  /** Poll interval when a provider does not say, ms. */
+  pollIntervalMs?: number;
+  /** Backoff base in ms (tests shorten it). */
+  backoffBaseMs?: number;
+  /** When another process holds the project: wait for it (true) instead of throwing ProjectBusyError. */
+  waitForProject?: boolean;
+  /** Called once when this run starts waiting for the project (with the holder named in the error). */
+  onWaitForProject?: (e: ProjectBusyError) => void;
+  /** Stops waiting for the project (Ctrl-C while waiting). */
+  waitSignal?: AbortSignal;
+  /** Called with the runner once it exists. */
+  onRunner?: (runner: QueueRunner) => void;
+}
+
+/** How a storyboard is rendered into the session's project. */
+export interface SessionRenderOptions extends QueueRunOptions {
+  /** Provider for rows that name none. */
+  provider?: string;
+  /** Render budget in USD, saved with the project (a later run without one keeps it). */
+  budgetUsd?: number;
+  /** Removes the project's saved render budget. */
+  clearBudget?: boolean;
+  /** Render into a folder whose project belongs to another storyboard file (the same storyboard moved or renamed). */
+  replaceStoryboard?: boolean;
+  /** Submit again the jobs held as "may have been submitted twice" (the creator has checked the provider). */
+  resubmitFlagged?: boolean;
+  /** 0..1 while the film is stitched. */
+  onStitchProgress?: (fraction: number) => void;
+}
+
+/** What a render produced. */
+export interface RenderResult {
+  storyboard: Storyboard;
+  plan: Plan;
+  summary: RunSummary;
+  /** The latest take of every shot after the run, in film order. */
+  latest: Job[];
+  /** Absolute path of the film when every shot has a clip. */
+  film?: string;
+  stitch?: StitchResult;
+  /** Why no film was written, when none was. */
+  filmSkipped?: string;
+  /** Shots kept from an earlier run, queued anew, resumed. */
+  sync: { queued: number; kept: number; resumed: number; removed: number };
+}
+
+/** Combines guards: the first that holds a job wins (the project's budgets are checked before the ledger reserves). */
+function allOf(guards: (SubmitGuard | undefined)[]): SubmitGuard {
+  const gs = guards.filter((g): g is SubmitGuard => !!g);
+  return {
+    admit: (job) => {
+      for (const g of gs) {
+        const r = g.admit(job);
+        if (r) return r;
+      }
+      return null;
+    },
+    settle: (job) => gs.forEach((g) => g.settle?.(job)),
+  };
+}
+
+const ENDED = new Set(['succeeded', 'failed', 'canceled']);
+
+/** One open project. Close it when done ({@link close}); it stops nothing by itself. */
+export class ProjectSession {
+  /** The queue runner while a run is in progress. */
+  private runner: QueueRunner | null = null;
+  /** The run (a render or a kick) in progress. */
+  private running: Promise<unknown> | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly store: ProjectStore,
+    private readonly opts: ProjectSessionOptions,
+  ) {}
+
+  /** Opens (creating the folder and database when new) the project at `dir`. */
+  static open(dir: string, opts: ProjectSessionOptions): ProjectSession {
+    fs.mkdirSync(dir, { recursive: true });
+    return new ProjectSession(dir, new ProjectStore(dir), opts);
+  }
+
+  /** True while this session runs the queue (a render or a kick). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Resolves when no run is in progress (whatever it ended with). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
+  }
+
+  /** The storyboard file this project belongs to, or undefined for a new project. */
+  owner(): string | undefined {
+    return projectStoryboard(this.store.db);
+  }
+
+  /** Throws OtherStoryboardError when the project belongs to another storyboard file than `file`. */
+  assertBelongsTo(file: string): void {
+    assertProjectOf(this.store.db, this.dir, file);
+  }
+
+  /** Every budget on every path: the project's (render and row budgets) first, then the ledger's monthly ones. */
+  guard(): SubmitGuard {
+    return allOf([projectBudgetGuard(this.store), this.opts.ledger]);
+  }
+
+  /** Asks a run in progress to stop at the next safe point; in-flight jobs resume next run. */
+  stop(reason: string): void {
+    this.runner?.stop(reason);
+  }
+
+  /** Closes the project's database. Call after {@link idle} when a run may be in progress. */
+  close(): void {
+    this.store.close();
+  }
+
+  private emit(e: QueueEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  private emitJob(id: number): Job {
+    const job = this.store.job(id)!;
+    this.emit({ type: 'job', job });
+    return job;
+  }
+
+  /** Runs `work` as this session's one run; throws when a run is already in progress. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+    const p = work();
+    this.running = p;
+    const done = () => {
+      if (this.running === p) this.running = null;
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** Takes the project's lease (or waits for it), or throws ProjectBusyError naming the holder. */
+  private async lease(o: QueueRunOptions): Promise<ProjectLease> {
+    const leaseOpts = { label: this.opts.leaseLabel ?? 'ltx-batch render' };
+    return o.waitForProject ? waitForLease(this.store.db, this.dir, { ...leaseOpts, onWait: o.onWaitForProject, signal: o.waitSignal }) : acquireLease(this.store.db, this.dir, leaseOpts);
+  }
+
+  /** Drives the queue once under the session's guards (the lease is the caller's). */
+  private async drive(o: QueueRunOptions): Promise<RunSummary> {
+    const runner = new QueueRunner(this.store, this.opts.registry, {
+      outDir: this.dir,
+      concurrency: o.concurrency,
+      guard: this.guard(),
+      onEvent: (e) => this.emit(e),
+      usdPerCredit: o.usdPerCredit,
+      pollIntervalMs: o.pollIntervalMs,
+      backoff: o.backoffBaseMs !== undefined ? { baseMs: o.backoffBaseMs, maxMs: o.backoffBaseMs * 32 } : undefined,
+    });
+    this.runner = runner;
+    o.onRunner?.(runner);
+    try {
+      return await runner.run();
+    } finally {
+      this.runner = null;
+    }
+  }
+
+  /**
+   * Runs the project's queue as it stands (a resume, a retry, a new take) under the lease and every
+   * budget, until nothing more can be done now. Throws ProjectBusyError when another process holds
+   * the project, UserError when this session already runs it.
+   */
+  runQueue(o: QueueRunOptions = {}): Promise<RunSummary> {
+    return this.exclusive(async () => {
+      const lease = await this.lease(o);
+      try {
+        return await this.drive(o);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  /**
+   * Renders `storyboard` (already planned: `plan` has no errors) into this project: takes the
+   * lease, checks the project belongs to the storyboard, syncs its shots (finished ones kept,
+   * changed ones get a new take), runs the queue and stitches the film when every shot has a clip.
+   */
+  render(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions = {}): Promise<RenderResult> {
+    return this.exclusive(async () => {
+      const lease = await this.lease(o);
+      const used = [...new Set(storyboard.shots.map((s) => s.provider ?? o.provider ?? 'preview'))].map((id) => this.opts.registry.get(id)).filter((p) => !!p);
+      try {
+        // A project is its folder: another storyboard is never mixed into it unasked.
+        if (!o.replaceStoryboard) this.assertBelongsTo(storyboard.file);
+        for (const p of used) await p.prepare?.();
+        return await this.renderPlanned(storyboard, plan, o);
+      } finally {
+        for (const p of used) await p.close?.();
+        lease.release();
+      }
+    });
+  }
+
+  private async renderPlanned(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions): Promise<RenderResult> {
+    const store = this.store;
+    const sync = store.syncStoryboard(
+      storyboard.file,
+      storyboard.hash,
+      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
+      (rel) => fs.existsSync(path.join(this.dir, rel)),
+    );
+    if (o.resubmitFlagged) store.releaseFlagged();
+    // Re-running the command is how a creator resumes providers paused by an earlier run.
+    for (const p of store.pausedProviders().keys()) store.resumeProvider(p);
+    // The render budget is saved with the project, so resumes, retries and new takes honour it too.
+    if (o.budgetUsd !== undefined) store.setRenderBudget(o.budgetUsd);
+    if (o.clearBudget) store.setRenderBudget(undefined);
+    const summary = await this.drive(o);
+    const latest = store.latestJobs();
+    const result: RenderResult = { storyboard, plan, summary, sync, latest };
+    const missing = latest.filter((j) => j.state !== 'succeeded');
+    if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
+    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
+    else {
+      const film = path.join(this.dir, 'film.mp4');
+      try {
+        result.stitch = await exportFilm(store, film, o.onStitchProgress);
+        result.film = film;
+      } catch (e) {
+        // The clips are safe; say why there is no film, next to the per-shot summary.
+        result.filmSkipped = `the film could not be stitched: ${(e as Error).message}`;
+      }
+    }
+    return result;
+  }
+
+  /** Writes the film (DIR/film.mp4 unless `dest`) as the timeline says; see {@link exportFilm}. */
+  exportFilm(onProgress?: (fraction: number) => void, dest = path.join(this.dir, 'film.mp4')): Promise<StitchResult & { file: string }> {
+    return exportFilm(this.store, dest, onProgress).then((r) => ({ ...r, file: dest }));
+  }
+
+  /** A job of the project, or a UserError naming it. */
+  private requireJob(jobId: number): Job {
+    const j = this.store.job(jobId);
+    if (!j) throw new UserError(`job ${jobId} does not exist`);
+    return j;
+  }
+
+  /**
+   * Cancels a job. One the queue is driving is canceled by the queue (its request aborted, its task
+   * id kept, its reservation settled); a queued one is withdrawn here before anything is sent.
+   */
+  cancel(jobId: number): void {
+    const j = this.requireJob(jobId);
+    if (ENDED.has(j.state)) throw new UserError(`shot ${j.shotKey} take ${j.take} has already ended (${j.state})`);
+    if (this.runner?.cancel(j.id)) return;
+    if (j.state !== 'queued') throw new UserError(`shot ${j.shotKey} take ${j.take} is ${j.state} in another process`, 'cancel it where it is being rendered');
+    const done = this.store.transition(j.id, 'queued', 'canceled', { finished_at: Date.now(), error: 'canceled by you', hold_reason: null }, 'canceled by you (withdrawn before it was submitted)');
+    this.opts.ledger?.settle?.(done);
+    this.emitJob(j.id);
+  }
+
+  /**
+   * Retries a job: one held as "may have been submitted twice" is released (the creator checked the
+   * provider); any other gets a new take of its shot. Returns the job that will render. Run the
+   * queue afterwards ({@link kick}).
+   */
+  retry(jobId: number): Job {
+    const held = this.requireJob(jobId);
+    if (held.state === 'queued' && held.holdReason === FLAGGED_HOLD) {
+      this.store.releaseFlagged([held.id]);
+      return this.emitJob(held.id);
+    }
+    return this.rerender(held.shotId);
+  }
+
+  /** Queues a new take of a shot; returns it. Run the queue afterwards ({@link kick}). */
+  rerender(shotId: number): Job {
+    return this.emitJob(this.store.newTake(shotId));
+  }
+
+  /** Holds a provider's queued jobs until it is resumed. */
+  pauseProvider(provider: string, reason: string): void {
+    this.store.pauseProvider(provider, reason);
+    this.emit({ type: 'provider-paused', provider, reason });
+  }
+
+  /** Lets a paused provider's jobs go again. Run the queue afterwards ({@link kick}). */
+  resumeProvider(provider: string): void {
+    this.store.resumeProvider(provider);
+  }
+
+  /**
+   * Runs the queue again after a retry, a new take or a resume, unless a run is already in progress
+   * (that run picks the new work up). Returns the run, or null when none was started.
+   */
+  kick(o: QueueRunOptions = {}): Promise<RunSummary> | null {
+    return this.busy ? null : this.runQueue(o);
+  }
+}
+
+/**
+ * Writes the project's film to `dest` as its timeline says (order, chosen takes, cuts and
+ * crossfades). Throws when a shot has no finished clip, naming the shots.
+ */
+export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
+  const plan = filmPlan(store);
+  if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
+  // Its own work folder: an export never touches a render's staged results (DIR/staging).
+  const workDir = fs.mkdtempSync(path.join(store.dir, '.export-'));
+  try {
+    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress });
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    fs.rmSync(`${dest}.part`, { force: true });
+  }
+}
+
+/** The storyboard a project folder belongs to, read without keeping the project open (undefined when none or unreadable). */
+export function storyboardOfProject(dir: string): string | undefined {
+  const store = new ProjectStore(dir);
+  try {
+    return projectStoryboard(store.db);
+  } finally {
+    store.close();
+  }
+}
