@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { parseCall, ContractError, type EventName, type EventPayloads } from '../contract/api';
+import { ContractError, type EventName, type EventPayloads } from '../contract/api';
 import { AppService, UserError } from '../app/app-service';
 import { defaultRegistry } from '../providers/registry';
 import { keychainLookup } from '../secrets/key-lookup';
@@ -97,8 +97,8 @@ app.whenReady().then(() => {
   ipcMain.handle('ltx:call', async (e, method: unknown, args: unknown) => {
     try {
       checkSender(e);
-      const call = parseCall(method, args);
-      const result = await service!.handle(call.method, call.args);
+      const call = await service!.call(method, args);
+      const result = call.result;
       if (call.method === 'app.ready') {
         rendererReady = true;
         for (const p of pending.splice(0)) win?.webContents.send('ltx:event', p.event, p.payload);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ContractError, parseCall, type EventName, type EventPayloads } from '../contract/api';
+import { ContractError, type EventName, type EventPayloads } from '../contract/api';
 import { AppService, UserError, type AppServiceDeps } from '../app/app-service';
 
 /** A running browser-mode server. */
@@ -117,10 +117,9 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
           const msg = JSON.parse(String(raw)) as { type?: string; id?: unknown; method?: unknown; args?: unknown };
           id = msg.id;
           if (msg.type !== 'call' || typeof msg.id !== 'number') throw new ContractError('malformed message: expected {type:"call", id:number, method, args}');
-          const call = parseCall(msg.method, msg.args);
-          const result = await service.handle(call.method, call.args);
+          const { method, result } = await service.call(msg.method, msg.args);
           ws.send(JSON.stringify({ type: 'result', id, ok: true, result }));
-          if (call.method === 'app.ready' && !ready.has(ws)) {
+          if (method === 'app.ready' && !ready.has(ws)) {
             ready.add(ws);
             for (const p of pending.splice(0)) ws.send(p);
           }

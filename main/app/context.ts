@@ -1,0 +1,125 @@
+/**
+ * What the app's handlers share: the service's dependencies, the loaded storyboard (the sheet as
+ * read, its column mapping, the interpreted shots) and the open project's session. One per app
+ * window (Electron) or per browser-mode server. Handlers (./handlers/) read and change it; the
+ * renderer only ever gets views of it.
+ */
+import path from 'node:path';
+import type { EventName, EventPayloads } from '../contract/api';
+import type { ProviderRegistry } from '../providers/registry';
+import type { KeyStore } from '../secrets/keychain';
+import type { Db } from '../queue/db';
+import type { Job } from '../queue/job';
+import type { QueueEvent } from '../queue/runner';
+import type { ColumnMapping } from '../storyboard/columns';
+import { interpretSheet, type Storyboard } from '../storyboard/import';
+import type { RawSheet } from '../storyboard/raw-sheet';
+import { ledgerGuard } from '../settings/ledger';
+import { UserError } from '../project/errors';
+import { ProjectSession } from '../project/session';
+import { jobView } from './views';
+
+/** What the service is built from; every side effect comes in here. */
+export interface AppServiceDeps {
+  registry: ProviderRegistry;
+  keys: KeyStore;
+  settings: Db;
+  /** Folder where named projects are created. */
+  projectsDir: string;
+  /** Turns a file the renderer may play (a clip or film of the open project) into a URL. */
+  mediaUrl: (file: string) => string;
+  /** Sends an event to the renderer (held by the transport until it is ready). */
+  emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+  /** Electron only: shows an open dialog, returns the chosen path. */
+  pickFile?: () => Promise<string | null>;
+  env?: NodeJS.ProcessEnv;
+  version?: string;
+  electron?: boolean;
+}
+
+/** The storyboard sheet as read, with where it came from. */
+export type LoadedSheet = RawSheet & { file: string; format: 'csv' | 'xlsx'; hash: string; dir: string };
+
+/** The state the handlers share. */
+export class AppContext {
+  sheet: LoadedSheet | null = null;
+  mapping: ColumnMapping | null = null;
+  storyboard: Storyboard | null = null;
+  /** The open project (one session per open project). */
+  session: ProjectSession | null = null;
+  /** Thumbnails of the open project's clips by job id (data: URLs). */
+  readonly thumbs = new Map<number, string>();
+
+  constructor(readonly deps: AppServiceDeps) {}
+
+  requireSheet(): LoadedSheet {
+    if (!this.sheet) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
+    return this.sheet;
+  }
+
+  requireStoryboard(): Storyboard {
+    if (!this.storyboard) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
+    return this.storyboard;
+  }
+
+  requireSession(): ProjectSession {
+    if (!this.session) throw new UserError('no project is open', 'render a storyboard first');
+    return this.session;
+  }
+
+  /** Interprets the sheet again with the current mapping (after a remap or an edit). */
+  reinterpret(): void {
+    const s = this.requireSheet();
+    const res = interpretSheet(s, s.dir, this.mapping ?? undefined);
+    this.storyboard = { file: s.file, format: s.format, hash: s.hash, ...res };
+  }
+
+  /** The folder of a project named in the app (a name under the projects folder, or an absolute path). */
+  projectPath(project: string): string {
+    return path.isAbsolute(project) ? project : path.join(this.deps.projectsDir, project.replace(/[^A-Za-z0-9._ -]+/g, '_'));
+  }
+
+  /** The session of the project at `dir`, opening it (and closing the one open before) when needed. */
+  openProject(dir: string): ProjectSession {
+    if (this.session?.dir === dir) return this.session;
+    if (this.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+    this.session?.close();
+    this.session = null;
+    this.thumbs.clear();
+    this.session = ProjectSession.open(dir, {
+      registry: this.deps.registry,
+      ledger: ledgerGuard(this.deps.settings, dir),
+      leaseLabel: 'the LTX Batch app',
+      onEvent: (e) => this.onQueueEvent(e),
+    });
+    return this.session;
+  }
+
+  private onQueueEvent(e: QueueEvent): void {
+    if (e.type === 'job') this.emitJob(e.job);
+    else if (e.type === 'provider-paused') this.deps.emit('provider.paused', { provider: e.provider, reason: e.reason });
+  }
+
+  emitJob(j: Job): void {
+    this.deps.emit('job.updated', jobView(j, this.session?.dir ?? null, this.deps.mediaUrl));
+  }
+
+  /** Runs the open project's queue again (after a retry, a new take, a resume) when no run is in progress. */
+  kick(): void {
+    if (!this.storyboard) return;
+    this.session?.kick()?.then(
+      (s) => this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' }),
+      (e) => this.deps.emit('render.failed', { message: (e as Error).message }),
+    );
+  }
+
+  /** Stops the queue at a safe point, waits for the run, closes the project (app quit). */
+  async shutdown(): Promise<void> {
+    this.session?.stop('the app is quitting');
+    await this.session?.idle();
+    // Child processes (the local runner) exit before the app does.
+    for (const p of this.deps.registry.all()) await p.close?.().catch(() => {});
+    this.session?.close();
+    this.session = null;
+  }
+}

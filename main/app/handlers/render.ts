@@ -1,0 +1,69 @@
+/** The estimate of the loaded storyboard against every budget, and rendering it into a project. */
+import path from 'node:path';
+import type { EstimateView } from '../../contract/api';
+import { formatEstimate } from '../../pricing/money';
+import { planStoryboard } from '../../pricing/plan';
+import { UserError } from '../../project/errors';
+import { monthlyBudgets } from '../views';
+import type { AppContext } from '../context';
+import type { HandlersFor } from './types';
+
+export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'render.start'> {
+  return {
+    'estimate.get': async ({ provider, budgetUsd }): Promise<EstimateView> => {
+      const sb = ctx.requireStoryboard();
+      const monthly = monthlyBudgets(ctx);
+      const plan = planStoryboard(sb.shots, ctx.deps.registry, { provider, budgetUsd, monthly });
+      const invalidByRow = new Map<number, string>();
+      for (const i of plan.issues) if (i.row !== undefined && !invalidByRow.has(i.row)) invalidByRow.set(i.row, `${i.column ? `${i.column}: ` : ''}${i.message}`);
+      const tight = [...(budgetUsd !== undefined ? [{ name: `render budget $${budgetUsd.toFixed(2)}`, usd: budgetUsd, spentUsd: 0 }] : []), ...monthly.map((m) => ({ name: m.name, usd: m.usd, spentUsd: m.spentUsd }))]
+        .map((b) => ({ ...b, left: b.usd - b.spentUsd }))
+        .sort((x, y) => x.left - y.left)[0];
+      return {
+        rows: plan.rows.map((r) => ({
+          row: r.shot.row,
+          shot: r.shot.id,
+          provider: r.provider,
+          estimate: r.estimate ? formatEstimate(r.estimate) : '-',
+          usdMax: r.usdMax,
+          runningUsd: r.runningUsd,
+          budgets: r.budgets,
+          heldBack: r.heldBack ?? null,
+          invalid: invalidByRow.get(r.shot.row) ?? null,
+        })),
+        totalUsd: plan.totalUsd,
+        totals: Object.fromEntries(Object.entries(plan.totals).map(([k, t]) => [k, { shots: t.shots, usdMax: t.usdMax, credits: t.credits }])),
+        bar: tight ? { name: tight.name, limitUsd: tight.usd, spentUsd: tight.spentUsd, storyboardUsd: plan.totalUsd } : null,
+      };
+    },
+    'render.start': async (o) => {
+      const sb = ctx.requireStoryboard();
+      if (ctx.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
+      const errors = sb.issues.filter((i) => i.severity === 'error');
+      if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s); nothing was queued`, 'fix the rows marked in red, then render again');
+      const plan = planStoryboard(sb.shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
+      const bad = plan.issues.filter((i) => i.severity === 'error');
+      if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
+      const dir = ctx.projectPath(o.project);
+      const session = ctx.openProject(dir);
+      // A project is its folder: another storyboard is never mixed into it (clips, timeline, film).
+      const owner = session.owner();
+      if (owner && path.resolve(owner) !== path.resolve(sb.file)) {
+        throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
+      }
+      // The render goes on in the background; the renderer follows it through events.
+      session.render(sb, plan, { provider: o.provider, budgetUsd: o.budgetUsd, concurrency: o.concurrency, onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }) }).then(
+        (res) =>
+          ctx.deps.emit('render.finished', {
+            succeeded: res.summary.succeeded,
+            failed: res.summary.failed,
+            waiting: res.summary.waiting,
+            filmUrl: res.film ? ctx.deps.mediaUrl(res.film) : null,
+            filmSkipped: res.filmSkipped ?? null,
+          }),
+        (e) => ctx.deps.emit('render.failed', { message: (e as Error).message }),
+      );
+      return { project: dir };
+    },
+  };
+}

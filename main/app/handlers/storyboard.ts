@@ -1,0 +1,66 @@
+/** Opening a storyboard (a path, an upload, the file dialog), its column mapping, and edits of its cells. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StoryboardView } from '../../contract/api';
+import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../../storyboard/columns';
+import { readStoryboardSheet } from '../../storyboard/import';
+import { UserError } from '../../project/errors';
+import { storyboardView } from '../views';
+import type { AppContext } from '../context';
+import type { HandlersFor } from './types';
+
+type Column = keyof ColumnMapping['known'];
+
+export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit'> {
+  const openPath = async (file: string): Promise<StoryboardView> => {
+    if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
+    const read = await readStoryboardSheet(file);
+    ctx.sheet = { ...read.sheet, file: read.file, format: read.format, hash: read.hash, dir: path.dirname(read.file) };
+    ctx.mapping = read.sheet.rows.length ? mapHeaders(read.sheet.rows[0].map((h) => h.trim())) : null;
+    ctx.reinterpret();
+    return storyboardView(ctx)!;
+  };
+  return {
+    'storyboard.openPath': (a) => openPath(a.path),
+    'storyboard.upload': async (a) => {
+      const uploads = path.join(ctx.deps.projectsDir, 'uploads');
+      fs.mkdirSync(uploads, { recursive: true });
+      const file = path.join(uploads, path.basename(a.fileName).replace(/[^A-Za-z0-9._ -]+/g, '_'));
+      fs.writeFileSync(file, Buffer.from(a.dataBase64, 'base64'));
+      return openPath(file);
+    },
+    'storyboard.pick': async () => {
+      if (!ctx.deps.pickFile) throw new UserError('there is no file dialog in browser mode', 'use "Upload" or type the path of the storyboard on the render box');
+      const p = await ctx.deps.pickFile();
+      return p ? openPath(p) : null;
+    },
+    'storyboard.remap': async (a) => {
+      const headers = ctx.requireSheet().rows[0] ?? [];
+      const known: ColumnMapping['known'] = {};
+      for (const [col, idx] of Object.entries(a.mapping)) {
+        if (!(KNOWN_COLUMNS as readonly string[]).includes(col)) throw new UserError(`"${col}" is not a storyboard column`, `columns are ${KNOWN_COLUMNS.join(', ')}`);
+        if (idx >= 0) known[col as Column] = idx;
+      }
+      const used = new Set(Object.values(known));
+      ctx.mapping = { known, headers, duplicates: [], unknown: headers.map((h, index) => ({ header: h, index })).filter((u) => u.header.trim() && !used.has(u.index)) };
+      ctx.reinterpret();
+      return storyboardView(ctx)!;
+    },
+    'shots.edit': async (a) => {
+      const sheet = ctx.requireSheet();
+      const i = sheet.rowNumbers.indexOf(a.row);
+      if (i < 1) throw new UserError(`row ${a.row} is not a shot of this storyboard`);
+      const mapping = ctx.mapping!;
+      let idx = mapping.known[a.field];
+      if (idx === undefined) {
+        idx = sheet.rows[0].length;
+        sheet.rows[0].push(a.field);
+        mapping.known[a.field] = idx;
+      }
+      while (sheet.rows[i].length <= idx) sheet.rows[i].push('');
+      sheet.rows[i][idx] = a.value;
+      ctx.reinterpret();
+      return storyboardView(ctx)!;
+    },
+  };
+}

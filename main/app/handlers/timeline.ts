@@ -1,0 +1,54 @@
+/** The open project's timeline: order, takes, joints, and exporting the film. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TimelineView } from '../../contract/api';
+import { probe } from '../../media/ffprobe';
+import { UserError } from '../../project/errors';
+import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../../timeline/timeline';
+import type { AppContext } from '../context';
+import type { HandlersFor } from './types';
+
+async function timelineView(ctx: AppContext): Promise<TimelineView> {
+  const store = ctx.requireSession().store;
+  const tl = readTimeline(store);
+  const clips = [];
+  for (const t of tl) {
+    const takes = [];
+    for (const j of t.takes) {
+      const file = path.join(store.dir, j.output!);
+      takes.push({ jobId: j.id, take: j.take, clipUrl: ctx.deps.mediaUrl(file), duration: await probe(file).then((p) => p.duration).catch(() => 0) });
+    }
+    const chosen = takes.find((k) => k.jobId === t.chosen?.id);
+    clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0 });
+  }
+  const film = path.join(store.dir, 'film.mp4');
+  return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
+}
+
+export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export'> {
+  return {
+    'timeline.get': () => timelineView(ctx),
+    'timeline.update': async ({ order, takes, joints }) => {
+      try {
+        updateTimeline(ctx.requireSession().store, order, takes, joints);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw new UserError((e as Error).message);
+      }
+      return timelineView(ctx);
+    },
+    'timeline.export': async () => {
+      const session = ctx.requireSession();
+      try {
+        const res = await session.exportFilm((fraction) => ctx.deps.emit('export.progress', { fraction }));
+        const url = ctx.deps.mediaUrl(res.file);
+        // A new URL each time, so the page plays the new film rather than a cached one.
+        const out = { filmUrl: `${url}${url.includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration };
+        ctx.deps.emit('export.finished', out);
+        return out;
+      } catch (e) {
+        throw new UserError(`the film could not be exported: ${(e as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The views the renderer gets (main/contract/api.ts), built from the core's state. Never a key, a
+ * path to open by itself (only URLs the transport serves), or a database handle.
+ */
+import path from 'node:path';
+import type { IssueView, JobView, ProviderView, SettingsView, StoryboardView } from '../contract/api';
+import { describeProvider } from '../providers/describe';
+import { keyEnvName } from '../providers/remote-config';
+import { ffmpegPath } from '../media/ffmpeg-path';
+import { usd } from '../pricing/money';
+import type { Job } from '../queue/job';
+import { KNOWN_COLUMNS } from '../storyboard/columns';
+import { getSetting } from '../settings/app-settings';
+import { budgetName, listBudgets, monthOf, spentUsd } from '../settings/ledger';
+import { keyHint } from '../secrets/keychain';
+import type { AppContext } from './context';
+
+/** A job as the queue screen shows it; `projectDir` resolves its clip. */
+export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: string) => string): JobView {
+  const money = (amount: number | null, unit: string | null, usdValue: number | null) => (usdValue !== null ? usd(usdValue) : amount !== null ? `${amount} ${unit}` : '-');
+  return {
+    id: j.id,
+    shotId: j.shotId,
+    shot: j.shotKey,
+    order: j.order,
+    take: j.take,
+    provider: j.provider,
+    state: j.state,
+    progress: j.progress,
+    attempts: j.attempts,
+    error: j.error,
+    holdReason: j.holdReason,
+    estimate: j.estimateMin !== null && j.estimateMin !== j.estimateMax ? `${money(j.estimateMin, j.estimateUnit, null)}-${money(j.estimateMax, j.estimateUnit, j.estimateUsd)}` : money(j.estimateMax, j.estimateUnit, j.estimateUsd),
+    actual: money(j.actualAmount, j.actualUnit, j.actualUsd),
+    notes: j.notes,
+    maybeDuplicate: j.maybeDuplicate,
+    clipUrl: j.state === 'succeeded' && j.output && projectDir ? mediaUrl(path.join(projectDir, j.output)) : null,
+  };
+}
+
+/** The loaded storyboard, or null when none is. */
+export function storyboardView(ctx: AppContext): StoryboardView | null {
+  const sb = ctx.storyboard;
+  const s = ctx.sheet;
+  if (!sb || !s) return null;
+  const headers = (s.rows[0] ?? []).map((h, i) => ({ header: h, column: Object.entries(ctx.mapping?.known ?? {}).find(([, idx]) => idx === i)?.[0] ?? '' }));
+  return {
+    file: sb.file,
+    format: sb.format,
+    issues: sb.issues as IssueView[],
+    headers,
+    columns: [...KNOWN_COLUMNS],
+    shots: sb.shots.map((x) => ({
+      row: x.row,
+      id: x.id,
+      prompt: x.prompt,
+      mode: x.mode,
+      duration: x.duration,
+      resolution: x.resolution.label,
+      width: x.resolution.width,
+      height: x.resolution.height,
+      fps: x.fps,
+      seed: x.seed,
+      provider: x.provider ?? '',
+      model: x.model ?? '',
+      image: x.image?.original ?? null,
+      audio: x.audio?.original ?? null,
+    })),
+  };
+}
+
+/** Every provider with what it can do, its prices and whether it is ready. */
+export function providerViews(ctx: AppContext): ProviderView[] {
+  return ctx.deps.registry.all().map((p) => {
+    const d = describeProvider(p);
+    // In the app, the fix for a missing key is the Settings screen, not a terminal command.
+    const notReady = d.notReady && /^no API key for /.test(d.notReady) ? `no API key for ${d.id}: add it in Settings (it is kept in the OS keychain)` : d.notReady;
+    return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed };
+  });
+}
+
+/** The monthly budgets with what is spent of each this month. */
+export function monthlyBudgets(ctx: AppContext): { name: string; usd: number; provider?: string; spentUsd: number }[] {
+  const month = monthOf();
+  const db = ctx.deps.settings;
+  return listBudgets(db).map((b) => ({ name: budgetName(b), usd: b.usd, provider: b.provider || undefined, spentUsd: spentUsd(db, month, b.scope === 'month' ? undefined : b.provider) }));
+}
+
+/** Settings: keys only as configured + last 4 characters, budgets, ffmpeg, the projects folder. */
+export function settingsView(ctx: AppContext): SettingsView {
+  const env = ctx.deps.env ?? process.env;
+  let problem: string | null = null;
+  const keys = ctx.deps.registry
+    .all()
+    .filter((p) => p.kind === 'remote')
+    .map((p) => {
+      const fromEnv = env[keyEnvName(p.id)];
+      let stored: string | undefined;
+      if (!fromEnv) {
+        try {
+          stored = ctx.deps.keys.get(p.id);
+        } catch (e) {
+          problem = (e as Error).message;
+        }
+      }
+      const k = fromEnv ?? stored;
+      return { provider: p.id, configured: !!k, hint: k ? keyHint(k) : null, source: fromEnv ? ('env' as const) : stored ? ('keychain' as const) : null };
+    });
+  let found: string | null = null;
+  try {
+    found = ffmpegPath();
+  } catch {
+    found = null;
+  }
+  const ff = getSetting(ctx.deps.settings, 'ffmpegPath');
+  return {
+    keys,
+    keychainProblem: problem,
+    budgets: monthlyBudgets(ctx).map((b) => ({ provider: b.provider ?? null, monthlyUsd: b.usd, spentUsd: b.spentUsd })),
+    ffmpegPath: ff ?? null,
+    ffmpegFound: found,
+    projectsDir: ctx.deps.projectsDir,
+  };
+}
