@@ -1,15 +1,16 @@
 /**
  * The Electron main process: one window over the core. The only place (with window-options.ts)
- * that imports Electron. Every renderer message is parsed with the contract's zod schemas and its
- * sender frame is checked before the core acts; events wait until the renderer says it is ready.
+ * that imports Electron. Every renderer message has its sender frame checked, then is parsed with
+ * the contract's zod schemas and answered through the shared transport (main/app/transport.ts: the
+ * call, the error mapping, events held until the renderer says it is ready, media with ranges);
+ * this file keeps only the Electron glue (IPC, the ltx-media: protocol, the window, the app's life).
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { ContractError, type EventName, type EventPayloads } from '../contract/api';
-import { AppService, UserError } from '../app/app-service';
+import { ContractError } from '../contract/api';
+import { AppService } from '../app/app-service';
+import { answerCall, errorView, EventHub, fileResponse, MediaFiles } from '../app/transport';
 import { defaultRegistry } from '../providers/registry';
 import { keychainLookup } from '../secrets/key-lookup';
 import { osKeychain } from '../secrets/keychain';
@@ -28,32 +29,27 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
 let service: AppService | null = null;
-let rendererReady = false;
-const pending: { event: EventName; payload: unknown }[] = [];
-const media = new Map<string, string>();
+const events = new EventHub();
+const media = new MediaFiles((id, name) => `ltx-media://media/${id}/${name}`);
+/** Disconnects the window's renderer from the events (it is closed, reloading, or not ready yet). */
+let disconnect: (() => void) | null = null;
 
-function send<E extends EventName>(event: E, payload: EventPayloads[E]): void {
-  if (!win || win.isDestroyed() || !rendererReady) {
-    pending.push({ event, payload });
-    return;
-  }
-  win.webContents.send('ltx:event', event, payload);
-}
-
-function mediaUrl(file: string): string {
-  const id = crypto.createHash('sha256').update(file).digest('base64url').slice(0, 22);
-  media.set(id, file);
-  return `ltx-media://media/${id}/${encodeURIComponent(path.basename(file))}`;
+function detachRenderer(): void {
+  disconnect?.();
+  disconnect = null;
 }
 
 function createWindow(): void {
-  win = new BrowserWindow(mainWindowOptions(preloadPath));
-  rendererReady = false;
-  win.once('ready-to-show', () => win?.show());
-  void win.loadFile(path.join(rendererDir, 'index.html'));
-  win.on('closed', () => {
+  const w = new BrowserWindow(mainWindowOptions(preloadPath));
+  win = w;
+  detachRenderer();
+  w.once('ready-to-show', () => w.show());
+  // A reload starts a new page: events wait again until it says it is ready.
+  w.webContents.on('did-start-loading', detachRenderer);
+  void w.loadFile(path.join(rendererDir, 'index.html'));
+  w.on('closed', () => {
     win = null;
-    rendererReady = false;
+    detachRenderer();
   });
 }
 
@@ -70,8 +66,8 @@ app.whenReady().then(() => {
     keys,
     settings,
     projectsDir: projectsDir(settings),
-    mediaUrl,
-    emit: send,
+    mediaUrl: (file) => media.url(file),
+    emit: (event, payload) => events.emit(event, payload),
     electron: true,
     version: app.getVersion(),
     pickFile: async () => {
@@ -83,31 +79,25 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   protocol.handle('ltx-media', (req) => {
     const m = /^ltx-media:\/\/media\/([A-Za-z0-9_-]{22})\//.exec(req.url);
-    const file = m ? media.get(m[1]) : undefined;
-    if (!file || !fs.existsSync(file)) return new Response('not found', { status: 404 });
-    const size = fs.statSync(file).size;
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get('range') ?? '');
-    if (range && range[1]) {
-      const start = Number(range[1]);
-      const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      return new Response(Readable.toWeb(fs.createReadStream(file, { start, end })) as ReadableStream, { status: 206, headers: { 'content-type': 'video/mp4', 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': String(end - start + 1), 'accept-ranges': 'bytes' } });
-    }
-    return new Response(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, { headers: { 'content-type': 'video/mp4', 'content-length': String(size), 'accept-ranges': 'bytes' } });
+    const file = m ? media.file(m[1]) : undefined;
+    const r = file ? fileResponse(file, req.headers.get('range')) : null;
+    if (!r) return new Response('not found', { status: 404 });
+    return new Response(r.body ? (Readable.toWeb(r.body) as ReadableStream) : null, { status: r.status, headers: r.headers });
   });
   ipcMain.handle('ltx:call', async (e, method: unknown, args: unknown) => {
     try {
       checkSender(e);
-      const call = await service!.call(method, args);
-      const result = call.result;
-      if (call.method === 'app.ready') {
-        rendererReady = true;
-        for (const p of pending.splice(0)) win?.webContents.send('ltx:event', p.event, p.payload);
-      }
-      return { ok: true, result };
     } catch (err) {
-      const known = err instanceof UserError || err instanceof ContractError;
-      return { ok: false, error: { message: known ? (err as Error).message : `something went wrong: ${(err as Error).message}`, fix: err instanceof UserError ? err.fix : undefined } };
+      return { ok: false, error: errorView(err) };
     }
+    const { method: answered, reply } = await answerCall(service!, method, args);
+    if (answered === 'app.ready' && win && !disconnect) {
+      const contents = win.webContents;
+      disconnect = events.connect((ev) => {
+        if (!contents.isDestroyed()) contents.send('ltx:event', ev.event, ev.payload);
+      });
+    }
+    return reply;
   });
   createWindow();
   app.on('activate', () => {

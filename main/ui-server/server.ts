@@ -5,12 +5,11 @@
  * server's own Origin. Media (clips, the film) are served only for files the core registered.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ContractError, type EventName, type EventPayloads } from '../contract/api';
-import { AppService, UserError, type AppServiceDeps } from '../app/app-service';
+import { AppService, type AppServiceDeps } from '../app/app-service';
+import { answerCall, EventHub, fileResponse, MediaFiles, type HeldEventLimits } from '../app/transport';
 
 /** A running browser-mode server. */
 export interface UiServer {
@@ -20,9 +19,9 @@ export interface UiServer {
   token: string;
   close(): Promise<void>;
   service: AppService;
+  /** Events on their way to the pages (held while none is connected). */
+  events: EventHub;
 }
-
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.mp4': 'video/mp4', '.woff2': 'font/woff2', '.json': 'application/json' };
 
 /** Options of {@link startUiServer}. */
 export interface UiServerOptions {
@@ -34,28 +33,20 @@ export interface UiServerOptions {
   deps: Omit<AppServiceDeps, 'emit' | 'mediaUrl'>;
   /** Fixed token (tests); random otherwise. */
   token?: string;
+  /** How many events are held while no page is connected. */
+  heldEvents?: HeldEventLimits;
 }
+
+const CSP = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; frame-ancestors 'none'";
 
 /** Starts the server on 127.0.0.1. Throws when the port is taken. */
 export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
-  const media = new Map<string, string>();
+  const media = new MediaFiles((id, name) => `/media/${id}/${name}`);
+  const events = new EventHub(opts.heldEvents);
   const clients = new Set<WebSocket>();
-  const ready = new WeakSet<WebSocket>();
-  const pending: string[] = [];
   let port = 0;
-  const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => {
-    const msg = JSON.stringify({ type: 'event', event, payload });
-    const live = [...clients].filter((c) => ready.has(c));
-    if (live.length === 0) pending.push(msg);
-    for (const c of live) c.send(msg);
-  };
-  const mediaUrl = (file: string) => {
-    const id = crypto.createHash('sha256').update(file).digest('base64url').slice(0, 22);
-    media.set(id, file);
-    return `/media/${id}/${encodeURIComponent(path.basename(file))}`;
-  };
-  const service = new AppService({ ...opts.deps, emit, mediaUrl });
+  const service = new AppService({ ...opts.deps, emit: (event, payload) => events.emit(event, payload), mediaUrl: (file) => media.url(file) });
   const tokenOk = (req: http.IncomingMessage) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const cookie = /(?:^|;\s*)ltx_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
@@ -77,29 +68,21 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     const headers: Record<string, string> = { 'set-cookie': `ltx_token=${token}; HttpOnly; SameSite=Strict; Path=/`, 'x-content-type-options': 'nosniff' };
     let file: string | undefined;
     const m = /^\/media\/([A-Za-z0-9_-]{22})\//.exec(u.pathname);
-    if (m) file = media.get(m[1]);
+    if (m) file = media.file(m[1]);
     else {
       const rel = u.pathname === '/' ? 'index.html' : decodeURIComponent(u.pathname).replace(/^\/+/, '');
       const abs = path.resolve(opts.staticDir, rel);
       if (abs.startsWith(path.resolve(opts.staticDir) + path.sep)) file = abs;
-      headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; frame-ancestors 'none'";
+      headers['content-security-policy'] = CSP;
     }
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const r = file ? fileResponse(file, req.headers.range) : null;
+    if (!r) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    const size = fs.statSync(file).size;
-    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-    if (range && (range[1] || range[2])) {
-      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      res.writeHead(206, { ...headers, 'content-type': type, 'accept-ranges': 'bytes', 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': String(end - start + 1) });
-      fs.createReadStream(file, { start, end }).pipe(res);
-      return;
-    }
-    res.writeHead(200, { ...headers, 'content-type': type, 'accept-ranges': 'bytes', 'content-length': String(size), 'cache-control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
+    res.writeHead(r.status, { ...headers, ...r.headers });
+    if (r.body) r.body.pipe(res);
+    else res.end();
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
@@ -110,24 +93,28 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
+      let disconnect: (() => void) | undefined;
+      ws.on('close', () => {
+        clients.delete(ws);
+        disconnect?.();
+      });
       ws.on('message', async (raw) => {
         let id: unknown = null;
+        let msg: { type?: string; id?: unknown; method?: unknown; args?: unknown } | undefined;
         try {
-          const msg = JSON.parse(String(raw)) as { type?: string; id?: unknown; method?: unknown; args?: unknown };
-          id = msg.id;
-          if (msg.type !== 'call' || typeof msg.id !== 'number') throw new ContractError('malformed message: expected {type:"call", id:number, method, args}');
-          const { method, result } = await service.call(msg.method, msg.args);
-          ws.send(JSON.stringify({ type: 'result', id, ok: true, result }));
-          if (method === 'app.ready' && !ready.has(ws)) {
-            ready.add(ws);
-            for (const p of pending.splice(0)) ws.send(p);
-          }
-        } catch (e) {
-          const err = e as Error;
-          const known = e instanceof UserError || e instanceof ContractError;
-          ws.send(JSON.stringify({ type: 'result', id, ok: false, error: { message: known ? err.message : `something went wrong: ${err.message}`, fix: e instanceof UserError ? e.fix : undefined } }));
+          msg = JSON.parse(String(raw)) as typeof msg;
+          id = msg?.id;
+        } catch {
+          /* answered as malformed below */
         }
+        if (!msg || msg.type !== 'call' || typeof msg.id !== 'number') {
+          ws.send(JSON.stringify({ type: 'result', id, ok: false, error: { message: 'malformed message: expected {type:"call", id:number, method, args}' } }));
+          return;
+        }
+        const { method, reply } = await answerCall(service, msg.method, msg.args);
+        ws.send(JSON.stringify({ type: 'result', id, ...reply }));
+        // The page is ready for events once it has called app.ready: what was held goes to it first.
+        if (method === 'app.ready' && !disconnect && ws.readyState === ws.OPEN) disconnect = events.connect((e) => ws.send(JSON.stringify({ type: 'event', event: e.event, payload: e.payload })));
       });
     });
   });
@@ -141,6 +128,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     port,
     token,
     service,
+    events,
     close: async () => {
       await service.shutdown();
       for (const c of clients) c.terminate();

@@ -121,6 +121,10 @@ describe('browser mode server', () => {
       expect(started.ok).toBe(true);
       await new Promise((r) => setTimeout(r, 1500));
       expect(events).toEqual([]);
+      // While held, a job's superseded updates are dropped: one (its latest) per job.
+      const held = server.events.heldEvents().filter((e) => e.event === 'job.updated');
+      expect(held.length).toBeGreaterThan(0);
+      expect(new Set(held.map((e) => (e.payload as { id: number }).id)).size).toBe(held.length);
       await call(ws, 'app.ready', {});
       await new Promise<void>((resolve) => {
         const t = setInterval(() => {
