@@ -110,6 +110,8 @@ export class ProjectSession {
   private runner: QueueRunner | null = null;
   /** The run (a render or a kick) in progress. */
   private running: Promise<unknown> | null = null;
+  /** A run asked for while another was in progress: starts when that one ends. */
+  private pendingKick: Promise<RunSummary> | null = null;
 
   private constructor(
     readonly dir: string,
@@ -333,11 +335,19 @@ export class ProjectSession {
   }
 
   /**
-   * Runs the queue again after a retry, a new take or a resume, unless a run is already in progress
-   * (that run picks the new work up). Returns the run, or null when none was started.
+   * Runs the queue again after a retry, a new take or a resume; when a run is already in progress,
+   * once more after it ends. Returns that run (null only when it cannot start: never today).
    */
   kick(o: QueueRunOptions = {}): Promise<RunSummary> | null {
-    return this.busy ? null : this.runQueue(o);
+    if (!this.busy) return this.runQueue(o);
+    // The run in progress may already be past its last look at the queue (stitching the film, say):
+    // run again once it ends, once however many kicks came meanwhile (it finds nothing when the
+    // run did pick the new work up).
+    this.pendingKick ??= this.idle().then(() => {
+      this.pendingKick = null;
+      return this.runQueue(o);
+    });
+    return this.pendingKick;
   }
 }
 
