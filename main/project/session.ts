@@ -112,6 +112,8 @@ export class ProjectSession {
   private running: Promise<unknown> | null = null;
   /** A run asked for while another was in progress: starts when that one ends. */
   private pendingKick: Promise<RunSummary> | null = null;
+  /** Set by {@link stop}: why no run may start any more (the app is quitting). */
+  private stopped: string | undefined;
 
   private constructor(
     readonly dir: string,
@@ -152,6 +154,8 @@ export class ProjectSession {
 
   /** Asks a run in progress to stop at the next safe point; in-flight jobs resume next run. */
   stop(reason: string): void {
+    // No run starts after a stop: a pending re-run (a retry asked for during a run) is dropped too.
+    this.stopped = reason;
     this.runner?.stop(reason);
   }
 
@@ -339,12 +343,14 @@ export class ProjectSession {
    * once more after it ends. Returns that run (null only when it cannot start: never today).
    */
   kick(o: QueueRunOptions = {}): Promise<RunSummary> | null {
+    if (this.stopped) return null;
     if (!this.busy) return this.runQueue(o);
     // The run in progress may already be past its last look at the queue (stitching the film, say):
     // run again once it ends, once however many kicks came meanwhile (it finds nothing when the
     // run did pick the new work up).
     this.pendingKick ??= this.idle().then(() => {
       this.pendingKick = null;
+      if (this.stopped) return { succeeded: 0, failed: 0, canceled: 0, waiting: {}, maybeDuplicate: 0, stoppedBecause: this.stopped };
       return this.runQueue(o);
     });
     return this.pendingKick;

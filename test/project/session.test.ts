@@ -35,4 +35,28 @@ describe('ProjectSession', () => {
     ]);
     session.close();
   });
+
+  it('after stop() (the app quitting) a re-run asked for during the run does not start', async () => {
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const sb = await importStoryboard(path.join(withFiles({ 'sb.csv': 'shot,prompt,duration,resolution\n1,a harbour at dawn,0.5,64x36' }), 'sb.csv'));
+    const plan = planStoryboard(sb.shots, reg);
+    const session = ProjectSession.open(tmpDir('ltx-session-'), { registry: reg });
+    let pending: Promise<RunSummary> | null | undefined;
+    await session.render(sb, plan, {
+      onStitchProgress: () => {
+        if (pending !== undefined) return;
+        session.rerender(session.store.latestJobs()[0]!.shotId);
+        pending = session.kick();
+        session.stop('the app is quitting');
+      },
+    });
+    await pending;
+    await session.idle();
+    expect(session.store.jobs().map((j) => [j.take, j.state])).toEqual([
+      [1, 'succeeded'],
+      [2, 'queued'],
+    ]);
+    expect(session.kick()).toBeNull();
+    session.close();
+  });
 });
