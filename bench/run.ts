@@ -6,8 +6,10 @@
  * Phases:
  *  - import: read + validate a generated 10,000-row CSV storyboard (reference: csv-parse alone)
  *  - estimate: plan (validate against the provider + estimate) the 10,000 shots
- *  - queue: 10,000 jobs through every state with a zero-latency backend (reference: bare
- *    better-sqlite3 doing the same number of single-row update transactions)
+ *  - queue: 10,000 jobs through every state with a zero-latency backend and a render budget set
+ *    (reference: bare better-sqlite3 doing 5 single-row update transactions plus one file
+ *    create-and-rename per job, the least a job needs); time per job at 1,000 and 20,000 jobs;
+ *    peak RSS during the 10,000-job run; statements, transactions and job reads per job
  *  - answers: 64 MiB video answers streamed to disk, one and ten at once, with the memory they
  *    cost (reference: copying the same bytes from disk)
  */
@@ -24,6 +26,7 @@ import { createPreviewProvider } from '../main/providers/preview/preview';
 import type { Provider } from '../main/providers/provider';
 import { ProjectStore } from '../main/queue/store';
 import { QueueRunner } from '../main/queue/runner';
+import { renderBudgetGuard } from '../main/pricing/render-budget';
 import { ffmpegPath } from '../main/media/ffmpeg-path';
 import ExcelJS from 'exceljs';
 import { throughputPhase } from './throughput';
@@ -39,6 +42,11 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 const time = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
   const t = performance.now();
   const r = await fn();
+  return [r, performance.now() - t];
+};
+const timeSync = <T>(fn: () => T): [T, number] => {
+  const t = performance.now();
+  const r = fn();
   return [r, performance.now() - t];
 };
 
@@ -68,9 +76,11 @@ results.estimate = { ms: estimateMs };
 }
 results.peakRssMiBImport = Math.round(peakRss / 2 ** 20);
 
-// Queue: a zero-latency remote backend; "download" copies a tiny clip.
+// Queue: a zero-latency remote backend; "download" copies a tiny clip. Every job goes through every
+// state with a render budget set (the budget check runs at each admission, as in `render --budget`).
 const clip = path.join(work, 'clip.mp4');
 execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=32x32:r=5:d=0.2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
+const clipBytes = fs.readFileSync(clip);
 let n = 0;
 const zero: Provider = {
   id: 'zero', label: 'zero', kind: 'remote', doc: 'bench',
@@ -84,30 +94,134 @@ const zero: Provider = {
   download: async (_t, _r, dest) => fs.copyFileSync(clip, dest),
 };
 const qreg = new ProviderRegistry([zero]);
-const outDir = path.join(work, 'out');
-const store = new ProjectStore(outDir);
-const planned = plan.rows.map((r) => ({ shot: r.shot, provider: 'zero', request: r.request!, estimate: zero.estimate(r.shot) }));
-const [, syncMs] = await time(() => store.syncStoryboard(sb.file, sb.hash, planned, () => false));
-const runner = new QueueRunner(store, qreg, { outDir, pollIntervalMs: 0, verifyClip: async (f) => void fs.statSync(f) });
-const [summary, queueMs] = await time(() => runner.run());
-store.close();
-// Reference: the same number of single-row update transactions, bare.
-const ref = new Database(path.join(work, 'ref.sqlite'));
-ref.pragma('journal_mode = WAL');
-ref.pragma('synchronous = NORMAL');
-ref.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT, n INTEGER)');
-const ins = ref.prepare('INSERT INTO t (state, n) VALUES (?, 0)');
-ref.transaction(() => { for (let i = 0; i < ROWS; i++) ins.run('queued'); })();
-const upd = ref.prepare('UPDATE t SET state = ?, n = n + 1 WHERE id = ?');
-const STATES_PER_JOB = 5; // queued->submitting->running->downloading->succeeded (+ bookkeeping)
-const [, refMs] = await time(() => {
+let phasePeakRss = 0;
+const phaseSampler = setInterval(() => (phasePeakRss = Math.max(phasePeakRss, process.memoryUsage().rss)), 10);
+/** `count` planned shots (the imported storyboard's, repeated under new ids past its end). */
+const plannedShots = (count: number) =>
+  Array.from({ length: count }, (_, i) => {
+    const r = plan.rows[i % plan.rows.length];
+    return { shot: { ...r.shot, id: `q${i + 1}`, order: i, row: i + 2 }, provider: 'zero', request: r.request!, estimate: zero.estimate(r.shot) };
+  });
+/** `count` jobs queued then run to the end; returns the run's figures (ms). */
+async function queueRun(count: number, onStore?: (store: ProjectStore) => () => void) {
+  const outDir = path.join(work, `queue-${count}`);
+  const store = new ProjectStore(outDir);
+  const [, syncMs] = await time(() => store.syncStoryboard(`bench-${count}.csv`, `h${count}`, plannedShots(count), () => false));
+  const budget = count; // far above what the jobs cost: every job is admitted, each after a budget check
+  const runner = new QueueRunner(store, qreg, { outDir, pollIntervalMs: 0, verifyClip: async (f) => void fs.statSync(f), guard: renderBudgetGuard(store, () => budget, () => undefined) });
+  const rssBefore = process.memoryUsage().rss;
+  phasePeakRss = rssBefore;
+  const stopCounting = onStore?.(store);
+  const cpu = process.cpuUsage();
+  const [summary, ms] = await time(() => runner.run());
+  const { user, system } = process.cpuUsage(cpu);
+  stopCounting?.();
+  const peak = Math.max(phasePeakRss, process.memoryUsage().rss);
+  store.close();
+  fs.rmSync(outDir, { recursive: true, force: true });
+  if (summary.succeeded !== count) throw new Error(`queue bench: ${summary.succeeded} of ${count} jobs succeeded`);
+  return { jobs: count, syncMs, ms, jobsPerSecond: count / (ms / 1000), msPerJob: ms / count, cpuMsPerJob: (user + system) / 1000 / count, rssBeforeMiB: Math.round(rssBefore / 2 ** 20), peakRssMiB: Math.round(peak / 2 ** 20) };
+}
+/**
+ * The reference: what a job needs at least, with bare better-sqlite3 and node:fs. Per job, 5
+ * single-row update transactions (one per state change) and one file created then renamed into
+ * place (the clip), with the store's pragmas (WAL, synchronous = NORMAL). Fixed on purpose: it
+ * does not change when the store does.
+ */
+function referenceRun(count: number) {
+  const dir = path.join(work, `ref-${count}`);
+  fs.mkdirSync(path.join(dir, 'staging'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'clips'), { recursive: true });
+  const ref = new Database(path.join(dir, 'ref.sqlite'));
+  ref.pragma('journal_mode = WAL');
+  ref.pragma('synchronous = NORMAL');
+  ref.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT, n INTEGER)');
+  const ins = ref.prepare('INSERT INTO t (state, n) VALUES (?, 0)');
+  ref.transaction(() => { for (let i = 0; i < count; i++) ins.run('queued'); })();
+  const upd = ref.prepare('UPDATE t SET state = ?, n = n + 1 WHERE id = ?');
   const tx = ref.transaction((id: number, s: string) => upd.run(s, id));
-  for (let i = 1; i <= ROWS; i++) for (let k = 0; k < STATES_PER_JOB; k++) tx(i, `s${k}`);
-});
-ref.close();
+  const STATES = ['submitting', 'submitted', 'running', 'downloading', 'succeeded'];
+  const [, ms] = timeSync(() => {
+    for (let i = 1; i <= count; i++) {
+      for (const s of STATES) tx.immediate(i, s);
+      const part = path.join(dir, 'staging', `${i}.part.mp4`);
+      fs.writeFileSync(part, clipBytes);
+      fs.renameSync(part, path.join(dir, 'clips', `${i}.mp4`));
+    }
+  });
+  ref.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { jobs: count, ms, jobsPerSecond: count / (ms / 1000), msPerJob: ms / count };
+}
+/**
+ * A queue run between two reference runs of the same size; the reference's figure is their mean,
+ * so a machine that gets busier or quieter during the queue run moves both sides alike.
+ */
+async function queueBesideReference(count: number) {
+  const before = referenceRun(count);
+  const queue = await queueRun(count);
+  const after = referenceRun(count);
+  const ms = (before.ms + after.ms) / 2;
+  return { queue, reference: { jobs: count, ms, jobsPerSecond: count / (ms / 1000), msPerJob: ms / count, runsMs: [before.ms, after.ms] } };
+}
+const median = <T>(xs: T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
+/**
+ * Counts, in one run of `count` jobs, the statements the store executes per job (BEGIN and COMMIT
+ * included), how many it compiles, how many transactions it commits and how often it reads a
+ * whole job back. better-sqlite3's prototypes are wrapped for that run only (not a timed one).
+ */
+async function countStatements(count: number) {
+  const probeDb = new Database(':memory:');
+  const stmtProto = Object.getPrototypeOf(probeDb.prepare('SELECT 1')) as Record<string, (...a: unknown[]) => unknown>;
+  probeDb.close();
+  const dbProto = Database.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const bySql = new Map<string, number>();
+  const add = (sql: string) => bySql.set(sql, (bySql.get(sql) ?? 0) + 1);
+  let compiled = 0;
+  const restore: (() => void)[] = [];
+  const wrap = (proto: Record<string, (...a: unknown[]) => unknown>, name: string, count: (self: any, args: unknown[]) => void) => {
+    const orig = proto[name];
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      count(this, args);
+      return orig.apply(this, args);
+    };
+    restore.push(() => (proto[name] = orig));
+  };
+  await queueRun(count, () => {
+    for (const m of ['run', 'get', 'all', 'iterate']) wrap(stmtProto, m, (self: { source: string }) => add(self.source));
+    wrap(dbProto, 'prepare', () => compiled++);
+    wrap(dbProto, 'pragma', (_s, [src]) => { compiled++; add(`PRAGMA ${src}`); });
+    wrap(dbProto, 'exec', (_s, [src]) => { compiled++; add(String(src)); });
+    return () => restore.forEach((r) => r());
+  });
+  const total = [...bySql.values()].reduce((a, b) => a + b, 0);
+  const sum = (re: RegExp) => [...bySql].filter(([s]) => re.test(s)).reduce((a, [, k]) => a + k, 0);
+  return {
+    jobs: count,
+    statementsPerJob: total / count,
+    compiledPerJob: compiled / count,
+    transactionsPerJob: sum(/^BEGIN/) / count,
+    jobReadsPerJob: sum(/^SELECT jobs\.\*.* WHERE jobs\.id = \?$/) / count,
+    top: [...bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, k]) => ({ perJob: +(k / count).toFixed(2), sql: sql.replace(/\s+/g, ' ').slice(0, 140) })),
+  };
+}
+// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000 jobs (the median
+// of three runs: one is short) and at 20,000 (no O(n^2): within 1.5x), each beside the reference at
+// the same size; then the statement count.
+const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS);
+const [SMALL, LARGE] = (process.env.BENCH_QUEUE_SIZES ?? '1000,20000').split(',').map(Number);
+const small = median([await queueBesideReference(SMALL), await queueBesideReference(SMALL), await queueBesideReference(SMALL)], (r) => r.queue.msPerJob);
+const { queue: queueSmall, reference: refSmall } = small;
+const { queue: queueLarge, reference: refLarge } = await queueBesideReference(LARGE);
+clearInterval(phaseSampler);
+const statements = await countStatements(SMALL);
 results.queue = {
-  jobs: ROWS, syncMs, ms: queueMs, jobsPerSecond: ROWS / (queueMs / 1000), succeeded: summary.succeeded,
-  bareSqliteMs: refMs, bareSqliteJobsPerSecond: ROWS / (refMs / 1000), ratio: queueMs / refMs,
+  ...queueMain, succeeded: queueMain.jobs,
+  reference: refMain, referenceJobsPerSecond: refMain.jobsPerSecond,
+  /** Queue time over reference time (lower is better); shareOfReference is the queue's rate as a fraction of the reference's (goal >= 0.30). */
+  ratio: queueMain.ms / refMain.ms, shareOfReference: queueMain.jobsPerSecond / refMain.jobsPerSecond,
+  scaling: { small: queueSmall, large: queueLarge, refSmall, refLarge, msPerJobRatio: queueLarge.msPerJob / queueSmall.msPerJob },
+  statements,
 };
 results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
 const only = (process.env.BENCH_ONLY ?? 'answers,throughput,stitch,renderer').split(',');
@@ -130,7 +244,10 @@ const row = (name: string, figure: string, reference: string, ratio?: number) =>
 const table = [
   row(`import+validate+estimate ${ROWS} rows CSV`, `${r.import.ms.toFixed(0)} ms`, `csv-parse alone ${r.import.csvParseMs.toFixed(0)} ms`, r.import.ratio),
   row(`import+validate+estimate ${ROWS} rows XLSX`, `${r.importXlsx.ms.toFixed(0)} ms`, `exceljs alone ${r.importXlsx.exceljsMs.toFixed(0)} ms`, r.importXlsx.ratio),
-  row(`queue: ${ROWS} jobs through every state`, `${r.queue.jobsPerSecond.toFixed(0)} jobs/s`, `bare better-sqlite3 ${r.queue.bareSqliteJobsPerSecond.toFixed(0)} tx-sets/s`, r.queue.ratio),
+  row(`queue: ${ROWS} jobs through every state, render budget set`, `${r.queue.jobsPerSecond.toFixed(0)} jobs/s (${(r.queue.ms / 1000).toFixed(1)} s, CPU ${r.queue.cpuMsPerJob.toFixed(2)} ms a job), ${(100 * r.queue.shareOfReference).toFixed(0)}% of the reference's rate`, `bare better-sqlite3, 5 single-row update tx + 1 file create-and-rename per job: ${r.queue.referenceJobsPerSecond.toFixed(0)} jobs/s`, r.queue.ratio),
+  row(`queue: time per job at ${SMALL} and ${LARGE} jobs`, `${r.queue.scaling.small.msPerJob.toFixed(3)} / ${r.queue.scaling.large.msPerJob.toFixed(3)} ms (x${r.queue.scaling.msPerJobRatio.toFixed(2)})`, `reference ${r.queue.scaling.refSmall.msPerJob.toFixed(3)} / ${r.queue.scaling.refLarge.msPerJob.toFixed(3)} ms`, r.queue.scaling.msPerJobRatio),
+  row(`queue: peak RSS during the ${ROWS}-job phase`, `${r.queue.peakRssMiB} MiB`, `${r.queue.rssBeforeMiB} MiB when it started`),
+  row(`queue: SQLite per job (${SMALL}-job run)`, `${r.queue.statements.statementsPerJob.toFixed(1)} statements, ${r.queue.statements.transactionsPerJob.toFixed(1)} transactions`, `${r.queue.statements.compiledPerJob.toFixed(1)} compiled, ${r.queue.statements.jobReadsPerJob.toFixed(1)} whole-job reads`),
 ];
 if (r.answers) {
   table.push(row(`${r.answers.parallel} x ${r.answers.sizeMiB} MiB video answers at once, streamed to disk`, `${r.answers.parallelMs.toFixed(0)} ms, +${r.answers.parallelRssGrowthMiB} MiB RSS (one answer: ${r.answers.oneMs.toFixed(0)} ms, +${r.answers.oneRssGrowthMiB} MiB)`, `fs.copyFile of the same bytes ${r.answers.copyMs.toFixed(0)} ms, +${r.answers.copyRssGrowthMiB} MiB`, r.answers.ratio));

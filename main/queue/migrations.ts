@@ -4,6 +4,23 @@
  * migration that has shipped: add the next number.
  */
 
+/**
+ * A job's share of what the project has committed in USD (row `r`: a table name, NEW or OLD): its
+ * actual cost, else its estimate, 0 when refunded; counted while it is in flight or succeeded, and
+ * once it was submitted whatever it became. Used by migration 6 (do not change: it has shipped).
+ */
+function committedShare(r: string): string {
+  return `(CASE WHEN ${r}.state IN ('submitting','running','downloading','succeeded') OR (${r}.state IN ('failed','canceled','queued') AND ${r}.submitted_at IS NOT NULL)
+    THEN (CASE WHEN ${r}.refunded = 1 THEN 0 ELSE COALESCE(${r}.actual_usd, ${r}.estimate_usd, 0) END) ELSE 0 END)`;
+}
+
+/** Adds `x` to the committed total with Neumaier's compensated summation (skipped when `x` is 0). */
+function addToCommitted(x: string): string {
+  return `UPDATE committed_totals SET usd = usd + ${x},
+     usd_c = usd_c + CASE WHEN abs(usd) >= abs(${x}) THEN (usd - (usd + ${x})) + ${x} ELSE (${x} - (usd + ${x})) + usd END
+     WHERE id = 1 AND ${x} <> 0`;
+}
+
 /** Migration n is MIGRATIONS[n - 1]. */
 export const MIGRATIONS: string[] = [
   // 1: storyboards, shots, jobs (one per render attempt), their state history, provider pauses.
@@ -96,4 +113,30 @@ export const MIGRATIONS: string[] = [
    );`,
   // 5: settings that belong to the project, not to one command: the render budget (USD).
   `CREATE TABLE project_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 6: speed. (a) The next queued jobs of a provider picked from an index that holds exactly the
+  // runnable ones (queued, not held), in id order: no sort, no scan of every queued job. It also
+  // lists the providers with runnable jobs, so jobs_queue (migration 2), which every state change
+  // had to update, goes. (b) What the project has committed in USD (ProjectStore.committedUsd)
+  // kept as a running total by triggers, so a budget check does not sum the whole table. The total
+  // is Neumaier-compensated (usd + usd_c), each change adding minus a job's old share then its new
+  // share, so it stays equal to the full SUM.
+  `CREATE INDEX jobs_runnable ON jobs (provider, id, next_run_at) WHERE state = 'queued' AND hold_reason IS NULL;
+   DROP INDEX jobs_queue;
+   CREATE TABLE committed_totals (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     usd REAL NOT NULL,
+     usd_c REAL NOT NULL
+   );
+   INSERT INTO committed_totals (id, usd, usd_c) SELECT 1, COALESCE(SUM(${committedShare('jobs')}), 0), 0 FROM jobs;
+   CREATE TRIGGER committed_on_insert AFTER INSERT ON jobs WHEN ${committedShare('NEW')} <> 0 BEGIN
+     ${addToCommitted(committedShare('NEW'))};
+   END;
+   CREATE TRIGGER committed_on_update AFTER UPDATE OF state, submitted_at, refunded, actual_usd, estimate_usd ON jobs
+   WHEN ${committedShare('OLD')} IS NOT ${committedShare('NEW')} BEGIN
+     ${addToCommitted(`-(${committedShare('OLD')})`)};
+     ${addToCommitted(committedShare('NEW'))};
+   END;
+   CREATE TRIGGER committed_on_delete AFTER DELETE ON jobs WHEN ${committedShare('OLD')} <> 0 BEGIN
+     ${addToCommitted(`-(${committedShare('OLD')})`)};
+   END;`,
 ];

@@ -192,8 +192,9 @@ export class QueueRunner {
     this.opts.onEvent?.(e);
   }
 
-  private emitJob(id: number): void {
-    const job = this.store.job(id);
+  /** Emits a job as it now is: the copy a store write returned, or read by id. */
+  private emitJob(jobOrId: Job | number): void {
+    const job = typeof jobOrId === 'number' ? this.store.job(jobOrId) : jobOrId;
     if (job) this.emit({ type: 'job', job });
   }
 
@@ -354,29 +355,22 @@ export class QueueRunner {
     this.active.set(job.id, run);
   }
 
-  /** Claims a queued job (guard check + move to submitting) in one transaction; null when held. */
-  private claim(job: Job): Job | null {
+  /**
+   * Claims a queued job (guard check + move to submitting) in one transaction, committed with the
+   * tick's other claims and moves before anything is sent; null when held.
+   */
+  private async claim(job: Job): Promise<Job | null> {
     const guard = this.opts.guard;
-    let held: string | null = null;
-    this.store.db.transaction(() => {
-      const fresh = this.store.job(job.id);
-      if (!fresh || fresh.state !== 'queued') throw new StaleJobError(`job ${job.id} is no longer queued`);
-      held = guard?.admit(fresh) ?? null;
-      if (held) {
-        this.store.update(job.id, { hold_reason: held });
-        return;
-      }
-      this.store.transition(job.id, 'queued', 'submitting', { attempts: fresh.attempts + 1, hold_reason: null, error: null, error_code: null, submit_sent_at: null }, `attempt ${fresh.attempts + 1}`);
-    }).immediate();
-    this.emitJob(job.id);
-    return held ? null : this.store.job(job.id)!;
+    const claimed = await this.store.claimGrouped(job.id, guard && ((fresh) => guard.admit(fresh)));
+    this.emitJob(claimed.job);
+    return claimed.held ? null : claimed.job;
   }
 
   private async drive(initial: Job, p: Provider): Promise<void> {
     let job: Job | null = initial;
     try {
       if (job.state === 'queued') {
-        job = this.claim(job);
+        job = await this.claim(job);
         if (!job) return;
       }
       const request = JSON.parse(job.request) as ProviderRequest;
@@ -395,7 +389,7 @@ export class QueueRunner {
         fs.rmSync(this.clipPath(current).part, { force: true });
         const moved = this.store.transition(current.id, current.state, 'queued', { submit_sent_at: null, progress: 0 }, `stopped (${this.stopReason ?? 'stop requested'}); will render again`);
         this.opts.guard?.settle?.(moved);
-        this.emitJob(current.id);
+        this.emitJob(moved);
       }
     }
   }
@@ -407,8 +401,8 @@ export class QueueRunner {
   }
 
   private async driveLocal(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
-    this.store.transition(job.id, 'submitting', 'running', { submitted_at: this.store.now(), progress: 0 }, 'rendering');
-    this.emitJob(job.id);
+    job = this.store.transition(job.id, 'submitting', 'running', { submitted_at: this.store.now(), progress: 0 }, 'rendering');
+    this.emitJob(job);
     const { part } = this.clipPath(job);
     fs.mkdirSync(path.dirname(part), { recursive: true });
     let lastEmit = 0;
@@ -420,8 +414,7 @@ export class QueueRunner {
         if (progressError || (now - lastEmit < 250 && pr.fraction < 1)) return;
         lastEmit = now;
         try {
-          this.store.update(job.id, { progress: pr.fraction });
-          this.emitJob(job.id);
+          this.emitJob(this.store.update(job.id, { progress: pr.fraction }) ?? job.id);
         } catch (e) {
           progressError = e; // e.g. the database's disk is full: raised below, after the render
         }
@@ -432,8 +425,7 @@ export class QueueRunner {
     const patch: JobPatch = { gpu_seconds: out.gpuSeconds ?? null };
     if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
     if (out.notes?.length) patch.notes = JSON.stringify([...job.notes, ...out.notes]);
-    this.store.transition(job.id, 'running', 'downloading', patch, 'rendered');
-    await this.finish(this.store.job(job.id)!, { kind: 'file', path: part }, p);
+    await this.finish(this.store.transition(job.id, 'running', 'downloading', patch, 'rendered'), { kind: 'file', path: part }, p);
   }
 
   private async driveRemote(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
@@ -442,7 +434,8 @@ export class QueueRunner {
     if (job.state === 'submitting') {
       // Canceled before anything left: nothing to mark as sent.
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('stopped');
-      this.store.update(job.id, { submit_sent_at: this.store.now() });
+      // Durable before the request leaves (see ProjectStore.markSubmitSent): it is what stops a second payment.
+      job = { ...job, submitSentAt: await this.store.markSubmitSent(job.id) };
       const res = await p.submit!(request, ctx);
       const patch: JobPatch = {
         remote_task_id: res.taskId,
@@ -452,7 +445,7 @@ export class QueueRunner {
       if (res.actual) Object.assign(patch, this.actualPatch(job, res.actual));
       job = this.store.transition(job.id, 'submitting', 'running', patch, `submitted: task ${res.taskId}`);
       this.opts.guard?.settle?.(job);
-      this.emitJob(job.id);
+      this.emitJob(job);
       if (res.immediate) {
         const next = await this.applyPoll(job, p, res.immediate);
         if (!next) return;
@@ -478,17 +471,18 @@ export class QueueRunner {
   private async applyPoll(job: Job, p: Provider, pr: PollResult): Promise<Job | null> {
     const now = this.store.now();
     if (pr.status === 'pending' || pr.status === 'running') {
-      this.store.update(job.id, { next_run_at: now + (pr.nextPollMs ?? this.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress });
-      this.emitJob(job.id);
-      return this.store.job(job.id)!;
+      const next = this.store.update(job.id, { next_run_at: now + (pr.nextPollMs ?? this.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress })!;
+      this.emitJob(next);
+      return next;
     }
     if (pr.status === 'succeeded') {
       const patch: JobPatch = { result: JSON.stringify(pr.result) };
       if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
       if (pr.adjustments) patch.notes = JSON.stringify([...job.notes, `adjusted by the service: ${pr.adjustments}`]);
-      const next = this.store.transition(job.id, 'running', 'downloading', patch, 'finished remotely; downloading');
+      // Committed with the tick's other moves; lost to a crash, the next run polls the task again (free).
+      const next = await this.store.transitionGrouped(job.id, 'running', 'downloading', patch, 'finished remotely; downloading');
       this.opts.guard?.settle?.(next);
-      this.emitJob(job.id);
+      this.emitJob(next);
       return next;
     }
     if (pr.status !== 'failed') throw new Error(`unknown task status ${(pr as { status: string }).status}`);
@@ -496,14 +490,15 @@ export class QueueRunner {
     const message = pr.code ? `${pr.code}: ${pr.message}` : pr.message;
     const patch: JobPatch = { error: message, error_code: pr.code ?? null };
     if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
+    let moved: Job;
     if (pr.retryable && job.attempts < job.maxAttempts) {
       const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
-      this.store.transition(job.id, 'running', 'queued', { ...patch, remote_task_id: null, submit_sent_at: null, next_run_at: now + delay }, `task failed (${message}); will submit again`);
+      moved = this.store.transition(job.id, 'running', 'queued', { ...patch, remote_task_id: null, submit_sent_at: null, next_run_at: now + delay }, `task failed (${message}); will submit again`);
     } else {
-      this.store.transition(job.id, 'running', 'failed', { ...patch, finished_at: now }, `task failed: ${message}`);
+      moved = this.store.transition(job.id, 'running', 'failed', { ...patch, finished_at: now }, `task failed: ${message}`);
     }
-    this.opts.guard?.settle?.(this.store.job(job.id)!);
-    this.emitJob(job.id);
+    this.opts.guard?.settle?.(moved);
+    this.emitJob(moved);
     return null;
   }
 
@@ -562,11 +557,12 @@ export class QueueRunner {
       fs.mkdirSync(path.dirname(abs), { recursive: true });
       fs.renameSync(src, abs);
     }
-    const done = this.store.transition(job.id, 'downloading', 'succeeded', { output: rel, progress: 1, finished_at: this.store.now(), error: null, hold_reason: null }, 'clip saved');
-    this.store.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
+    // Succeeded and chosen as the shot's take in one transaction, committed with the tick's other
+    // moves before the staging folder goes; lost to a crash, the next run finds the clip in place.
+    const done = await this.store.recordClipGrouped(job, { output: rel, progress: 1, finished_at: this.store.now(), error: null, hold_reason: null }, 'clip saved');
     fs.rmSync(this.staging(job), { recursive: true, force: true });
     this.opts.guard?.settle?.(done);
-    this.emitJob(job.id);
+    this.emitJob(done);
   }
 
   /**
@@ -580,23 +576,25 @@ export class QueueRunner {
     const maybeSent = job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && p.kind === 'remote';
     const note = job.remoteTaskId ? `canceled by you; ${p.id} cannot cancel task ${job.remoteTaskId}, so it may finish and be billed` : maybeSent ? 'canceled by you while the submit was on its way: may have been submitted twice' : 'canceled by you';
     if (p.kind === 'local') fs.rmSync(this.clipPath(job).part, { force: true });
+    let done: Job | undefined;
     try {
-      const done = this.store.transition(job.id, job.state, 'canceled', { finished_at: this.store.now(), error: 'canceled by you', hold_reason: null, ...(maybeSent ? { maybe_duplicate: 1 } : {}) }, note);
+      done = this.store.transition(job.id, job.state, 'canceled', { finished_at: this.store.now(), error: 'canceled by you', hold_reason: null, ...(maybeSent ? { maybe_duplicate: 1 } : {}) }, note);
       this.opts.guard?.settle?.(done);
     } catch (e) {
       if (!(e instanceof StaleJobError)) throw e;
     }
-    this.emitJob(job.id);
+    this.emitJob(done ?? job.id);
   }
 
   private failJob(job: Job, message: string, code?: string): void {
+    let failed: Job | undefined;
     try {
-      this.store.transition(job.id, job.state, 'failed', { error: message, error_code: code ?? null, finished_at: this.store.now() }, message);
-      this.opts.guard?.settle?.(this.store.job(job.id)!);
+      failed = this.store.transition(job.id, job.state, 'failed', { error: message, error_code: code ?? null, finished_at: this.store.now() }, message);
+      this.opts.guard?.settle?.(failed);
     } catch (e) {
       if (!(e instanceof StaleJobError)) throw e;
     }
-    this.emitJob(job.id);
+    this.emitJob(failed ?? job.id);
   }
 
   /** Reacts to an error of a provider call according to its kind (see ProviderErrorKind). */
@@ -604,20 +602,20 @@ export class QueueRunner {
     const now = this.store.now();
     const err = toProviderError(e);
     const back = (to: JobState, patch: JobPatch, message: string) => {
+      let moved: Job | undefined;
       try {
-        const moved = this.store.transition(job.id, job.state, to, patch, message);
+        moved = this.store.transition(job.id, job.state, to, patch, message);
         this.opts.guard?.settle?.(moved);
       } catch (x) {
         if (!(x instanceof StaleJobError)) throw x;
       }
-      this.emitJob(job.id);
+      this.emitJob(moved ?? job.id);
     };
     // A submit whose answer never arrived (connection dropped, timeout: no HTTP status) may have
     // reached the service: say so, never resubmit silently. A connection that was never made
     // (refused, unknown host) sent nothing.
     if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false) {
-      this.store.update(job.id, { maybe_duplicate: 1 });
-      job = this.store.job(job.id)!;
+      job = this.store.update(job.id, { maybe_duplicate: 1 })!;
       // Never submitted again on its own: the creator checks the provider and resubmits it.
       return back('queued', { submit_sent_at: null, error: err.message, hold_reason: FLAGGED_HOLD }, `the answer to the submit was lost (${err.message}): may have been submitted twice; held until you resubmit it`);
     }
@@ -659,11 +657,12 @@ export class QueueRunner {
   /** Counts the latest takes of the project's active shots. */
   summary(): RunSummary {
     const s: RunSummary = { succeeded: 0, failed: 0, canceled: 0, waiting: {}, maybeDuplicate: 0, stoppedBecause: this.stopReason };
+    const pausedProviders = this.store.pausedProviders();
     for (const j of this.store.latestJobs()) {
       if (j.maybeDuplicate) s.maybeDuplicate++;
       if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'canceled') s[j.state]++;
       else {
-        const paused = this.store.pausedProviders().get(j.provider);
+        const paused = pausedProviders.get(j.provider);
         const reason = j.holdReason ?? (paused ? `paused: ${paused.split(':')[0]}` : `not finished (${j.state})`);
         s.waiting[reason] = (s.waiting[reason] ?? 0) + 1;
       }

@@ -3,7 +3,15 @@
  *
  * Every state change is one transaction that checks the state it moves from (so two processes, or a
  * stale worker, cannot both move a job) and appends to job_events.
+ *
+ * Speed: each statement is compiled once (a cache keyed by its SQL); a state change returns the
+ * job it wrote (`UPDATE ... RETURNING`) instead of reading it back; the next queued jobs are picked
+ * through an index that matches the query (no sort, no scan); the USD the project has committed is
+ * a running total kept by triggers (migration 6), so a budget check reads one row; the queue's
+ * claims, its submit marks and the moves that record a result are committed together with the
+ * other writes of the same tick (group commit), each caller waiting for its own commit.
  */
+import type Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { openDatabase, type Db } from './db';
@@ -130,6 +138,39 @@ export type JobPatch = Partial<{
 }>;
 
 const JOB_SELECT = `SELECT jobs.*, shots.shot_key, shots.ord FROM jobs JOIN shots ON shots.id = jobs.shot_id`;
+/** What an UPDATE of one job returns: the row as written, with its shot's key and order (as {@link JOB_SELECT}). */
+const JOB_RETURNING = `RETURNING *, (SELECT shot_key FROM shots WHERE shots.id = jobs.shot_id) AS shot_key, (SELECT ord FROM shots WHERE shots.id = jobs.shot_id) AS ord`;
+/**
+ * The next runnable queued jobs of a provider, oldest first. `jobs_runnable` (migration 6) holds
+ * exactly the queued, not held jobs, keyed by (provider, id, next_run_at): the rows come out in id
+ * order (no sort) and a job not due yet is skipped inside the index. INDEXED BY and CROSS JOIN pin
+ * that plan whatever the planner's statistics say (test/queue/store-speed.test.ts checks it).
+ */
+export const RUNNABLE_QUEUED_SQL =
+  `SELECT jobs.*, shots.shot_key, shots.ord FROM jobs INDEXED BY jobs_runnable CROSS JOIN shots ON shots.id = jobs.shot_id ` +
+  `WHERE jobs.state = 'queued' AND jobs.hold_reason IS NULL AND jobs.provider = ? AND jobs.next_run_at <= ? ORDER BY jobs.id LIMIT ?`;
+/**
+ * What the project has committed, in USD, as the running total kept by migration 6's triggers
+ * (Neumaier-compensated: sum + compensation), less the job `?`'s own share. The share is the same
+ * expression the triggers and the original full SUM use: a job's actual cost, else its estimate,
+ * 0 when refunded, counted while it is in flight or succeeded, or once submitted.
+ */
+const COMMITTED_USD_SQL = `SELECT (t.usd + t.usd_c) - COALESCE((SELECT CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END FROM jobs
+   WHERE id = ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))), 0) AS usd
+  FROM committed_totals t WHERE t.id = 1`;
+
+type Statement = Database.Statement;
+
+/** A write waiting for the group commit at the end of the current tick (see {@link ProjectStore.transitionGrouped}). */
+interface GroupedWrite {
+  write: () => unknown;
+  /** Its commit must survive a power loss (see {@link ProjectStore.markSubmitSent}). */
+  durable: boolean;
+  resolve: (value: never) => void;
+  reject: (e: unknown) => void;
+}
+
+type GroupResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** The store of one project (output folder). */
 export class ProjectStore {
@@ -137,13 +178,55 @@ export class ProjectStore {
   /** Clock, replaceable in tests (epoch ms). */
   now: () => number = () => Date.now();
 
+  /** Compiled statements by SQL: each is prepared once per connection. */
+  private readonly stmts = new Map<string, Statement>();
+  /** The connection's synchronous level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), as opened. */
+  private readonly syncLevel: number;
+  /** Writes asked for in this tick, committed together when it ends (group commit). */
+  private pendingWrites: GroupedWrite[] = [];
+  private groupFlush: NodeJS.Immediate | undefined;
+  // The hot transactions, each wrapped once (IMMEDIATE: the write lock is taken before the first read).
+  private readonly transitionTx: (id: number, from: JobState, to: JobState, patch: JobPatch, message?: string) => Job;
+  private readonly groupTx: (batch: GroupedWrite[]) => GroupResult[];
+  /** Runs one write of a group inside a savepoint: a write that throws leaves nothing behind, the others go on. */
+  private readonly savepoint: (write: () => unknown) => unknown;
+
   /** Opens DIR/project.sqlite, creating it and applying migrations. */
   constructor(readonly dir: string) {
     this.db = openDatabase(path.join(dir, 'project.sqlite'), MIGRATIONS);
+    this.syncLevel = this.db.pragma('synchronous', { simple: true }) as number;
+    this.transitionTx = this.db.transaction((id: number, from: JobState, to: JobState, patch: JobPatch, message?: string) => this.transitionInTx(id, from, to, patch, message)).immediate;
+    this.savepoint = this.db.transaction((write: () => unknown) => write());
+    this.groupTx = this.db.transaction((batch: GroupedWrite[]) =>
+      batch.map((w): GroupResult => {
+        try {
+          return { ok: true, value: this.savepoint(w.write) };
+        } catch (error) {
+          // An error SQLite answered by rolling the whole transaction back fails the whole group.
+          if (!this.db.inTransaction) throw error;
+          return { ok: false, error };
+        }
+      }),
+    ).immediate;
   }
 
+  /** Closes the database (writes still waiting for their group commit are committed first). */
   close(): void {
+    if (this.groupFlush) {
+      clearImmediate(this.groupFlush);
+      this.flushGroup();
+    }
     this.db.close();
+  }
+
+  /** The statement for `sql`, compiled on first use. */
+  private stmt(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
   }
 
   /**
@@ -157,24 +240,24 @@ export class ProjectStore {
     const now = this.now();
     const res: SyncResult = { queued: 0, kept: 0, resumed: 0, removed: 0 };
     const tx = this.db.transaction(() => {
-      this.db.prepare('INSERT INTO storyboards (file, hash, imported_at) VALUES (?, ?, ?)').run(file, hash, now);
+      this.stmt('INSERT INTO storyboards (file, hash, imported_at) VALUES (?, ?, ?)').run(file, hash, now);
       const keys = new Set(planned.map((p) => p.shot.id));
-      for (const s of this.db.prepare('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[]) {
+      for (const s of this.stmt('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[]) {
         if (keys.has(s.shot_key)) continue;
-        this.db.prepare('UPDATE shots SET active = 0, updated_at = ? WHERE id = ?').run(now, s.id);
-        for (const j of this.db.prepare(`SELECT id, state FROM jobs WHERE shot_id = ? AND state = 'queued'`).all(s.id) as { id: number; state: JobState }[]) {
+        this.stmt('UPDATE shots SET active = 0, updated_at = ? WHERE id = ?').run(now, s.id);
+        for (const j of this.stmt(`SELECT id, state FROM jobs WHERE shot_id = ? AND state = 'queued'`).all(s.id) as { id: number; state: JobState }[]) {
           this.transitionInTx(j.id, 'queued', 'canceled', { finished_at: now, error: 'shot removed from the storyboard' }, 'shot removed from the storyboard');
         }
         res.removed++;
       }
-      const upsert = this.db.prepare(
+      const upsert = this.stmt(
         `INSERT INTO shots (shot_key, ord, row, spec, spec_hash, provider, active, updated_at) VALUES (@key, @ord, @row, @spec, @hash, @provider, 1, @now)
          ON CONFLICT (shot_key) DO UPDATE SET ord = @ord, row = @row, spec = @spec, spec_hash = @hash, provider = @provider, active = 1, updated_at = @now RETURNING id`,
       );
       for (const p of planned) {
         const hashOf = specHash(p.shot, p.provider, p.request);
         const { id: shotId } = upsert.get({ key: p.shot.id, ord: p.shot.order, row: p.shot.row, spec: JSON.stringify(p.shot), hash: hashOf, provider: p.provider, now }) as { id: number };
-        const latest = this.db.prepare('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
+        const latest = this.stmt('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
         const sameSpec = latest?.spec_hash === hashOf;
         if (latest && sameSpec && latest.state === 'succeeded' && latest.output && clipExists(latest.output as string)) {
           res.kept++;
@@ -183,7 +266,7 @@ export class ProjectStore {
         if (latest && sameSpec && !['succeeded', 'failed', 'canceled'].includes(latest.state as string)) {
           // Resume as is; a queued job may have been held for budget: let it be re-evaluated.
           // (Never a job held because it may have been submitted twice: only the creator releases that.)
-          this.db.prepare('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ? AND (hold_reason IS NULL OR hold_reason <> ?)').run(now, latest.id, FLAGGED_HOLD);
+          this.stmt('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ? AND (hold_reason IS NULL OR hold_reason <> ?)').run(now, latest.id, FLAGGED_HOLD);
           res.resumed++;
           continue;
         }
@@ -202,14 +285,12 @@ export class ProjectStore {
   private insertJob(shotId: number, p: PlannedShot, hashOf: string, take: number, now: number): number {
     const est = p.estimate;
     const usd = est.usdPerUnit !== undefined ? est.max * est.usdPerUnit : null;
-    const info = this.db
-      .prepare(
-        `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+    const info = this.stmt(
+      `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(shotId, take, p.provider, hashOf, JSON.stringify(p.request), est.unit, est.min, est.max, usd, JSON.stringify(p.request.notes ?? []), now, now);
+    ).run(shotId, take, p.provider, hashOf, JSON.stringify(p.request), est.unit, est.min, est.max, usd, JSON.stringify(p.request.notes ?? []), now, now);
     const id = Number(info.lastInsertRowid);
-    this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `take ${take} queued`);
+    this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `take ${take} queued`);
     return id;
   }
 
@@ -219,17 +300,15 @@ export class ProjectStore {
    */
   newTake(shotId: number): number {
     return this.db.transaction(() => {
-      const latest = this.db.prepare('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
+      const latest = this.stmt('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
       if (!latest) throw new Error(`shot ${shotId} has no job to take again`);
       const now = this.now();
-      const info = this.db
-        .prepare(
-          `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+      const info = this.stmt(
+        `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
            SELECT shot_id, take + 1, provider, spec_hash, request, 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, ?, ? FROM jobs WHERE id = ?`,
-        )
-        .run(now, now, latest.id);
+      ).run(now, now, latest.id);
       const id = Number(info.lastInsertRowid);
-      this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', 're-render requested');
+      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', 're-render requested');
       return id;
     })();
   }
@@ -240,13 +319,13 @@ export class ProjectStore {
    */
   releaseFlagged(jobIds?: number[]): number {
     const now = this.now();
-    const rows = this.db.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND hold_reason = ?`).all(FLAGGED_HOLD) as { id: number }[];
+    const rows = this.stmt(`SELECT id FROM jobs WHERE state = 'queued' AND hold_reason = ?`).all(FLAGGED_HOLD) as { id: number }[];
     let n = 0;
     this.db.transaction(() => {
       for (const { id } of rows) {
         if (jobIds && !jobIds.includes(id)) continue;
-        this.db.prepare('UPDATE jobs SET hold_reason = NULL, next_run_at = 0, updated_at = ? WHERE id = ?').run(now, id);
-        this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, 'queued', 'queued', 'resubmit approved by you (it may have been submitted twice)');
+        this.stmt('UPDATE jobs SET hold_reason = NULL, next_run_at = 0, updated_at = ? WHERE id = ?').run(now, id);
+        this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, 'queued', 'queued', 'resubmit approved by you (it may have been submitted twice)');
         n++;
       }
     }).immediate();
@@ -255,62 +334,57 @@ export class ProjectStore {
 
   /** The project's render budget in USD (saved with the project), or undefined for none. */
   renderBudget(): number | undefined {
-    const r = this.db.prepare(`SELECT value FROM project_settings WHERE key = 'render_budget_usd'`).get() as { value: string } | undefined;
+    const r = this.stmt(`SELECT value FROM project_settings WHERE key = 'render_budget_usd'`).get() as { value: string } | undefined;
     const n = r ? Number(r.value) : NaN;
     return Number.isFinite(n) ? n : undefined;
   }
 
   /** Saves the project's render budget in USD (undefined removes it). */
   setRenderBudget(usd: number | undefined): void {
-    if (usd === undefined) this.db.prepare(`DELETE FROM project_settings WHERE key = 'render_budget_usd'`).run();
-    else this.db.prepare(`INSERT INTO project_settings (key, value) VALUES ('render_budget_usd', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(usd));
+    if (usd === undefined) this.stmt(`DELETE FROM project_settings WHERE key = 'render_budget_usd'`).run();
+    else this.stmt(`INSERT INTO project_settings (key, value) VALUES ('render_budget_usd', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(usd));
   }
 
   /**
    * USD the project's jobs other than `exceptJobId` have committed: the actual cost of finished
    * or charged jobs, or their estimate while the service has not said (refunded jobs count 0).
+   * Read from a running total the database keeps on every change of a job (migration 6), not by
+   * summing the table: a budget check at each admission costs two row reads. Equal to the full
+   * SUM it replaces (test/queue/store-speed.test.ts compares them over random histories).
    */
   committedUsd(exceptJobId = -1): number {
-    const row = this.db
-      .prepare(
-        `SELECT COALESCE(SUM(CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END), 0) AS usd
-         FROM jobs WHERE id != ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))`,
-      )
-      .get(exceptJobId) as { usd: number };
-    return row.usd;
+    return (this.stmt(COMMITTED_USD_SQL).get(exceptJobId) as { usd: number }).usd;
   }
 
   /** One job by id, or undefined. */
   job(id: number): Job | undefined {
-    const r = this.db.prepare(`${JOB_SELECT} WHERE jobs.id = ?`).get(id) as JobRow | undefined;
+    const r = this.stmt(`${JOB_SELECT} WHERE jobs.id = ?`).get(id) as JobRow | undefined;
     return r ? toJob(r) : undefined;
   }
 
   /** All jobs, in film order then take. */
   jobs(): Job[] {
-    return (this.db.prepare(`${JOB_SELECT} ORDER BY shots.ord, jobs.take`).all() as JobRow[]).map(toJob);
+    return (this.stmt(`${JOB_SELECT} ORDER BY shots.ord, jobs.take`).all() as JobRow[]).map(toJob);
   }
 
   /** The latest take of every active shot, in film order. */
   latestJobs(): Job[] {
     return (
-      this.db
-        .prepare(`${JOB_SELECT} WHERE shots.active = 1 AND jobs.take = (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) ORDER BY shots.ord`)
-        .all() as JobRow[]
+      this.stmt(`${JOB_SELECT} WHERE shots.active = 1 AND jobs.take = (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) ORDER BY shots.ord`).all() as JobRow[]
     ).map(toJob);
   }
 
   /** Jobs in the given states, oldest first. */
   jobsIn(states: readonly JobState[]): Job[] {
     const q = `${JOB_SELECT} WHERE jobs.state IN (${states.map(() => '?').join(',')}) ORDER BY shots.ord, jobs.id`;
-    return (this.db.prepare(q).all(...states) as JobRow[]).map(toJob);
+    return (this.stmt(q).all(...states) as JobRow[]).map(toJob);
   }
 
-  /** Providers that have queued jobs (one index lookup per provider). */
+  /** Providers that have queued jobs that are not held (one index lookup per provider, in jobs_runnable). */
   queuedProviders(): string[] {
     const out: string[] = [];
     let last = '';
-    const next = this.db.prepare(`SELECT provider FROM jobs WHERE state = 'queued' AND provider > ? ORDER BY provider LIMIT 1`);
+    const next = this.stmt(`SELECT provider FROM jobs INDEXED BY jobs_runnable WHERE state = 'queued' AND hold_reason IS NULL AND provider > ? ORDER BY provider LIMIT 1`);
     for (;;) {
       const r = next.get(last) as { provider: string } | undefined;
       if (!r) return out;
@@ -324,24 +398,23 @@ export class ProjectStore {
    * created in film order, so this is film order within a take).
    */
   runnableQueued(provider: string, now: number, limit: number): Job[] {
-    const q = `${JOB_SELECT} WHERE jobs.state = 'queued' AND jobs.provider = ? AND jobs.next_run_at <= ? AND jobs.hold_reason IS NULL ORDER BY jobs.id LIMIT ?`;
-    return (this.db.prepare(q).all(provider, now, limit) as JobRow[]).map(toJob);
+    return (this.stmt(RUNNABLE_QUEUED_SQL).all(provider, now, limit) as JobRow[]).map(toJob);
   }
 
   /** The earliest next_run_at of a queued, not held job that is not due yet, or undefined. */
   nextQueuedWake(now: number): number | undefined {
-    const r = this.db.prepare(`SELECT MIN(next_run_at) AS t FROM jobs WHERE state = 'queued' AND next_run_at > ? AND hold_reason IS NULL`).get(now) as { t: number | null };
+    const r = this.stmt(`SELECT MIN(next_run_at) AS t FROM jobs WHERE state = 'queued' AND next_run_at > ? AND hold_reason IS NULL`).get(now) as { t: number | null };
     return r.t ?? undefined;
   }
 
   /** Ids of the jobs in the given states (cheap: no row is decoded). */
   jobIdsIn(states: readonly JobState[]): number[] {
-    return (this.db.prepare(`SELECT id FROM jobs WHERE state IN (${states.map(() => '?').join(',')})`).all(...states) as { id: number }[]).map((r) => r.id);
+    return (this.stmt(`SELECT id FROM jobs WHERE state IN (${states.map(() => '?').join(',')})`).all(...states) as { id: number }[]).map((r) => r.id);
   }
 
   /** Active shots in film order. */
   shots(): ShotRow[] {
-    return (this.db.prepare('SELECT * FROM shots WHERE active = 1 ORDER BY ord').all() as Record<string, unknown>[]).map((r) => ({
+    return (this.stmt('SELECT * FROM shots WHERE active = 1 ORDER BY ord').all() as Record<string, unknown>[]).map((r) => ({
       id: r.id as number,
       shotKey: r.shot_key as string,
       order: r.ord as number,
@@ -358,7 +431,7 @@ export class ProjectStore {
   chooseTake(shotId: number, jobId: number): void {
     const j = this.job(jobId);
     if (!j || j.shotId !== shotId || j.state !== 'succeeded') throw new Error(`job ${jobId} is not a finished take of shot ${shotId}`);
-    this.db.prepare('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(jobId, shotId);
+    this.stmt('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(jobId, shotId);
   }
 
   /**
@@ -367,48 +440,170 @@ export class ProjectStore {
    * {@link TRANSITIONS} does not allow.
    */
   transition(id: number, from: JobState, to: JobState, patch: JobPatch = {}, message?: string): Job {
-    this.db.transaction(() => this.transitionInTx(id, from, to, patch, message)).immediate();
-    return this.job(id)!;
+    return this.transitionTx(id, from, to, patch, message);
   }
 
-  private transitionInTx(id: number, from: JobState, to: JobState, patch: JobPatch, message?: string): void {
+  /** The move of {@link transition}, inside the caller's transaction; returns the job as written. */
+  private transitionInTx(id: number, from: JobState, to: JobState, patch: JobPatch, message?: string): Job {
     if (!TRANSITIONS[from].includes(to)) throw new Error(`job ${id}: ${from} -> ${to} is not a valid move`);
     const now = this.now();
-    const sets = Object.keys(patch).map((k) => `${k} = @${k}`);
-    const sql = `UPDATE jobs SET state = @to, updated_at = @now${sets.length ? `, ${sets.join(', ')}` : ''} WHERE id = @id AND state = @from`;
-    const info = this.db.prepare(sql).run({ ...patch, to, from, id, now });
-    if (info.changes !== 1) throw new StaleJobError(`job ${id} is not ${from}`);
-    if (from !== to || message) this.db.prepare('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, from, to, message ?? null);
+    const sets = Object.keys(patch).map((k) => `, ${k} = @${k}`).join('');
+    const row = this.stmt(`UPDATE jobs SET state = @to, updated_at = @now${sets} WHERE id = @id AND state = @from ${JOB_RETURNING}`).get({ ...patch, to, from, id, now }) as JobRow | undefined;
+    if (!row) throw new StaleJobError(`job ${id} is not ${from}`);
+    if (from !== to || message) this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, from, to, message ?? null);
+    return toJob(row);
   }
 
-  /** Sets fields of a job without changing its state (progress, hold reason). */
-  update(id: number, patch: JobPatch): void {
-    const sets = Object.keys(patch).map((k) => `${k} = @${k}`);
-    if (!sets.length) return;
-    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run({ ...patch, id, now: this.now() });
+  /**
+   * Claims a queued job for a submit: `admit` (a budget check, given the job as it is at that moment)
+   * either holds it (its hold reason is stored) or lets it go, and then it moves to submitting as
+   * attempt n + 1; in one transaction, committed with the other writes of this tick (see
+   * {@link transitionGrouped}). Resolves with the job as written and the hold reason, if any;
+   * rejects with {@link StaleJobError} when the job is no longer queued.
+   */
+  claimGrouped(id: number, admit?: (job: Job) => string | null): Promise<{ job: Job; held: string | null }> {
+    return this.inGroup(() => this.claimInTx(id, admit));
+  }
+
+  private claimInTx(id: number, admit?: (job: Job) => string | null): { job: Job; held: string | null } {
+    if (admit) {
+      // The guard decides on the job as it is inside this transaction (another process may have moved it).
+      const fresh = this.job(id);
+      if (!fresh || fresh.state !== 'queued') throw new StaleJobError(`job ${id} is no longer queued`);
+      const held = admit(fresh);
+      if (held) return { job: this.update(id, { hold_reason: held })!, held };
+    }
+    // attempts + 1 of the row as it is inside this transaction (the caller's copy may be stale).
+    const now = this.now();
+    const row = this.stmt(
+      `UPDATE jobs SET state = 'submitting', updated_at = ?, attempts = attempts + 1, hold_reason = NULL, error = NULL, error_code = NULL, submit_sent_at = NULL WHERE id = ? AND state = 'queued' ${JOB_RETURNING}`,
+    ).get(now, id) as JobRow | undefined;
+    if (!row) throw new StaleJobError(`job ${id} is no longer queued`);
+    const job = toJob(row);
+    this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, ?, ?, ?)').run(id, now, 'queued', 'submitting', `attempt ${job.attempts}`);
+    return { job, held: null };
+  }
+
+  /**
+   * {@link transition}, committed together with the other writes asked for in the same tick (group
+   * commit): one transaction and one write of the pages they share instead of one each. Resolves
+   * with the job as written once it is committed; the caller waits for that before its job's next
+   * step outside the database. Rejects as {@link transition} throws (only this write is undone).
+   * For moves that record what happened after the fact (a result, a clip in place), where losing
+   * the last tick's commits to a crash costs nothing: the next run finds the result again.
+   */
+  transitionGrouped(id: number, from: JobState, to: JobState, patch: JobPatch = {}, message?: string): Promise<Job> {
+    return this.inGroup(() => this.transitionInTx(id, from, to, patch, message));
+  }
+
+  /**
+   * Records a job's clip: downloading -> succeeded with `patch`, and the clip chosen as its shot's
+   * take, in one transaction committed with the other writes of this tick (see {@link transitionGrouped}).
+   */
+  recordClipGrouped(job: Pick<Job, 'id' | 'shotId'>, patch: JobPatch, message: string): Promise<Job> {
+    return this.inGroup(() => {
+      const done = this.transitionInTx(job.id, 'downloading', 'succeeded', patch, message);
+      this.stmt('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
+      return done;
+    });
+  }
+
+  /**
+   * Marks a job's submit as about to be sent (`submit_sent_at`); resolves with the time stored once
+   * the mark is on disk, and only then may the request leave.
+   *
+   * This is the write that prevents paying twice (a restarted process that finds it does not submit
+   * again on its own), so it must survive a power loss, whatever the synchronous mode of the other
+   * transactions. The database runs in WAL mode with synchronous = NORMAL: a commit is appended to
+   * the WAL but not fsynced (the WAL is synced only at checkpoints), so the last commits before a
+   * power cut can vanish; they are durable only against a crash of the process. In WAL mode,
+   * synchronous = FULL fsyncs the WAL at each commit, and an fsync covers every frame appended before
+   * it: the transaction holding marks is committed with synchronous = FULL (the level cannot change
+   * inside a transaction, so it is set just before and restored just after; a connection opened at
+   * FULL or EXTRA is left alone). An fsync costs about a millisecond, so the marks asked for in the
+   * same tick are committed together with the tick's other writes, one fsync for all (group commit),
+   * and each caller waits for its own commit before its request leaves. (A wal_checkpoint would also
+   * make it durable, but copies the WAL into the database and syncs both files: more work for the
+   * same guarantee.)
+   */
+  markSubmitSent(id: number): Promise<number> {
+    const at = this.now();
+    return this.inGroup(() => {
+      this.stmt('UPDATE jobs SET submit_sent_at = ?, updated_at = ? WHERE id = ?').run(at, at, id);
+      return at;
+    }, true);
+  }
+
+  /** Queues `write` for this tick's group commit; resolves with its result once committed. */
+  private inGroup<T>(write: () => T, durable = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ write, durable, resolve: resolve as (value: never) => void, reject });
+      this.groupFlush ??= setImmediate(() => this.flushGroup());
+    });
+  }
+
+  /**
+   * Commits the writes of the tick in one IMMEDIATE transaction (each in a savepoint), fsynced when
+   * one of them must be durable, then settles each one's promise: its result, or its own error.
+   */
+  private flushGroup(): void {
+    this.groupFlush = undefined;
+    const batch = this.pendingWrites;
+    this.pendingWrites = [];
+    if (!batch.length) return;
+    let results: GroupResult[];
+    try {
+      results = batch.some((w) => w.durable) ? this.durably(() => this.groupTx(batch)) : this.groupTx(batch);
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    results.forEach((r, i) => (r.ok ? batch[i].resolve(r.value as never) : batch[i].reject(r.error)));
+  }
+
+  /** Runs `commit` (one whole transaction, or one statement outside any) with synchronous = FULL: its commit is fsynced. */
+  private durably<T>(commit: () => T): T {
+    if (this.syncLevel >= 2) return commit();
+    this.stmt('PRAGMA synchronous = FULL').run();
+    try {
+      return commit();
+    } finally {
+      this.stmt(`PRAGMA synchronous = ${this.syncLevel}`).run();
+    }
+  }
+
+  /**
+   * Sets fields of a job without changing its state (progress, hold reason). Returns the job as
+   * written (undefined when there is no such job).
+   */
+  update(id: number, patch: JobPatch): Job | undefined {
+    const sets = Object.keys(patch).map((k) => `${k} = @${k}, `).join('');
+    if (!sets) return this.job(id);
+    const row = this.stmt(`UPDATE jobs SET ${sets}updated_at = @now WHERE id = @id ${JOB_RETURNING}`).get({ ...patch, id, now: this.now() }) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
   }
 
   /** Pauses a provider's jobs with a reason ("key rejected"); queued jobs stay queued until resumed. */
   pauseProvider(provider: string, reason: string): void {
-    this.db.prepare('INSERT INTO provider_state (provider, paused_reason, paused_at) VALUES (?, ?, ?) ON CONFLICT (provider) DO UPDATE SET paused_reason = excluded.paused_reason, paused_at = excluded.paused_at').run(provider, reason, this.now());
+    this.stmt('INSERT INTO provider_state (provider, paused_reason, paused_at) VALUES (?, ?, ?) ON CONFLICT (provider) DO UPDATE SET paused_reason = excluded.paused_reason, paused_at = excluded.paused_at').run(provider, reason, this.now());
   }
 
   /** Resumes a paused provider: its jobs held by the pause may go again. */
   resumeProvider(provider: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM provider_state WHERE provider = ?').run(provider);
-      this.db.prepare(`UPDATE jobs SET hold_reason = NULL WHERE provider = ? AND state = 'queued' AND hold_reason LIKE 'paused:%'`).run(provider);
+      this.stmt('DELETE FROM provider_state WHERE provider = ?').run(provider);
+      this.stmt(`UPDATE jobs SET hold_reason = NULL WHERE provider = ? AND state = 'queued' AND hold_reason LIKE 'paused:%'`).run(provider);
     })();
   }
 
   /** Paused providers and why. */
   pausedProviders(): Map<string, string> {
-    const rows = this.db.prepare('SELECT provider, paused_reason FROM provider_state WHERE paused_reason IS NOT NULL').all() as { provider: string; paused_reason: string }[];
+    const rows = this.stmt('SELECT provider, paused_reason FROM provider_state WHERE paused_reason IS NOT NULL').all() as { provider: string; paused_reason: string }[];
     return new Map(rows.map((r) => [r.provider, r.paused_reason]));
   }
 
   /** The state history of a job. */
   events(jobId: number): { at: number; from: string | null; to: string; message: string | null }[] {
-    return this.db.prepare('SELECT at, from_state AS "from", to_state AS "to", message FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as never;
+    return this.stmt('SELECT at, from_state AS "from", to_state AS "to", message FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as never;
   }
 }
