@@ -36,5 +36,5 @@ export function renderBudgetGuard(store: Pick<ProjectStore, 'committedUsd'>, bud
  */
 export function projectBudgetGuard(store: ProjectStore): SubmitGuard {
   const rowBudgets = new Map(store.shots().map((s) => [s.id, s.spec.budget]));
-  return renderBudgetGuard(store, () => store.renderBudget(), (job) => rowBudgets.get(job.shotId) ?? store.shots().find((s) => s.id === job.shotId)?.spec.budget);
+  return renderBudgetGuard(store, () => store.renderBudget(), (job) => (rowBudgets.has(job.shotId) ? rowBudgets.get(job.shotId) : store.shots().find((s) => s.id === job.shotId)?.spec.budget));
 }
