@@ -27,6 +27,11 @@ export class AppService {
     return this.ctx.shutdown();
   }
 
+  /** Cuts the submits a quitting app waits for (quit asked for a second time). */
+  abandonSubmits(): void {
+    this.ctx.abandonSubmits();
+  }
+
   /** Answers a method with arguments already parsed by its schema. Throws UserError for the creator to read. */
   handle<M extends MethodName>(method: M, args: MethodInput<M>): Promise<MethodResults[M]> {
     return this.handlers[method](args);

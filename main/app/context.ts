@@ -113,6 +113,11 @@ export class AppContext {
     );
   }
 
+  /** Cuts the submits a quitting app is waiting for (the quit was asked for again). */
+  abandonSubmits(): void {
+    this.session?.abandonSubmits('the app is quitting');
+  }
+
   /** Stops the queue at a safe point, waits for the run, closes the project (app quit). */
   async shutdown(): Promise<void> {
     this.session?.stop('the app is quitting');

@@ -47,13 +47,23 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
   let barStarted = false;
   let runner: QueueRunner | undefined;
   const waiting = new AbortController();
+  let signals = 0;
+  // First Ctrl-C: stop at a safe point, awaiting the answers of submits on their way (they are
+  // what the service charges for). Second: abandon those too (they are flagged and held).
   const onSignal = () => {
-    err.write('\nstopping: jobs in flight will resume when you run the same command again\n');
+    signals++;
     waiting.abort(new Error('interrupted while waiting for the project'));
-    runner?.stop('interrupted');
+    if (signals === 1) {
+      const onTheirWay = runner?.submitsOnTheirWay ?? 0;
+      err.write(`\nstopping: jobs in flight will resume when you run the same command again${onTheirWay ? `; waiting for the answers to ${onTheirWay} submit(s) on their way (Ctrl-C again to abandon them: they may be charged and will be held for you to check)` : ''}\n`);
+      runner?.stop('interrupted');
+    } else {
+      err.write('\nabandoning the submits on their way: they are held as "may have been submitted twice"\n');
+      runner?.abandonSubmits('interrupted');
+    }
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: RenderResult;
   try {
     result = await renderStoryboard(file, registry, {

@@ -130,10 +130,16 @@ app.on('window-all-closed', () => {
 
 let quitting = false;
 app.on('before-quit', (e) => {
-  if (quitting || !service) return;
+  if (!service) return;
   e.preventDefault();
+  if (quitting) {
+    // Quit asked again while waiting: cut the submits on their way (held as "may have been
+    // submitted twice"); shutdown() then ends as soon as the children exit.
+    service.abandonSubmits();
+    return;
+  }
   quitting = true;
-  // Stop the queue at a safe point (in-flight downloads finish or are left to resume) and wait
-  // for child processes (ffmpeg, the local runner) to exit before quitting.
+  // Stop the queue at a safe point (submits on their way are answered and stored, downloads are
+  // left to resume), then wait for child processes (ffmpeg, the local runner) to exit.
   void service.shutdown().finally(() => app.exit(0));
 });

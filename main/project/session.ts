@@ -99,6 +99,7 @@ function allOf(guards: (SubmitGuard | undefined)[]): SubmitGuard {
       return null;
     },
     settle: (job) => gs.forEach((g) => g.settle?.(job)),
+    reconcile: (jobOf) => gs.forEach((g) => g.reconcile?.(jobOf)),
   };
 }
 
@@ -157,6 +158,12 @@ export class ProjectSession {
     // No run starts after a stop: a pending re-run (a retry asked for during a run) is dropped too.
     this.stopped = reason;
     this.runner?.stop(reason);
+  }
+
+  /** Stops like {@link stop} and cuts the submits on their way too (see QueueRunner.abandonSubmits). */
+  abandonSubmits(reason: string): void {
+    this.stopped = reason;
+    this.runner?.abandonSubmits(reason);
   }
 
   /** Closes the project's database. Call after {@link idle} when a run may be in progress. */

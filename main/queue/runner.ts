@@ -35,6 +35,13 @@ export interface SubmitGuard {
    * twice", and when the job ends.
    */
   settle?(job: Job): void;
+  /**
+   * Called once at the start of each run, after interrupted jobs are recovered: settles what a
+   * crash left open (a reservation whose job ended, or went back to the queue, before its
+   * settle was stored, as when the process dies between the project database and the ledger).
+   * `jobOf` reads a job of this project by id.
+   */
+  reconcile?(jobOf: (id: number) => Job | undefined): void;
 }
 
 /** Something that happened, for progress bars and the renderer. */
@@ -146,6 +153,8 @@ export class QueueRunner {
   private readonly jobAborts = new Map<number, AbortController>();
   /** Jobs the creator canceled while this runner drove them. */
   private readonly canceled = new Set<number>();
+  /** Jobs whose submit is on its way: a stop waits for their answers (see {@link stop}). */
+  private readonly submitsInFlight = new Set<number>();
   private stopReason: string | undefined;
   private readonly clipsDir: string;
   /** Per-job staging folders (DIR/staging/job-N): whatever a provider returned, until it is a clip. */
@@ -162,10 +171,29 @@ export class QueueRunner {
     setMaxListeners(1000, this.abort.signal);
   }
 
-  /** Asks the run to stop at the next safe point; in-flight jobs stay as they are and resume next run. */
+  /**
+   * Asks the run to stop at the next safe point; in-flight jobs stay as they are and resume next
+   * run. A submit already on its way is not cut off: its answer (a task id, or with the LTX v1 form
+   * the paid MP4 itself) is awaited and stored, since cutting it would leave a charge with nothing
+   * to show for it. {@link abandonSubmits} cuts those too.
+   */
   stop(reason = 'stop requested'): void {
     this.stopReason ??= reason;
-    this.abort.abort();
+    this.abort.abort(new Error(reason));
+  }
+
+  /** How many submits are on their way (sent, their answers not yet stored). */
+  get submitsOnTheirWay(): number {
+    return this.submitsInFlight.size;
+  }
+
+  /**
+   * Stops the run and cuts the submits on their way (a second Ctrl-C): each is flagged "may have
+   * been submitted twice" and held for the creator, never resubmitted on its own.
+   */
+  abandonSubmits(reason = 'stop requested'): void {
+    this.stop(reason);
+    for (const id of this.submitsInFlight) this.jobAborts.get(id)?.abort(new Error('abandoned while the submit was on its way'));
   }
 
   /**
@@ -236,6 +264,7 @@ export class QueueRunner {
   async run(): Promise<RunSummary> {
     fs.mkdirSync(this.clipsDir, { recursive: true });
     this.recover();
+    this.opts.guard?.reconcile?.((id) => this.store.job(id));
     while (!this.abort.signal.aborted) {
       const nextWake = this.fill();
       if (this.active.size === 0) {
@@ -332,7 +361,9 @@ export class QueueRunner {
   private start(job: Job, p: Provider): void {
     this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 0) + 1);
     const ac = new AbortController();
-    const onStop = () => ac.abort(this.abort.signal.reason);
+    const onStop = () => {
+      if (!this.submitsInFlight.has(job.id)) ac.abort(this.abort.signal.reason);
+    };
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     setMaxListeners(1000, ac.signal);
     this.jobAborts.set(job.id, ac);
@@ -384,7 +415,13 @@ export class QueueRunner {
       const current = this.store.job(initial.id);
       if (current && this.canceled.has(initial.id)) this.endCanceled(current, p);
       else if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
-      else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
+      else if (current && p.kind === 'remote' && current.state === 'submitting' && current.submitSentAt !== null && !current.remoteTaskId) {
+        // A submit abandoned on its way (abandonSubmits): it may have reached the service.
+        const moved = this.store.transition(current.id, 'submitting', 'queued', { submit_sent_at: null, maybe_duplicate: 1, hold_reason: FLAGGED_HOLD, error: 'abandoned while the submit was on its way' },
+          'stopped while the submit was on its way: may have been submitted twice; held until you resubmit it');
+        this.opts.guard?.settle?.(moved);
+        this.emitJob(moved);
+      } else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
         // Stopped mid-render: the local work is lost anyway (nothing was paid), so the job waits in the queue again.
         fs.rmSync(this.clipPath(current).part, { force: true });
         const moved = this.store.transition(current.id, current.state, 'queued', { submit_sent_at: null, progress: 0 }, `stopped (${this.stopReason ?? 'stop requested'}); will render again`);
@@ -434,9 +471,16 @@ export class QueueRunner {
     if (job.state === 'submitting') {
       // Canceled before anything left: nothing to mark as sent.
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('stopped');
-      // Durable before the request leaves (see ProjectStore.markSubmitSent): it is what stops a second payment.
-      job = { ...job, submitSentAt: await this.store.markSubmitSent(job.id) };
-      const res = await p.submit!(request, ctx);
+      // From here a stop waits for the answer (only a cancel or abandonSubmits cuts it).
+      this.submitsInFlight.add(job.id);
+      let res: Awaited<ReturnType<NonNullable<Provider['submit']>>>;
+      try {
+        // Durable before the request leaves (see ProjectStore.markSubmitSent): it is what stops a second payment.
+        job = { ...job, submitSentAt: await this.store.markSubmitSent(job.id) };
+        res = await p.submit!(request, ctx);
+      } finally {
+        this.submitsInFlight.delete(job.id);
+      }
       const patch: JobPatch = {
         remote_task_id: res.taskId,
         submitted_at: this.store.now(),
@@ -451,6 +495,8 @@ export class QueueRunner {
         if (!next) return;
         job = next;
       }
+      // Stopped while the answer was on its way: it is stored; the next run polls or finishes it.
+      if (this.abort.signal.aborted) throw this.abort.signal.reason ?? new Error('stopped');
     }
     while (job.state === 'running') {
       const signal = this.signalOf(job);

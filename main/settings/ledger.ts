@@ -12,7 +12,7 @@
  * IMMEDIATE transaction, so two processes rendering at once cannot overspend.
  */
 import type { Db } from '../queue/db';
-import type { Job } from '../queue/job';
+import { IN_FLIGHT_STATES, type Job } from '../queue/job';
 import type { SubmitGuard } from '../queue/runner';
 
 /** A budget: the overall monthly one, or a provider's monthly one. USD. */
@@ -81,7 +81,7 @@ export function overBudget(db: Db, provider: string, extraUsd: number, month = m
  */
 export function ledgerGuard(db: Db, project: string, now: () => number = Date.now): SubmitGuard {
   const open = (job: Job) => db.prepare(`SELECT * FROM ledger WHERE project = ? AND job_id = ? ORDER BY attempt DESC LIMIT 1`).get(project, job.id) as Record<string, unknown> | undefined;
-  return {
+  const guard: SubmitGuard = {
     admit(job) {
       return db.transaction(() => {
         const budgets = budgetsFor(db, job.provider);
@@ -123,7 +123,16 @@ export function ledgerGuard(db: Db, project: string, now: () => number = Date.no
         if (job.state === 'succeeded') set({ state: 'charged', settled_at: now() });
       }).immediate();
     },
+    reconcile(jobOf) {
+      // Reservations of jobs that are no longer between submit and clip: settle them as they ended.
+      const ids = db.prepare(`SELECT DISTINCT job_id FROM ledger WHERE project = ? AND state = 'reserved'`).pluck().all(project) as number[];
+      for (const id of ids) {
+        const job = jobOf(id);
+        if (job && !IN_FLIGHT_STATES.includes(job.state)) guard.settle!(job);
+      }
+    },
   };
+  return guard;
 }
 
 /** One line of the spend summary. USD; `actualUsd` null when no actual was reported. */

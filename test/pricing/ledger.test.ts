@@ -105,6 +105,27 @@ describe('monthly budgets and the ledger', () => {
   });
 });
 
+describe('a crash between the two databases leaks no reservation', () => {
+  it('a clip recorded in the project but not yet settled in the ledger (killed in between) is settled by the next run: charged at its actual, no open reservation', async () => {
+    const fake = fakeRemote('fake', { estimate: { min: 0.05, max: 0.3 }, actualUsd: 0.1 });
+    const { settings, store, dir } = await batch(fake, 2);
+    const reg = new ProviderRegistry([fake]);
+    const real = ledgerGuard(settings, dir);
+    // The process "dies" after each clip is recorded in project.sqlite: the ledger never hears of it.
+    const dying: typeof real = { admit: (j) => real.admit(j), settle: (j) => (j.state === 'succeeded' ? undefined : real.settle!(j)) };
+    expect((await new QueueRunner(store, reg, { outDir: dir, guard: dying, pollIntervalMs: 5 }).run()).succeeded).toBe(2);
+    const line = () => spendSummary(settings, monthOf()).find((l) => l.provider === 'fake')!;
+    expect(line().open).toBe(2);
+    // The next run (nothing left to render) reconciles the ledger with the project.
+    expect((await new QueueRunner(store, reg, { outDir: dir, guard: real, pollIntervalMs: 5 }).run()).succeeded).toBe(2);
+    expect(line().open).toBe(0);
+    expect(spentUsd(settings, monthOf())).toBeCloseTo(0.2);
+    expect(fake.submissions.size).toBe(2);
+    store.close();
+    settings.close();
+  });
+});
+
 describe('two processes rendering at once never overspend', () => {
   let sim: Ltx2apiSimulator;
   beforeAll(async () => {

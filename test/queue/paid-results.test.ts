@@ -64,6 +64,63 @@ describe('a paid result is never lost', () => {
     store.close();
   });
 
+  it('Ctrl-C while the v1 request (whose answer is the paid MP4) is on its way: the answer is awaited and kept, nothing is flagged or paid again', async () => {
+    const { store, reg, dir } = await project(2);
+    sim.renderMs = 400;
+    try {
+      let runner!: QueueRunner;
+      let timer: NodeJS.Timeout | undefined;
+      runner = new QueueRunner(store, reg, {
+        outDir: dir,
+        verifyClip: async () => {},
+        // Ctrl-C once both submits have left (the service is rendering, the answers will be the MP4s).
+        onEvent: (e) => {
+          if (e.type === 'job' && e.job.state === 'submitting' && !timer) timer = setTimeout(() => runner.stop('interrupted'), 200);
+        },
+      });
+      const first = await runner.run();
+      expect(first.stoppedBecause).toBe('interrupted');
+      expect(first.maybeDuplicate).toBe(0);
+      expect(store.latestJobs().filter((j) => j.maybeDuplicate || j.holdReason)).toEqual([]);
+      expect(submitsFor(store)).toBe(2);
+      const again = await new QueueRunner(store, reg, { outDir: dir, verifyClip: async () => {} }).run();
+      expect(again.succeeded).toBe(2);
+      expect(submitsFor(store)).toBe(2);
+    } finally {
+      sim.renderMs = 30;
+      store.close();
+    }
+  });
+
+  it('Ctrl-C twice abandons a submit on its way: it is flagged "may have been submitted twice" and held, never resubmitted on its own', async () => {
+    const { store, reg, dir } = await project(1);
+    sim.renderMs = 400;
+    try {
+      let runner!: QueueRunner;
+      let timer: NodeJS.Timeout | undefined;
+      runner = new QueueRunner(store, reg, {
+        outDir: dir,
+        verifyClip: async () => {},
+        onEvent: (e) => {
+          if (e.type === 'job' && e.job.state === 'submitting' && !timer) {
+            timer = setTimeout(() => {
+              runner.stop('interrupted');
+              runner.abandonSubmits();
+            }, 200);
+          }
+        },
+      });
+      const first = await runner.run();
+      expect(first.maybeDuplicate).toBe(1);
+      const again = await new QueueRunner(store, reg, { outDir: dir, verifyClip: async () => {} }).run();
+      expect(again.succeeded).toBe(0);
+      expect(submitsFor(store)).toBe(1);
+    } finally {
+      sim.renderMs = 30;
+      store.close();
+    }
+  });
+
   it('a crash right after the staged file was moved into clips/: the next run records the clip, nothing is paid again', async () => {
     const { store, reg, dir } = await project(1);
     let runner!: QueueRunner;
