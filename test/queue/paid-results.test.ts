@@ -64,8 +64,12 @@ describe('a paid result is never lost', () => {
     store.close();
   });
 
-  it('Ctrl-C while the v1 request (whose answer is the paid MP4) is on its way: the answer is awaited and kept, nothing is flagged or paid again', async () => {
-    const { store, reg, dir } = await project(2);
+  /**
+   * Renders `shots` with 400 ms renders and calls `interrupt` 200 ms after the first submit is
+   * claimed (the requests are on their way, their answers will be the MP4s); then runs again.
+   */
+  async function interruptedWhileSubmitting(shots: number, interrupt: (r: QueueRunner) => void) {
+    const { store, reg, dir } = await project(shots);
     sim.renderMs = 400;
     try {
       let runner!: QueueRunner;
@@ -73,52 +77,38 @@ describe('a paid result is never lost', () => {
       runner = new QueueRunner(store, reg, {
         outDir: dir,
         verifyClip: async () => {},
-        // Ctrl-C once both submits have left (the service is rendering, the answers will be the MP4s).
         onEvent: (e) => {
-          if (e.type === 'job' && e.job.state === 'submitting' && !timer) timer = setTimeout(() => runner.stop('interrupted'), 200);
+          if (e.type === 'job' && e.job.state === 'submitting' && !timer) timer = setTimeout(() => interrupt(runner), 200);
         },
       });
       const first = await runner.run();
-      expect(first.stoppedBecause).toBe('interrupted');
-      expect(first.maybeDuplicate).toBe(0);
-      expect(store.latestJobs().filter((j) => j.maybeDuplicate || j.holdReason)).toEqual([]);
-      expect(submitsFor(store)).toBe(2);
+      const heldAfterFirst = store.latestJobs().filter((j) => j.maybeDuplicate || j.holdReason).length;
       const again = await new QueueRunner(store, reg, { outDir: dir, verifyClip: async () => {} }).run();
-      expect(again.succeeded).toBe(2);
-      expect(submitsFor(store)).toBe(2);
+      return { first, heldAfterFirst, again, submits: submitsFor(store) };
     } finally {
       sim.renderMs = 30;
       store.close();
     }
+  }
+
+  it('Ctrl-C while the v1 request (whose answer is the paid MP4) is on its way: the answer is awaited and kept, nothing is flagged or paid again', async () => {
+    const r = await interruptedWhileSubmitting(2, (runner) => runner.stop('interrupted'));
+    expect(r.first.stoppedBecause).toBe('interrupted');
+    expect(r.first.maybeDuplicate).toBe(0);
+    expect(r.heldAfterFirst).toBe(0);
+    expect(r.again.succeeded).toBe(2);
+    expect(r.submits).toBe(2);
   });
 
   it('Ctrl-C twice abandons a submit on its way: it is flagged "may have been submitted twice" and held, never resubmitted on its own', async () => {
-    const { store, reg, dir } = await project(1);
-    sim.renderMs = 400;
-    try {
-      let runner!: QueueRunner;
-      let timer: NodeJS.Timeout | undefined;
-      runner = new QueueRunner(store, reg, {
-        outDir: dir,
-        verifyClip: async () => {},
-        onEvent: (e) => {
-          if (e.type === 'job' && e.job.state === 'submitting' && !timer) {
-            timer = setTimeout(() => {
-              runner.stop('interrupted');
-              runner.abandonSubmits();
-            }, 200);
-          }
-        },
-      });
-      const first = await runner.run();
-      expect(first.maybeDuplicate).toBe(1);
-      const again = await new QueueRunner(store, reg, { outDir: dir, verifyClip: async () => {} }).run();
-      expect(again.succeeded).toBe(0);
-      expect(submitsFor(store)).toBe(1);
-    } finally {
-      sim.renderMs = 30;
-      store.close();
-    }
+    const r = await interruptedWhileSubmitting(1, (runner) => {
+      runner.stop('interrupted');
+      runner.abandonSubmits();
+    });
+    expect(r.first.maybeDuplicate).toBe(1);
+    expect(r.heldAfterFirst).toBe(1);
+    expect(r.again.succeeded).toBe(0);
+    expect(r.submits).toBe(1);
   });
 
   it('a crash right after the staged file was moved into clips/: the next run records the clip, nothing is paid again', async () => {
