@@ -20,10 +20,11 @@ import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } 
 import { assertProjectOf, projectStoryboard } from '../queue/project-owner';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
-import { stitchWithJoints } from '../timeline/crossfade';
 import type { StitchResult } from '../timeline/stitch';
-import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
+import { cleanStaleExports, exportFilm } from './export-film';
 import { UserError } from './errors';
+
+export { exportFilm };
 
 /** What a session is built from. */
 export interface ProjectSessionOptions {
@@ -113,6 +114,8 @@ export class ProjectSession {
   private running: Promise<unknown> | null = null;
   /** A run asked for while another was in progress: starts when that one ends. */
   private pendingKick: Promise<RunSummary> | null = null;
+  /** Exports in progress (each stopped by {@link stop} and awaited by {@link idle}). */
+  private readonly exports = new Set<{ abort: AbortController; done: Promise<unknown> }>();
   /** Set by {@link stop}: why no run may start any more (the app is quitting). */
   private stopped: string | undefined;
 
@@ -125,6 +128,8 @@ export class ProjectSession {
   /** Opens (creating the folder and database when new) the project at `dir`. */
   static open(dir: string, opts: ProjectSessionOptions): ProjectSession {
     fs.mkdirSync(dir, { recursive: true });
+    // What exports of a killed (or quit) process left behind; a live export elsewhere is kept.
+    cleanStaleExports(dir);
     return new ProjectSession(dir, new ProjectStore(dir), opts);
   }
 
@@ -133,9 +138,12 @@ export class ProjectSession {
     return this.running !== null;
   }
 
-  /** Resolves when no run is in progress (whatever it ended with). */
+  /** Resolves when no run and no export is in progress (whatever they ended with). */
   async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => {});
+    while (this.running || this.exports.size > 0) {
+      if (this.running) await this.running.catch(() => {});
+      for (const e of [...this.exports]) await e.done.catch(() => {});
+    }
   }
 
   /** The storyboard file this project belongs to, or undefined for a new project. */
@@ -158,6 +166,7 @@ export class ProjectSession {
     // No run starts after a stop: a pending re-run (a retry asked for during a run) is dropped too.
     this.stopped = reason;
     this.runner?.stop(reason);
+    for (const e of this.exports) e.abort.abort(new Error(reason));
   }
 
   /** Stops like {@link stop} and cuts the submits on their way too (see QueueRunner.abandonSubmits). */
@@ -279,7 +288,7 @@ export class ProjectSession {
     else {
       const film = path.join(this.dir, 'film.mp4');
       try {
-        result.stitch = await exportFilm(store, film, o.onStitchProgress);
+        result.stitch = await this.tracked(film, o.onStitchProgress);
         result.film = film;
       } catch (e) {
         // The clips are safe; say why there is no film, next to the per-shot summary.
@@ -291,7 +300,19 @@ export class ProjectSession {
 
   /** Writes the film (DIR/film.mp4 unless `dest`) as the timeline says; see {@link exportFilm}. */
   exportFilm(onProgress?: (fraction: number) => void, dest = path.join(this.dir, 'film.mp4')): Promise<StitchResult & { file: string }> {
-    return exportFilm(this.store, dest, onProgress).then((r) => ({ ...r, file: dest }));
+    return this.tracked(dest, onProgress).then((r) => ({ ...r, file: dest }));
+  }
+
+  /** An export that {@link stop} ends and {@link idle} waits for (its ffmpeg children included). */
+  private tracked(dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
+    if (this.stopped) return Promise.reject(new UserError(`not exported: ${this.stopped}`));
+    const abort = new AbortController();
+    const done = exportFilm(this.store, dest, onProgress, abort.signal);
+    const entry = { abort, done };
+    this.exports.add(entry);
+    const drop = () => this.exports.delete(entry);
+    done.then(drop, drop);
+    return done;
   }
 
   /** A job of the project, or a UserError naming it. */
@@ -361,23 +382,6 @@ export class ProjectSession {
       return this.runQueue(o);
     });
     return this.pendingKick;
-  }
-}
-
-/**
- * Writes the project's film to `dest` as its timeline says (order, chosen takes, cuts and
- * crossfades). Throws when a shot has no finished clip, naming the shots.
- */
-export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
-  const plan = filmPlan(store);
-  if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
-  // Its own work folder: an export never touches a render's staged results (DIR/staging).
-  const workDir = fs.mkdtempSync(path.join(store.dir, '.export-'));
-  try {
-    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress });
-  } finally {
-    fs.rmSync(workDir, { recursive: true, force: true });
-    fs.rmSync(`${dest}.part`, { force: true });
   }
 }
 

@@ -54,7 +54,8 @@ export interface ProjectLease {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` on this machine is alive (EPERM: alive, owned by another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -69,7 +70,7 @@ export function leaseHolder(db: Db, opts: { ttlMs?: number; now?: () => number }
   if (!row) return null;
   const now = (opts.now ?? Date.now)();
   if (now - row.heartbeatAt > (opts.ttlMs ?? 20_000)) return null;
-  if (row.host === os.hostname() && row.pid !== process.pid && !alive(row.pid)) return null;
+  if (row.host === os.hostname() && row.pid !== process.pid && !processAlive(row.pid)) return null;
   return row;
 }
 

@@ -16,7 +16,7 @@ import { chooseFormat, stitchFilm, type StitchOptions, type StitchResult } from 
 export async function stitchWithJoints(clips: string[], joints: ('cut' | 'crossfade')[], dest: string, seconds: number, opts: StitchOptions): Promise<StitchResult> {
   if (!joints.includes('crossfade')) return stitchFilm(clips, dest, opts);
   const infos: MediaInfo[] = [];
-  for (const c of clips) infos.push(await probe(c));
+  for (const c of clips) infos.push(await probe(c, { signal: opts.signal }));
   const f = opts.format ?? chooseFormat(infos);
   const layout = f.channels === 1 ? 'mono' : 'stereo';
   const args: string[] = [];
@@ -56,7 +56,7 @@ export async function stitchWithJoints(clips: string[], joints: ('cut' | 'crossf
     throw e;
   });
   fs.renameSync(tmp, dest);
-  const film = await probe(dest);
+  const film = await probe(dest, { signal: opts.signal });
   opts.onProgress?.(1);
   return { mode: 're-encode', reencoded: clips.length, format: f, duration: film.duration, clipsDuration: infos.reduce((s, i) => s + i.duration, 0) };
 }

@@ -113,7 +113,7 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
   fs.mkdirSync(opts.workDir, { recursive: true });
   // ffprobe each clip, a few at a time (a hundred one after the other is most of a stream copy's time).
   const limit = pLimit(Math.max(2, Math.min(8, os.cpus().length * 2)));
-  const infos: MediaInfo[] = await Promise.all(clips.map((c) => limit(() => probe(c))));
+  const infos: MediaInfo[] = await Promise.all(clips.map((c) => limit(() => probe(c, { signal: opts.signal }))));
   const format = opts.format ?? chooseFormat(infos);
   const ref = infos.find((i) => matchesFormat(i, format, i) && i.video?.width === format.width) ?? infos[0];
   const parts: string[] = [];
@@ -154,7 +154,7 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
   });
   fs.renameSync(tmp, dest);
   fs.rmSync(opts.workDir, { recursive: true, force: true });
-  const film = await probe(dest);
+  const film = await probe(dest, { signal: opts.signal });
   opts.onProgress?.(1);
   return { mode: reencoded > 0 ? 're-encode' : 'stream-copy', reencoded, format, duration: film.duration, clipsDuration };
 }

@@ -3,6 +3,7 @@
  * `npm run typecheck` (tsc includes test/): each @ts-expect-error must be an error, so a handler
  * map that accepted wrong arguments or results would fail the type check.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../../main/contract/api';
@@ -27,6 +28,20 @@ describe('the handler map', () => {
   it('has exactly one handler per contract method', () => {
     const handlers = createHandlers(new AppContext(deps()));
     expect(Object.keys(handlers).sort()).toEqual([...METHOD_NAMES].sort());
+  });
+
+  it('browser mode: two different uploads named storyboard.csv never overwrite each other; the same file uploaded again is the same storyboard', async () => {
+    const d = deps();
+    const service = new AppService(d);
+    const up = (csv: string) => service.handle('storyboard.upload', { fileName: 'storyboard.csv', dataBase64: Buffer.from(csv).toString('base64') });
+    const first = await up('shot,prompt,duration\n1,a lighthouse at dusk,5\n');
+    const second = await up('shot,prompt,duration\n1,a desert road,5\n2,a diner,5\n');
+    expect(second.file).not.toBe(first.file);
+    expect(fs.readFileSync(first.file, 'utf8')).toContain('a lighthouse at dusk');
+    expect(fs.readFileSync(second.file, 'utf8')).toContain('a desert road');
+    expect(path.basename(second.file)).toBe('storyboard.csv');
+    expect((await up('shot,prompt,duration\n1,a lighthouse at dusk,5\n')).file).toBe(first.file);
+    d.settings.close();
   });
 
   it('answers calls parsed by the contract, and refuses what the contract refuses', async () => {

@@ -2,6 +2,9 @@
  * A retry (a new take) asked for while a render is past its last look at the queue (stitching the
  * film) is not lost: the session runs the queue again once the render ends.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importStoryboard } from '../../main/storyboard/import';
@@ -10,6 +13,7 @@ import { ProviderRegistry } from '../../main/providers/registry';
 import { createPreviewProvider } from '../../main/providers/preview/preview';
 import { ProjectSession } from '../../main/project/session';
 import type { RunSummary } from '../../main/queue/runner';
+import { updateTimeline } from '../../main/timeline/timeline';
 import { tmpDir, withFiles } from '../helpers/tmp';
 
 describe('ProjectSession', () => {
@@ -58,5 +62,49 @@ describe('ProjectSession', () => {
     ]);
     expect(session.kick()).toBeNull();
     session.close();
+  });
+
+  it('the app quitting during an export: stop() ends it, idle() waits until its ffmpeg is done, and no work folder or partial film is left', async () => {
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const csv = ['shot,prompt,duration,resolution', ...[1, 2, 3, 4].map((i) => `${i},export then quit ${i},2,320x180`)].join('\n');
+    const sb = await importStoryboard(path.join(withFiles({ 'sb.csv': csv }), 'sb.csv'));
+    const dir = tmpDir('ltx-session-');
+    const session = ProjectSession.open(dir, { registry: reg });
+    await session.render(sb, planStoryboard(sb.shots, reg));
+    fs.rmSync(path.join(dir, 'film.mp4'));
+    // Crossfades make the export re-encode (long enough to quit in the middle).
+    const ids = session.store.latestJobs().map((j) => j.shotId);
+    updateTimeline(session.store, ids, {}, ids.slice(1).map(() => 'crossfade'));
+    let settled = false;
+    const exporting = session.exportFilm(() => session.stop('the app is quitting')).finally(() => (settled = true));
+    exporting.catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    session.stop('the app is quitting');
+    await session.idle();
+    expect(settled).toBe(true);
+    await expect(exporting).rejects.toThrow();
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part'))).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'film.mp4'))).toBe(false);
+    session.close();
+  });
+
+  it("what a killed export left (its work folder, film.mp4.part) is removed when the project is next opened; a live export's folder is kept", async () => {
+    const dir = tmpDir('ltx-session-');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const leave = (name: string, pid: number) => {
+      fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, name, 'owner'), JSON.stringify({ pid, host: os.hostname() }));
+      fs.writeFileSync(path.join(dir, name, 'list.txt'), 'file clip.mp4');
+    };
+    leave('.export-killed', Number(dead));
+    fs.writeFileSync(path.join(dir, 'film.mp4.part'), 'half a film');
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    ProjectSession.open(dir, { registry: reg }).close();
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part'))).toEqual([]);
+    // A live export (this test's parent process stands for another app window exporting).
+    leave('.export-live', process.ppid);
+    fs.writeFileSync(path.join(dir, 'film.mp4.part'), 'being written');
+    ProjectSession.open(dir, { registry: reg }).close();
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part')).sort()).toEqual(['.export-live', 'film.mp4.part']);
   });
 });

@@ -1,4 +1,5 @@
 /** Opening a storyboard (a path, an upload, the file dialog), its column mapping, and edits of its cells. */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StoryboardView } from '../../contract/api';
@@ -23,10 +24,17 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
   return {
     'storyboard.openPath': (a) => openPath(a.path),
     'storyboard.upload': async (a) => {
-      const uploads = path.join(ctx.deps.projectsDir, 'uploads');
-      fs.mkdirSync(uploads, { recursive: true });
-      const file = path.join(uploads, path.basename(a.fileName).replace(/[^A-Za-z0-9._ -]+/g, '_'));
-      fs.writeFileSync(file, Buffer.from(a.dataBase64, 'base64'));
+      // One folder per content (uploads/<sha-256 prefix>/<name>): another file with the same name
+      // never overwrites it (a project belongs to its storyboard's path), the same bytes uploaded
+      // again are the same storyboard. Written to a temporary name first, so no half file is read.
+      const data = Buffer.from(a.dataBase64, 'base64');
+      const folder = path.join(ctx.deps.projectsDir, 'uploads', createHash('sha256').update(data).digest('hex').slice(0, 16));
+      fs.mkdirSync(folder, { recursive: true });
+      const file = path.join(folder, path.basename(a.fileName).replace(/[^A-Za-z0-9._ -]+/g, '_'));
+      if (!fs.existsSync(file)) {
+        fs.writeFileSync(`${file}.part`, data);
+        fs.renameSync(`${file}.part`, file);
+      }
       return openPath(file);
     },
     'storyboard.pick': async () => {

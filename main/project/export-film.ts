@@ -1,0 +1,87 @@
+/**
+ * Writing a project's film (DIR/film.mp4 or another destination) from its timeline, in a work
+ * folder of its own (DIR/.export-XXXXXX) that never touches a render's staged results. Each work
+ * folder names its process (an `owner` file: pid and host), so a folder left by a process that was
+ * killed or quit mid-export is recognised and removed by the next export or session, while a live
+ * export in another process is left alone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processAlive } from '../queue/lease';
+import type { ProjectStore } from '../queue/store';
+import { stitchWithJoints } from '../timeline/crossfade';
+import type { StitchResult } from '../timeline/stitch';
+import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
+
+/** Prefix of export work folders inside a project folder. */
+export const EXPORT_DIR_PREFIX = '.export-';
+/** A work folder with no readable owner file is taken as abandoned after this long, ms. */
+const UNOWNED_GRACE_MS = 10 * 60_000;
+
+interface ExportOwner {
+  pid: number;
+  host: string;
+}
+
+/** Whether the export that made `workDir` may still be running (another host's: assumed so). */
+function exportLive(workDir: string, now = Date.now()): boolean {
+  try {
+    const o = JSON.parse(fs.readFileSync(path.join(workDir, 'owner'), 'utf8')) as ExportOwner;
+    return o.host !== os.hostname() || o.pid === process.pid || processAlive(o.pid);
+  } catch {
+    const st = fs.statSync(workDir, { throwIfNoEntry: false });
+    return !!st && now - st.mtimeMs < UNOWNED_GRACE_MS;
+  }
+}
+
+/**
+ * Removes what interrupted exports left in project folder `dir`: work folders whose process is
+ * gone, and `film.mp4.part` when no export is live. Never touches clips, staging or the film.
+ * Returns the names removed.
+ */
+export function cleanStaleExports(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  let live = false;
+  for (const name of names.filter((n) => n.startsWith(EXPORT_DIR_PREFIX))) {
+    const workDir = path.join(dir, name);
+    if (exportLive(workDir)) {
+      live = true;
+      continue;
+    }
+    fs.rmSync(workDir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  const part = path.join(dir, 'film.mp4.part');
+  if (!live && fs.existsSync(part)) {
+    fs.rmSync(part, { force: true });
+    removed.push('film.mp4.part');
+  }
+  return removed;
+}
+
+/**
+ * Writes the project's film to `dest` as its timeline says (order, chosen takes, cuts and
+ * crossfades). Stale work folders of interrupted exports are removed first. `signal` stops it
+ * (its ffmpeg and ffprobe children are killed, its work folder and partial film removed before
+ * the promise settles). Throws when a shot has no finished clip, naming the shots.
+ */
+export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<StitchResult> {
+  const plan = filmPlan(store);
+  if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
+  cleanStaleExports(store.dir);
+  const workDir = fs.mkdtempSync(path.join(store.dir, EXPORT_DIR_PREFIX));
+  try {
+    fs.writeFileSync(path.join(workDir, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() } satisfies ExportOwner));
+    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress, signal });
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    fs.rmSync(`${dest}.part`, { force: true });
+  }
+}
