@@ -17,6 +17,7 @@ import type { RawSheet } from '../storyboard/raw-sheet';
 import { ledgerGuard } from '../settings/ledger';
 import { UserError } from '../project/errors';
 import { ProjectSession } from '../project/session';
+import { ProjectViewer } from './project-viewer';
 import { jobView } from './views';
 
 /** What the service is built from; every side effect comes in here. */
@@ -49,6 +50,11 @@ export class AppContext {
   session: ProjectSession | null = null;
   /** Thumbnails of the open project's clips by job id (data: URLs). */
   readonly thumbs = new Map<number, string>();
+  /** Who is rendering the open project when another process is (the app follows it read-only). */
+  heldBy: string | null = null;
+  private viewer: ProjectViewer | null = null;
+  /** Ends a wait for another process's render (app quit). */
+  readonly waiting = new AbortController();
 
   constructor(readonly deps: AppServiceDeps) {}
 
@@ -65,6 +71,35 @@ export class AppContext {
   requireSession(): ProjectSession {
     if (!this.session) throw new UserError('no project is open', 'render a storyboard first');
     return this.session;
+  }
+
+  /**
+   * The open project's session, for a change (cancel, retry, a new take, timeline edits, export);
+   * throws UserError while another process is rendering the project (the app only follows it).
+   */
+  requireDriver(): ProjectSession {
+    const s = this.requireSession();
+    if (this.heldBy) throw new UserError(`read-only: ${this.heldBy}`, 'it opens for changes when that render ends; the app then goes on with your render');
+    return s;
+  }
+
+  /** Follows another process's render of the open project (read-only) until {@link endViewing}. */
+  viewHeld(holder: string): void {
+    const s = this.requireSession();
+    this.heldBy = holder;
+    this.viewer?.stop();
+    this.viewer = new ProjectViewer(s.store, (j) => this.emitJob(j));
+    this.viewer.start();
+    this.deps.emit('project.held', { holder });
+  }
+
+  /** The project is this app's again: stop following, say so. */
+  endViewing(): void {
+    this.viewer?.stop();
+    this.viewer = null;
+    if (this.heldBy === null) return;
+    this.heldBy = null;
+    this.deps.emit('project.held', { holder: null });
   }
 
   /** Interprets the sheet again with the current mapping (after a remap or an edit). */
@@ -120,6 +155,8 @@ export class AppContext {
 
   /** Stops the queue at a safe point, waits for the run, closes the project (app quit). */
   async shutdown(): Promise<void> {
+    this.waiting.abort(new Error('the app is quitting'));
+    this.endViewing();
     this.session?.stop('the app is quitting');
     await this.session?.idle();
     // Child processes (the local runner) exit before the app does.

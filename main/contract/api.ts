@@ -230,7 +230,7 @@ export interface RunnerView {
 
 /** Result types, one per method. */
 export interface MethodResults {
-  'app.ready': { version: string; providers: ProviderView[]; settings: SettingsView; storyboard: StoryboardView | null; project: string | null; electron: boolean };
+  'app.ready': { version: string; providers: ProviderView[]; settings: SettingsView; storyboard: StoryboardView | null; project: string | null; heldBy: string | null; electron: boolean };
   'storyboard.openPath': StoryboardView;
   'storyboard.upload': StoryboardView;
   'storyboard.pick': StoryboardView | null;
@@ -265,6 +265,12 @@ export interface EventPayloads {
   'provider.paused': { provider: string; reason: string };
   'render.finished': { succeeded: number; failed: number; waiting: Record<string, number>; filmUrl: string | null; filmSkipped: string | null };
   'render.failed': { message: string };
+  /**
+   * Another process (an `ltx-batch render`, another window) is rendering the open project: the app
+   * follows it read-only and starts its own render when that one ends. `holder` is null once the
+   * project is this app's again.
+   */
+  'project.held': { holder: string | null };
   'export.progress': { fraction: number };
   'export.finished': { filmUrl: string; duration: number };
   'runner.installProgress': { line: string; fraction: number | null };
@@ -273,7 +279,7 @@ export interface EventPayloads {
 /** Every event name. */
 export type EventName = keyof EventPayloads;
 /** Every event name, as a value (for the preload and tests). */
-export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'export.progress', 'export.finished', 'runner.installProgress'];
+export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'project.held', 'export.progress', 'export.finished', 'runner.installProgress'];
 /** Every method name, as a value. */
 export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
 

@@ -52,6 +52,8 @@ export interface QueueRunOptions {
   onWaitForProject?: (e: ProjectBusyError) => void;
   /** Stops waiting for the project (Ctrl-C while waiting). */
   waitSignal?: AbortSignal;
+  /** Called once this run holds the project (after waiting for another process, when it had to). */
+  onProjectTaken?: () => void;
   /** Called with the runner once it exists. */
   onRunner?: (runner: QueueRunner) => void;
 }
@@ -205,7 +207,9 @@ export class ProjectSession {
   /** Takes the project's lease (or waits for it), or throws ProjectBusyError naming the holder. */
   private async lease(o: QueueRunOptions): Promise<ProjectLease> {
     const leaseOpts = { label: this.opts.leaseLabel ?? 'ltx-batch render' };
-    return o.waitForProject ? waitForLease(this.store.db, this.dir, { ...leaseOpts, onWait: o.onWaitForProject, signal: o.waitSignal }) : acquireLease(this.store.db, this.dir, leaseOpts);
+    const lease = o.waitForProject ? await waitForLease(this.store.db, this.dir, { ...leaseOpts, onWait: o.onWaitForProject, signal: o.waitSignal }) : acquireLease(this.store.db, this.dir, leaseOpts);
+    o.onProjectTaken?.();
+    return lease;
   }
 
   /** Drives the queue once under the session's guards (the lease is the caller's). */

@@ -210,6 +210,14 @@ export class ProjectStore {
     ).immediate;
   }
 
+  /**
+   * A number that changes whenever another connection (another process) commits to the project
+   * database (SQLite's `PRAGMA data_version`); this connection's own writes do not change it.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Closes the database (writes still waiting for their group commit are committed first). */
   close(): void {
     if (this.groupFlush) {

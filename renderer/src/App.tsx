@@ -1,4 +1,4 @@
-import { AppShell, Badge, Box, Group, Loader, NavLink, Progress, Stack, Text } from '@mantine/core';
+import { Alert, AppShell, Badge, Box, Group, Loader, NavLink, Progress, Stack, Text } from '@mantine/core';
 import { useMemo } from 'react';
 import { useApp, type Screen } from './state';
 import { ErrorNote } from './components/ErrorNote';
@@ -104,6 +104,11 @@ export function App() {
           </Stack>
         ) : (
           <Box className="screen" data-testid={`screen-${screen}`}>
+            {app.heldBy && (
+              <Alert color="yellow" mb="md" title="Read-only: another render has this project" data-testid="project-held">
+                {app.heldBy}. You can watch its shots come in; cancel, retry, new takes, timeline edits and export open when it ends, and your render starts then.
+              </Alert>
+            )}
             {screen === 'import' && <ImportScreen />}
             {screen === 'shots' && <ShotsScreen />}
             {screen === 'queue' && <QueueScreen />}

@@ -51,6 +51,8 @@ export interface AppContextValue {
   render: RenderStatus;
   startRender: () => Promise<void>;
   paused: Record<string, string>;
+  /** Who else is rendering the open project (the app follows it read-only), or null. */
+  heldBy: string | null;
   setPaused: (provider: string, reason: string | null) => void;
   /** 0..1 while a film is being stitched (export or the end of a render), else null. */
   stitchFraction: number | null;
@@ -97,6 +99,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [project, setProject] = useState<string | null>(null);
   const [render, setRender] = useState<RenderStatus>({ kind: 'idle' });
   const [paused, setPausedState] = useState<Record<string, string>>({});
+  const [heldBy, setHeldBy] = useState<string | null>(null);
   const [stitchFraction, setStitchFraction] = useState<number | null>(null);
   const [timeline, setTimeline] = useState<TimelineView | null>(null);
   const [timelineError, setTimelineError] = useState<ErrorView | null>(null);
@@ -180,6 +183,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
       // The core's state wins (after a reconnect it may have restarted with nothing open).
       setStoryboard(r.storyboard);
       setProject(r.project);
+      setHeldBy(r.heldBy);
       if (r.project) {
         await refreshJobs();
         const live = [...jobMap.current.values()].some((j) => !ENDED.has(j.state));
@@ -206,6 +210,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
         if (!ENDED.has(j.state)) setRender((r) => (r.kind === 'running' ? r : { kind: 'running', project: '' }));
       }),
       api.on('provider.paused', (p) => setPaused(p.provider, p.reason)),
+      api.on('project.held', (h) => setHeldBy(h.holder)),
       api.on('render.finished', (res) => {
         setRender({ kind: 'finished', result: res });
         setStitchFraction(null);
@@ -323,6 +328,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
     render,
     startRender,
     paused,
+    heldBy,
     setPaused,
     stitchFraction,
     timeline,

@@ -11,6 +11,7 @@ export function appHandlers(ctx: AppContext): HandlersFor<'app.ready'> {
       settings: settingsView(ctx),
       storyboard: storyboardView(ctx),
       project: ctx.session?.dir ?? null,
+      heldBy: ctx.heldBy,
       electron: !!ctx.deps.electron,
     }),
   };

@@ -10,25 +10,25 @@ export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queu
       return s ? s.store.jobs().map((j) => jobView(j, s.dir, ctx.deps.mediaUrl)) : [];
     },
     'queue.pauseProvider': async ({ provider }) => {
-      ctx.requireSession().pauseProvider(provider, 'paused by you');
+      ctx.requireDriver().pauseProvider(provider, 'paused by you');
       return null;
     },
     'queue.resumeProvider': async ({ provider }) => {
-      ctx.requireSession().resumeProvider(provider);
+      ctx.requireDriver().resumeProvider(provider);
       ctx.kick();
       return null;
     },
     'queue.cancel': async ({ jobId }) => {
-      ctx.requireSession().cancel(jobId);
+      ctx.requireDriver().cancel(jobId);
       return null;
     },
     'queue.retry': async ({ jobId }) => {
-      ctx.requireSession().retry(jobId);
+      ctx.requireDriver().retry(jobId);
       ctx.kick();
       return null;
     },
     'queue.rerender': async ({ shotId }) => {
-      const job = ctx.requireSession().rerender(shotId);
+      const job = ctx.requireDriver().rerender(shotId);
       ctx.kick();
       return { jobId: job.id };
     },

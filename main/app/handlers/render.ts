@@ -4,9 +4,16 @@ import type { EstimateView } from '../../contract/api';
 import { formatEstimate } from '../../pricing/money';
 import { planStoryboard } from '../../pricing/plan';
 import { UserError } from '../../project/errors';
+import type { LeaseHolder } from '../../queue/lease';
 import { monthlyBudgets } from '../views';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
+
+/** "ltx-batch render (pid 123 on studio-box) is rendering this project since 21:04 UTC". */
+function holderLine(h: LeaseHolder): string {
+  const since = new Date(h.acquiredAt).toISOString().slice(11, 16);
+  return `${h.label} (pid ${h.pid} on ${h.host}) is rendering this project since ${since} UTC`;
+}
 
 export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'render.start'> {
   return {
@@ -52,7 +59,18 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
         throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
       }
       // The render goes on in the background; the renderer follows it through events.
-      session.render(sb, plan, { provider: o.provider, budgetUsd: o.budgetUsd, concurrency: o.concurrency, onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }) }).then(
+      // When another process (a CLI render, another window) is rendering the project, the app
+      // follows it read-only and starts this render as soon as that one ends.
+      session.render(sb, plan, {
+        provider: o.provider,
+        budgetUsd: o.budgetUsd,
+        concurrency: o.concurrency,
+        onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }),
+        waitForProject: true,
+        waitSignal: ctx.waiting.signal,
+        onWaitForProject: (e) => ctx.viewHeld(holderLine(e.holder)),
+        onProjectTaken: () => ctx.endViewing(),
+      }).then(
         (res) =>
           ctx.deps.emit('render.finished', {
             succeeded: res.summary.succeeded,
@@ -61,7 +79,10 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
             filmUrl: res.film ? ctx.deps.mediaUrl(res.film) : null,
             filmSkipped: res.filmSkipped ?? null,
           }),
-        (e) => ctx.deps.emit('render.failed', { message: (e as Error).message }),
+        (e) => {
+          ctx.endViewing();
+          ctx.deps.emit('render.failed', { message: (e as Error).message });
+        },
       );
       return { project: dir };
     },

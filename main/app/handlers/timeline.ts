@@ -30,7 +30,7 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
     'timeline.get': () => timelineView(ctx),
     'timeline.update': async ({ order, takes, joints }) => {
       try {
-        updateTimeline(ctx.requireSession().store, order, takes, joints);
+        updateTimeline(ctx.requireDriver().store, order, takes, joints);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError((e as Error).message);
@@ -38,7 +38,7 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
       return timelineView(ctx);
     },
     'timeline.export': async () => {
-      const session = ctx.requireSession();
+      const session = ctx.requireDriver();
       try {
         const res = await session.exportFilm((fraction) => ctx.deps.emit('export.progress', { fraction }));
         const url = ctx.deps.mediaUrl(res.file);
