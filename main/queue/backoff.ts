@@ -24,3 +24,17 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BA
   const jittered = d / 2 + random() * (d / 2);
   return Math.round(Math.max(jittered, retryAfterMs ?? 0));
 }
+
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,7 +1,10 @@
 /**
- * The queue runner: takes the jobs of a project store through their states with the providers
- * they name, under each provider's concurrency and request-rate limits, until nothing more can
- * be done now. It knows nothing of any particular provider: only the {@link Provider} interface.
+ * The queue runner (the scheduler): takes the jobs of a project store through their states with
+ * the providers they name, under each provider's concurrency and request-rate limits, until
+ * nothing more can be done now. It knows nothing of any particular provider: only the
+ * {@link Provider} interface. It recovers what a dead process left, claims jobs under the budget
+ * guard, starts one driver per job (./remote-driver.ts, ./local-driver.ts; clips are finished by
+ * ./clip-finish.ts) and hands failures to the error policy (./error-policy.ts).
  *
  * Durability: every step is stored before the next begins. A submit is marked as about to be sent
  * (submit_sent_at) before the request leaves and its task id is stored as soon as it is answered,
@@ -12,134 +15,21 @@ import fs from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import pThrottle from 'p-throttle';
-import { ProviderError, type PollResult, type Provider, type ProviderContext, type ProviderRequest, type ResultRef, type ActualCost } from '../providers/provider';
+import type { Provider, ProviderContext, ProviderRequest } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/registry';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { IN_FLIGHT_STATES, type Job, type JobState } from './job';
-import { FLAGGED_HOLD, StaleJobError, type JobPatch, type ProjectStore } from './store';
-import { probe } from '../media/ffprobe';
-import { FfmpegNotFoundError } from '../media/ffmpeg-path';
-import type { FfmpegError } from '../media/run-ffmpeg';
+import { sleep } from './backoff';
+import { clipPathOf } from './clip-finish';
+import { endCanceled, failJob, reactToError, toProviderError } from './error-policy';
+import { IN_FLIGHT_STATES, type Job } from './job';
+import { driveLocal } from './local-driver';
+import { driveRemote } from './remote-driver';
+import type { RunContext } from './run-context';
+import type { QueueEvent, QueueRunnerOptions, RunSummary } from './run-types';
+import { FLAGGED_HOLD, StaleJobError, type ProjectStore } from './store';
 
-/**
- * Decides whether a job may be submitted now (budgets) and takes its reservation. `admit` runs
- * inside the queue's claim transaction; it must check and reserve atomically (in its own
- * transaction when it keeps money elsewhere), so two processes cannot both take the last dollars.
- */
-export interface SubmitGuard {
-  /** Returns null when the job may go (its reservation is taken), or why it must wait ("over budget: ..."). */
-  admit(job: Job): string | null;
-  /**
-   * Called whenever the job's money may have changed: an actual cost or refund stored, a retry
-   * before any task existed (the reservation is released), a flag "may have been submitted
-   * twice", and when the job ends.
-   */
-  settle?(job: Job): void;
-  /**
-   * Called once at the start of each run, after interrupted jobs are recovered: settles what a
-   * crash left open (a reservation whose job ended, or went back to the queue, before its
-   * settle was stored, as when the process dies between the project database and the ledger).
-   * `jobOf` reads a job of this project by id.
-   */
-  reconcile?(jobOf: (id: number) => Job | undefined): void;
-}
-
-/** Something that happened, for progress bars and the renderer. */
-export type QueueEvent =
-  | { type: 'job'; job: Job }
-  | { type: 'provider-paused'; provider: string; reason: string }
-  | { type: 'log'; message: string; fields?: Record<string, unknown> };
-
-/** Options of {@link QueueRunner}. */
-export interface QueueRunnerOptions {
-  /**
-   * Output folder: clips go to DIR/clips; what a provider returns is staged in DIR/staging/job-N
-   * (never removed before it is a clip: a stop, a crash or an export leaves it for the next run).
-   */
-  outDir: string;
-  /** Caps every provider's concurrency (never above a remote provider's documented limit). */
-  concurrency?: number;
-  guard?: SubmitGuard;
-  onEvent?: (e: QueueEvent) => void;
-  backoff?: BackoffPolicy;
-  /** Default poll interval in ms when a provider does not say (5 s). */
-  pollIntervalMs?: number;
-  /** USD per credit by provider, for recording actual costs in USD. */
-  usdPerCredit?: (provider: string) => number | undefined;
-  /**
-   * Checks a finished clip before it is moved into place; throws when it is not playable.
-   * Default: ffprobe must find a video stream. (The benchmark swaps in a size check.)
-   */
-  verifyClip?: (file: string) => Promise<void>;
-}
-
-/** The default clip check: ffprobe reads it and finds a video stream. */
-export async function probeClip(file: string): Promise<void> {
-  const info = await probe(file);
-  if (!info.video) throw new Error('no video stream');
-}
-
-/** What a run ended with. */
-export interface RunSummary {
-  succeeded: number;
-  failed: number;
-  canceled: number;
-  /** Queued jobs held back, by reason ("over budget: ...", "paused: key rejected"). */
-  waiting: Record<string, number>;
-  /** Jobs flagged "may have been submitted twice". */
-  maybeDuplicate: number;
-  /** Set when the run stopped early (disk full, stop requested). */
-  stoppedBecause?: string;
-}
-
-/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
- * Classifies an error thrown during a job: provider errors as they are; a full disk (ENOSPC) or an
- * unwritable folder or database stops the batch; a missing ffmpeg pauses the provider and stops the
- * batch (kind "setup"); anything else fails
- * the job with its message.
- */
-export function toProviderError(e: unknown): ProviderError {
-  if (e instanceof ProviderError) return e;
-  const code = (e as NodeJS.ErrnoException)?.code;
-  const message = (e as Error)?.message ?? String(e);
-  const tail = (e as FfmpegError)?.stderrTail ?? '';
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /No space left on device/i.test(message + tail)) {
-    return new ProviderError('disk', `no space left on the disk holding the output folder (${message.split('\n')[0]})`);
-  }
-  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return new ProviderError('disk', `the project database cannot be written (${message})`);
-  if (code === 'EACCES' || code === 'EROFS') return new ProviderError('disk', `cannot write to the output folder (${message})`);
-  if (e instanceof FfmpegNotFoundError || /FFMPEG_PATH is set to|FFPROBE_PATH is set to/.test(message)) return new ProviderError('setup', message);
-  return new ProviderError('invalid', message);
-}
-
-/** Bytes free for this user on the disk holding `dir` (Infinity when it cannot be read). */
-export function freeBytes(dir: string): number {
-  try {
-    const st = fs.statfsSync(dir);
-    return st.bavail * st.bsize;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
-}
-
-/** File-name-safe form of a shot id. */
-export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot';
-}
+export type { QueueEvent, QueueRunnerOptions, RunSummary, SubmitGuard } from './run-types';
+export { freeBytes, probeClip, safeName } from './clip-finish';
+export { toProviderError } from './error-policy';
 
 /** Runs the jobs of one project store. */
 export class QueueRunner {
@@ -159,6 +49,8 @@ export class QueueRunner {
   private readonly clipsDir: string;
   /** Per-job staging folders (DIR/staging/job-N): whatever a provider returned, until it is a clip. */
   private readonly stagingDir: string;
+  /** What the drivers (remote, local, clip finishing, error policy) see of this run. */
+  private readonly rc: RunContext;
 
   constructor(
     private readonly store: ProjectStore,
@@ -169,6 +61,18 @@ export class QueueRunner {
     this.stagingDir = path.join(opts.outDir, 'staging');
     // Every job in flight (and each of its HTTP calls) listens for a stop: many at once is normal.
     setMaxListeners(1000, this.abort.signal);
+    this.rc = {
+      store,
+      opts,
+      stopSignal: this.abort.signal,
+      submitsInFlight: this.submitsInFlight,
+      emit: (e) => this.emit(e),
+      emitJob: (j) => this.emitJob(j),
+      signalOf: (j) => this.signalOf(j),
+      providerContext: (p, j) => this.context(p, j),
+      staging: (j) => this.staging(j),
+      stop: (r) => this.stop(r),
+    };
   }
 
   /**
@@ -339,7 +243,7 @@ export class QueueRunner {
     for (const providerId of this.store.queuedProviders()) {
       const p = this.providers.get(providerId);
       if (!p) {
-        for (const job of this.store.runnableQueued(providerId, now, 1000)) this.failJob(job, `provider "${providerId}" is not available in this version`);
+        for (const job of this.store.runnableQueued(providerId, now, 1000)) failJob(this.rc, job, `provider "${providerId}" is not available in this version`);
         continue;
       }
       if (paused.has(p.id)) continue;
@@ -405,16 +309,16 @@ export class QueueRunner {
         if (!job) return;
       }
       const request = JSON.parse(job.request) as ProviderRequest;
-      if (p.kind === 'local') await this.driveLocal(job, p, request);
-      else await this.driveRemote(job, p, request);
+      if (p.kind === 'local') await driveLocal(this.rc, job, p, request);
+      else await driveRemote(this.rc, job, p, request);
     } catch (e) {
       if (e instanceof StaleJobError) {
         this.stuck.add(initial.id);
         return;
       }
       const current = this.store.job(initial.id);
-      if (current && this.canceled.has(initial.id)) this.endCanceled(current, p);
-      else if (current && !this.abort.signal.aborted) this.handleError(current, p, e);
+      if (current && this.canceled.has(initial.id)) endCanceled(this.rc, current, p);
+      else if (current && !this.abort.signal.aborted) reactToError(this.rc, current, p, e);
       else if (current && p.kind === 'remote' && current.state === 'submitting' && current.submitSentAt !== null && !current.remoteTaskId) {
         // A submit abandoned on its way (abandonSubmits): it may have reached the service.
         const moved = this.store.transition(current.id, 'submitting', 'queued', { submit_sent_at: null, maybe_duplicate: 1, hold_reason: FLAGGED_HOLD, error: 'abandoned while the submit was on its way' },
@@ -423,280 +327,11 @@ export class QueueRunner {
         this.emitJob(moved);
       } else if (current && p.kind === 'local' && (current.state === 'submitting' || current.state === 'running')) {
         // Stopped mid-render: the local work is lost anyway (nothing was paid), so the job waits in the queue again.
-        fs.rmSync(this.clipPath(current).part, { force: true });
+        fs.rmSync(clipPathOf(this.rc, current).part, { force: true });
         const moved = this.store.transition(current.id, current.state, 'queued', { submit_sent_at: null, progress: 0 }, `stopped (${this.stopReason ?? 'stop requested'}); will render again`);
         this.opts.guard?.settle?.(moved);
         this.emitJob(moved);
       }
-    }
-  }
-
-  /** Where a job's clip goes (`rel` to the output folder, `abs`), and its download or render in progress (`part`, in its staging folder). */
-  private clipPath(job: Job): { rel: string; abs: string; part: string } {
-    const rel = path.join('clips', `shot-${safeName(job.shotKey)}-take${job.take}.mp4`);
-    return { rel, abs: path.join(this.opts.outDir, rel), part: path.join(this.staging(job), 'clip.part.mp4') };
-  }
-
-  private async driveLocal(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
-    job = this.store.transition(job.id, 'submitting', 'running', { submitted_at: this.store.now(), progress: 0 }, 'rendering');
-    this.emitJob(job);
-    const { part } = this.clipPath(job);
-    fs.mkdirSync(path.dirname(part), { recursive: true });
-    let lastEmit = 0;
-    let progressError: unknown;
-    const out = await p.render!(request, part, {
-      ...this.context(p, job),
-      onProgress: (pr) => {
-        const now = Date.now();
-        if (progressError || (now - lastEmit < 250 && pr.fraction < 1)) return;
-        lastEmit = now;
-        try {
-          this.emitJob(this.store.update(job.id, { progress: pr.fraction }) ?? job.id);
-        } catch (e) {
-          progressError = e; // e.g. the database's disk is full: raised below, after the render
-        }
-      },
-    });
-    if (progressError) throw progressError;
-    if (this.signalOf(job).aborted) throw this.signalOf(job).reason ?? new Error('stopped');
-    const patch: JobPatch = { gpu_seconds: out.gpuSeconds ?? null };
-    if (out.actual) Object.assign(patch, this.actualPatch(job, out.actual));
-    if (out.notes?.length) patch.notes = JSON.stringify([...job.notes, ...out.notes]);
-    await this.finish(this.store.transition(job.id, 'running', 'downloading', patch, 'rendered'), { kind: 'file', path: part }, p);
-  }
-
-  private async driveRemote(job: Job, p: Provider, request: ProviderRequest): Promise<void> {
-    const ctx = this.context(p, job);
-    fs.mkdirSync(ctx.tmpDir, { recursive: true });
-    if (job.state === 'submitting') {
-      // Canceled before anything left: nothing to mark as sent.
-      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('stopped');
-      // From here a stop waits for the answer (only a cancel or abandonSubmits cuts it).
-      this.submitsInFlight.add(job.id);
-      let res: Awaited<ReturnType<NonNullable<Provider['submit']>>>;
-      try {
-        // Durable before the request leaves (see ProjectStore.markSubmitSent): it is what stops a second payment.
-        job = { ...job, submitSentAt: await this.store.markSubmitSent(job.id) };
-        res = await p.submit!(request, ctx);
-      } finally {
-        this.submitsInFlight.delete(job.id);
-      }
-      const patch: JobPatch = {
-        remote_task_id: res.taskId,
-        submitted_at: this.store.now(),
-        next_run_at: this.store.now() + (res.firstPollMs ?? this.opts.pollIntervalMs ?? 5_000),
-      };
-      if (res.actual) Object.assign(patch, this.actualPatch(job, res.actual));
-      job = this.store.transition(job.id, 'submitting', 'running', patch, `submitted: task ${res.taskId}`);
-      this.opts.guard?.settle?.(job);
-      this.emitJob(job);
-      if (res.immediate) {
-        const next = await this.applyPoll(job, p, res.immediate);
-        if (!next) return;
-        job = next;
-      }
-      // Stopped while the answer was on its way: it is stored; the next run polls or finishes it.
-      if (this.abort.signal.aborted) throw this.abort.signal.reason ?? new Error('stopped');
-    }
-    while (job.state === 'running') {
-      const signal = this.signalOf(job);
-      await sleep(job.nextRunAt - this.store.now(), signal);
-      if (signal.aborted) throw signal.reason ?? new Error('stopped');
-      const pr = await p.poll!(job.remoteTaskId!, request, ctx);
-      const next = await this.applyPoll(job, p, pr);
-      if (!next) return;
-      job = next;
-    }
-    if (job.state === 'downloading') {
-      const result = JSON.parse(job.result ?? '{"kind":"task"}') as ResultRef;
-      await this.finish(job, result, p);
-    }
-  }
-
-  /** Stores a poll result; returns the job for the next step, or null when the job ended. */
-  private async applyPoll(job: Job, p: Provider, pr: PollResult): Promise<Job | null> {
-    const now = this.store.now();
-    if (pr.status === 'pending' || pr.status === 'running') {
-      const next = this.store.update(job.id, { next_run_at: now + (pr.nextPollMs ?? this.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress })!;
-      this.emitJob(next);
-      return next;
-    }
-    if (pr.status === 'succeeded') {
-      const patch: JobPatch = { result: JSON.stringify(pr.result) };
-      if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
-      if (pr.adjustments) patch.notes = JSON.stringify([...job.notes, `adjusted by the service: ${pr.adjustments}`]);
-      // Committed with the tick's other moves; lost to a crash, the next run polls the task again (free).
-      const next = await this.store.transitionGrouped(job.id, 'running', 'downloading', patch, 'finished remotely; downloading');
-      this.opts.guard?.settle?.(next);
-      this.emitJob(next);
-      return next;
-    }
-    if (pr.status !== 'failed') throw new Error(`unknown task status ${(pr as { status: string }).status}`);
-    // The service's failure code and message as written: "SensitiveContent: Content violates ...".
-    const message = pr.code ? `${pr.code}: ${pr.message}` : pr.message;
-    const patch: JobPatch = { error: message, error_code: pr.code ?? null };
-    if (pr.actual) Object.assign(patch, this.actualPatch(job, pr.actual));
-    let moved: Job;
-    if (pr.retryable && job.attempts < job.maxAttempts) {
-      const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
-      moved = this.store.transition(job.id, 'running', 'queued', { ...patch, remote_task_id: null, submit_sent_at: null, next_run_at: now + delay }, `task failed (${message}); will submit again`);
-    } else {
-      moved = this.store.transition(job.id, 'running', 'failed', { ...patch, finished_at: now }, `task failed: ${message}`);
-    }
-    this.opts.guard?.settle?.(moved);
-    this.emitJob(moved);
-    return null;
-  }
-
-  private actualPatch(job: Job, actual: ActualCost): JobPatch {
-    // Credits convert at the user's rate, else at the rate the estimate used (the provider's doc).
-    const estimateRate = job.estimateUnit === 'credits' && job.estimateUsd !== null && job.estimateMax ? job.estimateUsd / job.estimateMax : undefined;
-    const rate = actual.unit === 'USD' ? 1 : (this.opts.usdPerCredit?.(job.provider) ?? estimateRate);
-    return {
-      actual_unit: actual.unit,
-      actual_amount: actual.refunded ? 0 : actual.amount,
-      actual_usd: rate === undefined ? null : (actual.refunded ? 0 : actual.amount) * rate,
-      refunded: actual.refunded ? 1 : 0,
-    };
-  }
-
-  /**
-   * Makes the result a clip: a file the provider staged is checked where it lies and moved into
-   * clips/ (never deleted: a stop before the move leaves it staged, and the next run finishes from
-   * it); a URL or task result is downloaded into the job's staging folder first (a partial download
-   * is removed: the service still has the result). A clip already in place (a crash between the
-   * move and its record) is checked and recorded without fetching anything.
-   */
-  private async finish(job: Job, result: ResultRef, p: Provider): Promise<void> {
-    const { rel, abs, part } = this.clipPath(job);
-    const signal = this.signalOf(job);
-    const stopped = () => signal.reason ?? new Error('stopped');
-    let src: string;
-    if (fs.existsSync(abs) && (result.kind !== 'file' || !fs.existsSync(result.path))) {
-      src = abs;
-    } else if (result.kind === 'file') {
-      src = result.path;
-      if (!fs.existsSync(src)) throw new ProviderError('expired', `the clip ${p.id} returned is no longer at ${src}; render the shot again`);
-    } else {
-      fs.mkdirSync(path.dirname(part), { recursive: true });
-      fs.rmSync(part, { force: true });
-      await p.download!(job.remoteTaskId!, result, part, this.context(p, job));
-      src = part;
-    }
-    if (signal.aborted) throw stopped();
-    const st = fs.statSync(src, { throwIfNoEntry: false });
-    if (!st || st.size === 0) {
-      if (src === part) fs.rmSync(part, { force: true });
-      throw new ProviderError('retryable', 'the clip came back empty');
-    }
-    try {
-      await (this.opts.verifyClip ?? probeClip)(src);
-    } catch (e) {
-      if (signal.aborted) throw stopped();
-      // A download can be fetched again; a file the service handed over is kept for inspection.
-      if (src === part) fs.rmSync(part, { force: true });
-      if (freeBytes(this.opts.outDir) < 16 * 1024 * 1024) throw new ProviderError('disk', `no space left on the disk holding the output folder (the clip came out incomplete: ${(e as Error).message})`);
-      throw new ProviderError(p.kind === 'remote' && src === part ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})${src !== part ? `; it is kept at ${src}` : ''}`);
-    }
-    if (signal.aborted) throw stopped();
-    if (src !== abs) {
-      fs.mkdirSync(path.dirname(abs), { recursive: true });
-      fs.renameSync(src, abs);
-    }
-    // Succeeded and chosen as the shot's take in one transaction, committed with the tick's other
-    // moves before the staging folder goes; lost to a crash, the next run finds the clip in place.
-    const done = await this.store.recordClipGrouped(job, { output: rel, progress: 1, finished_at: this.store.now(), error: null, hold_reason: null }, 'clip saved');
-    fs.rmSync(this.staging(job), { recursive: true, force: true });
-    this.opts.guard?.settle?.(done);
-    this.emitJob(done);
-  }
-
-  /**
-   * Ends a job the creator canceled while it was driven. Nothing sent: canceled, its reservation
-   * released. A submit that may have left without its answer: canceled and flagged "may have been
-   * submitted twice". A task that exists: canceled with its task id kept (the services cannot
-   * cancel it: it is billed); a result already staged stays in staging.
-   */
-  private endCanceled(job: Job, p: Provider): void {
-    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled') return;
-    const maybeSent = job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && p.kind === 'remote';
-    const note = job.remoteTaskId ? `canceled by you; ${p.id} cannot cancel task ${job.remoteTaskId}, so it may finish and be billed` : maybeSent ? 'canceled by you while the submit was on its way: may have been submitted twice' : 'canceled by you';
-    if (p.kind === 'local') fs.rmSync(this.clipPath(job).part, { force: true });
-    let done: Job | undefined;
-    try {
-      done = this.store.transition(job.id, job.state, 'canceled', { finished_at: this.store.now(), error: 'canceled by you', hold_reason: null, ...(maybeSent ? { maybe_duplicate: 1 } : {}) }, note);
-      this.opts.guard?.settle?.(done);
-    } catch (e) {
-      if (!(e instanceof StaleJobError)) throw e;
-    }
-    this.emitJob(done ?? job.id);
-  }
-
-  private failJob(job: Job, message: string, code?: string): void {
-    let failed: Job | undefined;
-    try {
-      failed = this.store.transition(job.id, job.state, 'failed', { error: message, error_code: code ?? null, finished_at: this.store.now() }, message);
-      this.opts.guard?.settle?.(failed);
-    } catch (e) {
-      if (!(e instanceof StaleJobError)) throw e;
-    }
-    this.emitJob(failed ?? job.id);
-  }
-
-  /** Reacts to an error of a provider call according to its kind (see ProviderErrorKind). */
-  private handleError(job: Job, p: Provider, e: unknown): void {
-    const now = this.store.now();
-    const err = toProviderError(e);
-    const back = (to: JobState, patch: JobPatch, message: string) => {
-      let moved: Job | undefined;
-      try {
-        moved = this.store.transition(job.id, job.state, to, patch, message);
-        this.opts.guard?.settle?.(moved);
-      } catch (x) {
-        if (!(x instanceof StaleJobError)) throw x;
-      }
-      this.emitJob(moved ?? job.id);
-    };
-    // A submit whose answer never arrived (connection dropped, timeout: no HTTP status) may have
-    // reached the service: say so, never resubmit silently. A connection that was never made
-    // (refused, unknown host) sent nothing.
-    if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false) {
-      job = this.store.update(job.id, { maybe_duplicate: 1 })!;
-      // Never submitted again on its own: the creator checks the provider and resubmits it.
-      return back('queued', { submit_sent_at: null, error: err.message, hold_reason: FLAGGED_HOLD }, `the answer to the submit was lost (${err.message}): may have been submitted twice; held until you resubmit it`);
-    }
-    // Where a retry goes: before a task id exists, back to queued; after, keep polling/downloading.
-    const retryState: JobState = job.remoteTaskId ? (job.state === 'downloading' && err.kind === 'not-ready' ? 'running' : job.state) : 'queued';
-    const retryPatch = (delay: number): JobPatch => ({ next_run_at: now + delay, error: err.message, ...(retryState === 'queued' ? { submit_sent_at: null } : {}) });
-    switch (err.kind) {
-      case 'not-ready':
-        return back(retryState, retryPatch(this.opts.pollIntervalMs ?? 5_000), 'result not ready yet');
-      case 'retryable': {
-        if (job.attempts >= job.maxAttempts) return this.failJob(job, `gave up after ${job.attempts} attempts: ${err.message}`, err.opts.code);
-        const delay = backoffDelay(job.attempts, this.opts.backoff ?? DEFAULT_BACKOFF, err.opts.retryAfterMs);
-        this.store.update(job.id, { attempts: job.attempts + (retryState === 'queued' ? 0 : 1) });
-        return back(retryState, retryPatch(delay), `retrying in ${Math.round(delay / 1000)} s: ${err.message}`);
-      }
-      case 'auth':
-      case 'credits': {
-        const reason = err.kind === 'auth' ? 'key rejected' : 'insufficient credits';
-        this.store.pauseProvider(p.id, `${reason}: ${err.message}`);
-        this.emit({ type: 'provider-paused', provider: p.id, reason });
-        return back(retryState, { ...retryPatch(0), hold_reason: `paused: ${reason}` }, `${p.id} paused: ${reason}`);
-      }
-      case 'disk':
-      case 'setup': {
-        const reason = err.kind === 'disk' ? 'disk full' : 'ffmpeg missing';
-        this.store.pauseProvider(p.id, `${reason}: ${err.message}`);
-        back(retryState, { ...retryPatch(0), hold_reason: `paused: ${reason}` }, err.message);
-        this.stop(err.kind === 'disk' ? `disk full: ${err.message}` : err.message);
-        return;
-      }
-      case 'expired':
-      case 'invalid':
-      case 'unreadable':
-      default:
-        return this.failJob(job, err.message, err.opts.code);
     }
   }
 

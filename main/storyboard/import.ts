@@ -136,7 +136,7 @@ function describeControl(ch: string): string {
   return `${names[code] ? `${names[code]} ` : ''}(U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
 }
 
-/** The file-name-safe key of a shot id as the queue names clips (queue/runner.ts safeName), case-folded. */
+/** The file-name-safe key of a shot id as the queue names clips (queue/clip-finish.ts safeName), case-folded. */
 function clipNameKey(id: string): string {
   return (id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot').toLowerCase();
 }
