@@ -74,7 +74,7 @@ export class AppContext {
   }
 
   /**
-   * The open project's session, for a change (cancel, retry, a new take, timeline edits, export);
+   * The open project's session, for a change (cancel, retry, a new take, timeline edits);
    * throws UserError while another process is rendering the project (the app only follows it).
    */
   requireDriver(): ProjectSession {

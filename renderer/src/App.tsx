@@ -106,7 +106,7 @@ export function App() {
           <Box className="screen" data-testid={`screen-${screen}`}>
             {app.heldBy && (
               <Alert color="yellow" mb="md" title="Read-only: another render has this project" data-testid="project-held">
-                {app.heldBy}. You can watch its shots come in; cancel, retry, new takes, timeline edits and export open when it ends, and your render starts then.
+                {app.heldBy}. You can watch its shots come in; cancel, retry, new takes and timeline edits open when it ends (export works now), and your render starts then.
               </Alert>
             )}
             {screen === 'import' && <ImportScreen />}

@@ -95,7 +95,7 @@ describe('one process drives a project folder at a time', () => {
     expect((await service.handle('app.ready', {})).heldBy).toMatch(/ltx-batch render/);
     const jobs = await service.handle('queue.list', {});
     await expect(service.handle('queue.cancel', { jobId: jobs[0].id })).rejects.toThrow(/^read-only: ltx-batch render/);
-    await expect(service.handle('timeline.export', {})).rejects.toThrow(/^read-only/);
+    await expect(service.handle('timeline.update', { order: jobs.map((j) => j.shotId), takes: {}, joints: [] })).rejects.toThrow(/^read-only/);
     expect(await cliDone, cliOut).toBe(0);
     for (let i = 0; i < 500 && !events.some((e) => e.name === 'render.finished'); i++) await new Promise((r) => setTimeout(r, 20));
     // While it followed the CLI, the app showed the shots the CLI finished.

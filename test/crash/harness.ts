@@ -287,7 +287,12 @@ async function startApp(label: string): Promise<{ proc: Proc; client: AppClient 
     if (alive(proc)) await stop(proc, 'SIGKILL');
     return null;
   }
+  // While the app follows another process's render (project.held), the job updates it shows are
+  // that process's work, not its own.
+  let held = false;
   const onEvent = (e: AppEvent) => {
+    if (e.event === 'project.held') held = e.payload?.holder !== null;
+    if (held) return;
     if (e.event === 'job.updated' && ['submitting', 'running', 'downloading', 'succeeded'].includes(e.payload?.state)) touch(proc, e.at);
     if (e.event === 'job.updated' && e.payload?.state === 'submitting') proc.claims.push(e.at);
   };
@@ -486,7 +491,8 @@ async function exportRound(d: number[]): Promise<Proc[]> {
 /**
  * Export round across processes: the app queues re-renders with every provider paused (so it does
  * not run them itself), then a CLI render takes the project (resuming the providers) and renders
- * them; meanwhile the app's render.start must fail naming the CLI, and the app exports the film.
+ * them; meanwhile the app's render.start must follow it read-only naming the CLI (project.held),
+ * and the app exports the film.
  * Both are stopped at seeded moments.
  */
 async function crossExportRound(d: number[]): Promise<Proc[]> {
@@ -502,8 +508,9 @@ async function crossExportRound(d: number[]): Promise<Proc[]> {
     appRenderBusy.expected++;
     const since = app.client.events.length;
     await app.client.call('render.start', { project: out }).catch((e) => problems.push({ kind: 'app render failed', detail: `render.start: ${(e as Error).message}` }));
-    const ev = await app.client.waitFor((e) => e.event === 'render.finished' || e.event === 'render.failed', since, 30_000);
-    if (ev?.event === 'render.failed' && String(ev.payload?.message).includes(`pid ${cli.pid} on `)) appRenderBusy.named++;
+    // The app follows the CLI's render read-only, naming it, and renders only once the CLI ends.
+    const ev = await app.client.waitFor((e) => e.event === 'project.held' || e.event === 'render.finished' || e.event === 'render.failed', since, 30_000);
+    if (ev?.event === 'project.held' && String(ev.payload?.holder).includes(`pid ${cli.pid} on `)) appRenderBusy.named++;
     else problems.push({ kind: 'app rendered a held project', detail: `while ${cli.label} (pid ${cli.pid}) held it, the app's render.start gave ${ev ? `${ev.event}: ${JSON.stringify(ev.payload).slice(0, 300)}` : 'no event within 30 s'}` });
   }
   const exp = await exportNow(app);

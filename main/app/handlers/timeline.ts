@@ -38,7 +38,9 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
       return timelineView(ctx);
     },
     'timeline.export': async () => {
-      const session = ctx.requireDriver();
+      // Allowed while another process renders the project: it only reads the clips and the
+      // timeline, and writes the film through a partial file renamed into place.
+      const session = ctx.requireSession();
       try {
         const res = await session.exportFilm((fraction) => ctx.deps.emit('export.progress', { fraction }));
         const url = ctx.deps.mediaUrl(res.file);
