@@ -225,6 +225,8 @@ export class ProjectSession {
     });
     this.runner = runner;
     o.onRunner?.(runner);
+    // A stop that came before this runner existed (while waiting for the project, say) still holds.
+    if (this.stopped) runner.stop(this.stopped);
     try {
       return await runner.run();
     } finally {

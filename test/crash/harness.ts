@@ -151,20 +151,30 @@ interface Proc {
   err: string;
   /** First and last moment it was seen driving jobs (CLI job lines, app job.updated events). */
   active?: [number, number];
+  /** The stretches it drove jobs, split where it stopped to follow another process (app: project.held). */
+  segments: [number, number][];
+  /** Set while it follows another process's render: the next touch starts a new segment. */
+  paused?: boolean;
   /** When it was seen moving a job to submitting (a claim: new work). */
   claims: number[];
   done: Promise<void>;
 }
 const procs: Proc[] = [];
 const alive = (p: Proc) => p.endedAt === undefined;
-const touch = (p: Proc, at = Date.now()) => (p.active = p.active ? [p.active[0], at] : [at, at]);
+const touch = (p: Proc, at = Date.now()) => {
+  p.active = p.active ? [p.active[0], at] : [at, at];
+  const last = p.segments.at(-1);
+  if (last && !p.paused) last[1] = at;
+  else p.segments.push([at, at]);
+  p.paused = false;
+};
 const ACTIVE_LINE = /^shot \S+ take \d+: (submitting|running|downloading|succeeded)/;
 /** A process in a message: what it was, its pid, when it lived and how it ended. */
 const procView = (p?: Proc) => (p ? `${p.label} pid ${p.pid} (${rel(p.startedAt)}-${rel(p.endedAt)} s, ${p.sent ? `${p.sent} at ${rel(p.sentAt)} s` : `exited ${p.code}`})` : 'no process');
 
 function spawnCli(args: string[], kind: 'cli' | 'app', label: string): Proc {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ltx-batch.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = { n: procs.length + 1, kind, label, child, pid: child.pid ?? -1, startedAt: Date.now(), code: null, signal: null, out: '', err: '', claims: [], done: Promise.resolve() };
+  const p: Proc = { n: procs.length + 1, kind, label, child, pid: child.pid ?? -1, startedAt: Date.now(), code: null, signal: null, out: '', err: '', claims: [], segments: [], done: Promise.resolve() };
   let partial = '';
   child.stdout!.on('data', (d) => {
     p.out = (p.out + d).slice(-40_000);
@@ -291,7 +301,10 @@ async function startApp(label: string): Promise<{ proc: Proc; client: AppClient 
   // that process's work, not its own.
   let held = false;
   const onEvent = (e: AppEvent) => {
-    if (e.event === 'project.held') held = e.payload?.holder !== null;
+    if (e.event === 'project.held') {
+      held = e.payload?.holder !== null;
+      if (held) proc.paused = true;
+    }
     if (held) return;
     if (e.event === 'job.updated' && ['submitting', 'running', 'downloading', 'succeeded'].includes(e.payload?.state)) touch(proc, e.at);
     if (e.event === 'job.updated' && e.payload?.state === 'submitting') proc.claims.push(e.at);
@@ -597,8 +610,12 @@ const activeProcs = procs.filter((p) => p.active);
 for (let i = 0; i < activeProcs.length; i++) {
   for (let j = i + 1; j < activeProcs.length; j++) {
     const [a, b] = [activeProcs[i], activeProcs[j]];
-    const overlap = Math.min(a.active![1], b.active![1]) - Math.max(a.active![0], b.active![0]);
-    if (overlap > 200) problems.push({ kind: 'two processes drove the project at once', detail: `${a.label} (pid ${a.pid}) active ${rel(a.active![0])}-${rel(a.active![1])} s and ${b.label} (pid ${b.pid}) active ${rel(b.active![0])}-${rel(b.active![1])} s` });
+    for (const sa of a.segments) {
+      for (const sb of b.segments) {
+        const overlap = Math.min(sa[1], sb[1]) - Math.max(sa[0], sb[0]);
+        if (overlap > 200) problems.push({ kind: 'two processes drove the project at once', detail: `${a.label} (pid ${a.pid}) active ${rel(sa[0])}-${rel(sa[1])} s and ${b.label} (pid ${b.pid}) active ${rel(sb[0])}-${rel(sb[1])} s` });
+      }
+    }
   }
 }
 

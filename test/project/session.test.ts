@@ -107,4 +107,20 @@ describe('ProjectSession', () => {
     ProjectSession.open(dir, { registry: reg }).close();
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part')).sort()).toEqual(['.export-live', 'film.mp4.part']);
   });
+
+  it('a stop that arrives while a render waits for the project (the app quitting as it takes over) starts no work', async () => {
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const sb = await importStoryboard(path.join(withFiles({ 'sb.csv': 'shot,prompt,duration,resolution\n1,a harbour at dawn,0.5,64x36' }), 'sb.csv'));
+    const dir = tmpDir('ltx-session-');
+    const session = ProjectSession.open(dir, { registry: reg });
+    const rendering = session.render(sb, planStoryboard(sb.shots, reg), {
+      waitForProject: true,
+      // The project is taken; the quit comes before the queue runner exists.
+      onProjectTaken: () => session.stop('the app is quitting'),
+    });
+    const res = await rendering;
+    expect(res.summary.stoppedBecause).toBe('the app is quitting');
+    expect(session.store.jobs().map((j) => j.state)).toEqual(['queued']);
+    session.close();
+  });
 });
