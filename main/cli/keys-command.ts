@@ -3,6 +3,7 @@
  * `set` reads the key from a hidden prompt on a terminal or from standard input, never from an
  * argument (which would land in shell history). Nothing ever prints more than the last 4 characters.
  */
+import { pacerFor } from '../providers/pacing';
 import { read } from 'read';
 import { osKeychain, keyHint, type KeyStore } from '../secrets/keychain';
 import { keyEnvName } from '../providers/remote-config';
@@ -82,7 +83,9 @@ export async function keysCommand(
       err.write(`${id} has no key check\n`);
       return 1;
     }
-    const res = await p.checkKey({ signal: new AbortController().signal, tmpDir: '', log: () => {}, beforeRequest: async () => {} });
+    const signal = new AbortController().signal;
+    // Paced with the provider's other requests from this process (its rolling window).
+    const res = await p.checkKey({ signal, tmpDir: '', log: () => {}, beforeRequest: () => pacerFor(p).acquire(signal) });
     (res.ok ? out : err).write(`${id}: ${res.message}\n`);
     return res.ok ? 0 : 1;
   } catch (e) {

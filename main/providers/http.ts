@@ -115,7 +115,13 @@ export async function open(ctx: ProviderContext, call: HttpCall): Promise<OpenRe
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
   const host = new URL(call.url).host;
   try {
-    return await openRequest({ method: call.method, url: call.url, headers, body: call.json !== undefined ? { json: call.json } : call.form ? { form: call.form } : undefined, signal, idleTimeoutMs: timeout });
+    const res = await openRequest({ method: call.method, url: call.url, headers, body: call.json !== undefined ? { json: call.json } : call.form ? { form: call.form } : undefined, signal, idleTimeoutMs: timeout });
+    // A 429 naming its wait holds every request to the provider at once, before it is even read.
+    if (res.status === 429) {
+      const wait = retryAfterMs(res.headers['retry-after']);
+      if (wait !== undefined) ctx.onRateLimited?.(wait);
+    }
+    return res;
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     if ((e as Error).name === 'TimeoutError' || (e as NetError).code === 'ETIMEDOUT') throw new ProviderError('retryable', `no answer from ${host} within ${Math.round(timeout / 1000)} s`);

@@ -127,6 +127,8 @@ export interface ProviderContext {
    * `requestsPerMinute`. Remote providers await it before every request they send.
    */
   beforeRequest: () => Promise<void>;
+  /** Called when the service answers 429 with a Retry-After (ms): the provider's requests are held that long. */
+  onRateLimited?: (retryAfterMs: number) => void;
 }
 
 /** The request a provider built from a shot: JSON, stored in the database, never containing keys. */

@@ -5,6 +5,7 @@
  * missing), or the job failed with the service's own message.
  */
 import fs from 'node:fs';
+import { pacerFor } from '../providers/pacing';
 import { ProviderError, type Provider } from '../providers/provider';
 import { FfmpegNotFoundError } from '../media/ffmpeg-path';
 import type { FfmpegError } from '../media/run-ffmpeg';
@@ -98,6 +99,8 @@ export function reactToError(rc: RunContext, job: Job, p: Provider, e: unknown):
     case 'retryable': {
       if (job.attempts >= job.maxAttempts) return failJob(rc, job, `gave up after ${job.attempts} attempts: ${err.message}`, err.opts.code);
       const delay = backoffDelay(job.attempts, rc.opts.backoff ?? DEFAULT_BACKOFF, err.opts.retryAfterMs);
+      // A 429 that names its wait slows the whole provider: no request to it goes before then.
+      if (err.opts.status === 429 && err.opts.retryAfterMs !== undefined) pacerFor(p).holdFor(err.opts.retryAfterMs);
       rc.store.update(job.id, { attempts: job.attempts + (retryState === 'queued' ? 0 : 1) });
       return back(retryState, retryPatch(delay), `retrying in ${Math.round(delay / 1000)} s: ${err.message}`);
     }

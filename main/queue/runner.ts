@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
-import pThrottle from 'p-throttle';
 import type { Provider, ProviderContext, ProviderRequest } from '../providers/provider';
+import { pacerFor } from '../providers/pacing';
 import type { ProviderRegistry } from '../providers/registry';
 import { sleep } from './backoff';
 import { clipPathOf } from './clip-finish';
@@ -37,7 +37,6 @@ export class QueueRunner {
   /** Jobs whose driver ended on an error that could not even be recorded: not restarted in this run. */
   private readonly stuck = new Set<number>();
   private readonly activeByProvider = new Map<string, number>();
-  private readonly throttles = new Map<string, () => Promise<void>>();
   private readonly abort = new AbortController();
   /** One controller per job being driven: aborted by a stop (via `abort`) or by {@link cancel}. */
   private readonly jobAborts = new Map<number, AbortController>();
@@ -136,17 +135,6 @@ export class QueueRunner {
     return p.kind === 'remote' ? Math.min(documented, this.opts.concurrency) : this.opts.concurrency;
   }
 
-  private beforeRequestFor(p: Provider): () => Promise<void> {
-    let t = this.throttles.get(p.id);
-    if (!t) {
-      const rpm = p.limits().requestsPerMinute;
-      // A rolling minute plus a second of margin: the service counts on arrival, after network latency.
-      t = rpm ? pThrottle({ limit: rpm, interval: 61_000, strict: true })(async () => {}) : async () => {};
-      this.throttles.set(p.id, t);
-    }
-    return t;
-  }
-
   /** The staging folder of one job: the provider's files for it, and its download in progress. */
   private staging(job: Job): string {
     return path.join(this.stagingDir, `job-${job.id}`);
@@ -157,7 +145,8 @@ export class QueueRunner {
       signal: this.signalOf(job),
       tmpDir: this.staging(job),
       log: (message, fields) => this.emit({ type: 'log', message: `[${p.id}] ${message}`, fields }),
-      beforeRequest: this.beforeRequestFor(p),
+      beforeRequest: () => pacerFor(p).acquire(this.signalOf(job)),
+      onRateLimited: (ms) => pacerFor(p).holdFor(ms),
     };
   }
 

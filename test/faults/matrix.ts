@@ -71,6 +71,18 @@ export function defineFaultMatrix(kit: ProviderKit): void {
         expectOthersUnaffected(b, [job.shotKey]);
       });
 
+      it('a 429 with Retry-After: 1 holds every request to the provider for that second, not only the hit job', async () => {
+        // One job at a time: the next shot is claimed at once, and its submit must wait too.
+        const b = await batch({ concurrency: 1 });
+        sim.faults.push({ kind: 'rate-limit', count: 1, on: 'submit', retryAfterS: 1 });
+        expect(await b.run()).toMatchObject({ succeeded: 3, failed: 0 });
+        const api = sim.requests.filter((r) => r.authPresent);
+        const limited = api.find((r) => r.status === 429)!;
+        expect(limited).toBeDefined();
+        const during = api.filter((r) => r.at > limited.at + 50 && r.at < limited.at + 950);
+        expect(during.map((r) => `${r.method} ${r.path} +${r.at - limited.at} ms`)).toEqual([]);
+      });
+
       it(`429 without Retry-After is retried${kit.defaultWaitMs[429] ? ` after the doc's ${kit.defaultWaitMs[429] / 1000} s` : ' with backoff'}`, async () => {
         const b = await batch();
         sim.faults.push({ kind: 'rate-limit', count: 1, on: 'submit' });
