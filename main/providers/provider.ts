@@ -84,6 +84,8 @@ export type PollResult =
       actual?: ActualCost;
       /** Changes the service made to the request (bytecompute's `adjustments`), as text. */
       adjustments?: string;
+      /** The service's own time from accepting the task to finishing it, ms (LTX: completed_at - created_at), when it says. */
+      serviceMs?: number;
     }
   | {
       status: 'failed';

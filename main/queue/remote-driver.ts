@@ -36,7 +36,8 @@ export async function driveRemote(rc: RunContext, job: Job, p: Provider, request
     const patch: JobPatch = {
       remote_task_id: res.taskId,
       submitted_at: rc.store.now(),
-      next_run_at: rc.store.now() + (res.firstPollMs ?? rc.opts.pollIntervalMs ?? 5_000),
+      // When the task can first be done: learned from earlier tasks, else the provider's first delay.
+      next_run_at: rc.polls.firstPollAt({ ...job, submittedAt: rc.store.now() }, rc.store.now(), res.firstPollMs ?? rc.opts.pollIntervalMs ?? 5_000),
     };
     if (res.actual) Object.assign(patch, actualPatch(rc, job, res.actual));
     job = rc.store.transition(job.id, 'submitting', 'running', patch, `submitted: task ${res.taskId}`);
@@ -69,11 +70,12 @@ export async function driveRemote(rc: RunContext, job: Job, p: Provider, request
 export async function applyPoll(rc: RunContext, job: Job, p: Provider, pr: PollResult): Promise<Job | null> {
   const now = rc.store.now();
   if (pr.status === 'pending' || pr.status === 'running') {
-    const next = rc.store.update(job.id, { next_run_at: now + (pr.nextPollMs ?? rc.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress })!;
+    const next = rc.store.update(job.id, { next_run_at: rc.polls.nextPollAt(job, now, pr.nextPollMs ?? rc.opts.pollIntervalMs ?? 5_000), progress: pr.progress ?? job.progress })!;
     rc.emitJob(next);
     return next;
   }
   if (pr.status === 'succeeded') {
+    rc.polls.done(job, now, pr.serviceMs);
     const patch: JobPatch = { result: JSON.stringify(pr.result) };
     if (pr.actual) Object.assign(patch, actualPatch(rc, job, pr.actual));
     if (pr.adjustments) patch.notes = JSON.stringify([...job.notes, `adjusted by the service: ${pr.adjustments}`]);
@@ -84,6 +86,7 @@ export async function applyPoll(rc: RunContext, job: Job, p: Provider, pr: PollR
     return next;
   }
   if (pr.status !== 'failed') throw new Error(`unknown task status ${(pr as { status: string }).status}`);
+  rc.polls.forget(job.id);
   // The service's failure code and message as written: "SensitiveContent: Content violates ...".
   const message = pr.code ? `${pr.code}: ${pr.message}` : pr.message;
   const patch: JobPatch = { error: message, error_code: pr.code ?? null };

@@ -5,6 +5,7 @@
  */
 import type { Provider, ProviderContext } from '../providers/provider';
 import type { Job } from './job';
+import type { PollSchedule } from './poll-schedule';
 import type { QueueEvent, QueueRunnerOptions } from './run-types';
 import type { ProjectStore } from './store';
 
@@ -14,6 +15,8 @@ export interface RunContext {
   readonly opts: QueueRunnerOptions;
   /** Aborted when the run is asked to stop. */
   readonly stopSignal: AbortSignal;
+  /** When to poll each task (learned task durations per provider). */
+  readonly polls: PollSchedule;
   /** Jobs whose submit is on its way: a first stop does not abort them. */
   readonly submitsInFlight: Set<number>;
   emit(e: QueueEvent): void;

@@ -22,6 +22,7 @@ import { clipPathOf } from './clip-finish';
 import { endCanceled, failJob, reactToError, toProviderError } from './error-policy';
 import { IN_FLIGHT_STATES, type Job } from './job';
 import { driveLocal } from './local-driver';
+import { PollSchedule } from './poll-schedule';
 import { driveRemote } from './remote-driver';
 import type { RunContext } from './run-context';
 import type { QueueEvent, QueueRunnerOptions, RunSummary } from './run-types';
@@ -64,6 +65,7 @@ export class QueueRunner {
       store,
       opts,
       stopSignal: this.abort.signal,
+      polls: new PollSchedule(),
       submitsInFlight: this.submitsInFlight,
       emit: (e) => this.emit(e),
       emitJob: (j) => this.emitJob(j),

@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Provider } from '../../main/providers/provider';
 import { probe } from '../../main/media/ffprobe';
 import { fakeRemote } from '../helpers/fake-remote';
 import { BACKOFF, expectOthersUnaffected, makeBatch, theJobWith, type Batch, type BatchOptions, type ProviderKit, type Sim } from './kit';
@@ -19,11 +18,9 @@ import { BACKOFF, expectOthersUnaffected, makeBatch, theJobWith, type Batch, typ
 export function defineFaultMatrix(kit: ProviderKit): void {
   describe(`${kit.id}: one fault in a small batch`, () => {
     let sim: Sim;
-    let provider: Provider;
     const open: Batch[] = [];
     beforeAll(async () => {
       sim = await kit.start();
-      provider = kit.create(sim);
     });
     afterAll(async () => {
       await sim?.close();
@@ -38,8 +35,10 @@ export function defineFaultMatrix(kit: ProviderKit): void {
       expect(sim.faults.splice(0), 'every injected fault fired').toEqual([]);
     });
 
+    // A provider instance per batch, as each render is its own process: one batch's requests do
+    // not count against the next one's rate window (that window is per provider instance).
     const batch = async (opts: BatchOptions = {}) => {
-      const b = await makeBatch(kit, sim, provider, opts);
+      const b = await makeBatch(kit, sim, kit.create(sim), opts);
       open.push(b);
       return b;
     };

@@ -18,7 +18,7 @@ export const ErrorEnvelope = z.looseObject({ type: z.literal('error').optional()
 export const Job = z.discriminatedUnion('status', [
   z.looseObject({ id: z.string().optional(), status: z.literal('pending') }),
   z.looseObject({ id: z.string().optional(), status: z.literal('processing'), progress: z.number().optional() }),
-  z.looseObject({ id: z.string().optional(), status: z.literal('completed'), result: z.looseObject({ video_url: z.string().url() }) }),
+  z.looseObject({ id: z.string().optional(), status: z.literal('completed'), created_at: z.string().optional(), completed_at: z.string().optional(), result: z.looseObject({ video_url: z.string().url() }) }),
   z.looseObject({ id: z.string().optional(), status: z.literal('failed'), error: ErrorBody.optional() }),
 ]);
 /** One parsed job status. */

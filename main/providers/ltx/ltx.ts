@@ -323,8 +323,11 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
           return { status: 'pending', nextPollMs: pollMs() };
         case 'processing':
           return { status: 'running', nextPollMs: pollMs(), progress: job.progress };
-        case 'completed':
-          return { status: 'succeeded', result: { kind: 'url', url: job.result.video_url } };
+        case 'completed': {
+          // The service's own time from creation to completion (both its clock): how long a job takes.
+          const serviceMs = Date.parse(job.completed_at ?? '') - Date.parse(job.created_at ?? '');
+          return { status: 'succeeded', result: { kind: 'url', url: job.result.video_url }, ...(Number.isFinite(serviceMs) && serviceMs >= 0 ? { serviceMs } : {}) };
+        }
         case 'failed':
           // Not retried by itself: the docs do not say a failed job is free, and a creator must never pay twice unasked.
           return { status: 'failed', code: job.error?.type, message: job.error?.message ?? 'the job failed' };
