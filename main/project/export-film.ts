@@ -79,7 +79,7 @@ export async function exportFilm(store: ProjectStore, dest: string, onProgress?:
   const workDir = fs.mkdtempSync(path.join(store.dir, EXPORT_DIR_PREFIX));
   try {
     fs.writeFileSync(path.join(workDir, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() } satisfies ExportOwner));
-    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress, signal });
+    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress, signal, infos: plan.infos });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
     fs.rmSync(`${dest}.part`, { force: true });

@@ -6,14 +6,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProviderError, type Provider, type ResultRef } from '../providers/provider';
-import { probe } from '../media/ffprobe';
+import { probe, type MediaInfo } from '../media/ffprobe';
 import type { Job } from './job';
 import type { RunContext } from './run-context';
 
-/** The default clip check: ffprobe reads it and finds a video stream. */
-export async function probeClip(file: string): Promise<void> {
+/**
+ * The default clip check: ffprobe reads it and finds a video stream. Returns what it read, stored
+ * with the clip (stitching and the timeline use it instead of probing again).
+ */
+export async function probeClip(file: string): Promise<MediaInfo> {
   const info = await probe(file);
   if (!info.video) throw new Error('no video stream');
+  return info;
 }
 
 /** Bytes free for this user on the disk holding `dir` (Infinity when it cannot be read). */
@@ -66,8 +70,9 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
     if (src === part) fs.rmSync(part, { force: true });
     throw new ProviderError('retryable', 'the clip came back empty');
   }
+  let media: MediaInfo | void;
   try {
-    await (rc.opts.verifyClip ?? probeClip)(src);
+    media = await (rc.opts.verifyClip ?? probeClip)(src);
   } catch (e) {
     if (signal.aborted) throw stopped();
     // A download can be fetched again; a file the service handed over is kept for inspection.
@@ -82,7 +87,7 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
   }
   // Succeeded and chosen as the shot's take in one transaction, committed with the tick's other
   // moves before the staging folder goes; lost to a crash, the next run finds the clip in place.
-  const done = await rc.store.recordClipGrouped(job, { output: rel, progress: 1, finished_at: rc.store.now(), error: null, hold_reason: null }, 'clip saved');
+  const done = await rc.store.recordClipGrouped(job, { output: rel, media: media ? JSON.stringify(media) : null, progress: 1, finished_at: rc.store.now(), error: null, hold_reason: null }, 'clip saved');
   fs.rmSync(rc.staging(job), { recursive: true, force: true });
   rc.opts.guard?.settle?.(done);
   rc.emitJob(done);

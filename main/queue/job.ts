@@ -7,6 +7,8 @@
  *   (retries go back to queued before a task id exists, or stay running and poll again after)
  */
 
+import type { MediaInfo } from '../media/ffprobe';
+
 /** Every state of a job. */
 export const JOB_STATES = ['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled'] as const;
 /** One of {@link JOB_STATES}. */
@@ -71,6 +73,8 @@ export interface Job {
   maybeDuplicate: boolean;
   /** Clip path relative to the output folder, once succeeded. */
   output: string | null;
+  /** What ffprobe read from the clip when it was recorded (null for clips recorded before version 7 of the database). */
+  media: MediaInfo | null;
   /** The provider request JSON. */
   request: string;
   createdAt: number;

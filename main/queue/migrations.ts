@@ -139,4 +139,8 @@ export const MIGRATIONS: string[] = [
    CREATE TRIGGER committed_on_delete AFTER DELETE ON jobs WHEN ${committedShare('OLD')} <> 0 BEGIN
      ${addToCommitted(`-(${committedShare('OLD')})`)};
    END;`,
+  // 7: what stitching and the timeline need to know of a finished clip (codecs, profile, size,
+  // frame rate, pixel format, audio layout, exact duration and frame count), probed once when the
+  // clip is recorded: a stream-copy stitch and a timeline drag read nothing else (JSON, MediaInfo).
+  `ALTER TABLE jobs ADD COLUMN media TEXT;`,
 ];

@@ -3,6 +3,7 @@
  * options and the summary it ends with.
  */
 import type { BackoffPolicy } from './backoff';
+import type { MediaInfo } from '../media/ffprobe';
 import type { Job } from './job';
 
 /**
@@ -51,10 +52,11 @@ export interface QueueRunnerOptions {
   /** USD per credit by provider, for recording actual costs in USD. */
   usdPerCredit?: (provider: string) => number | undefined;
   /**
-   * Checks a finished clip before it is moved into place; throws when it is not playable.
-   * Default: ffprobe must find a video stream. (The benchmark swaps in a size check.)
+   * Checks a finished clip before it is moved into place; throws when it is not playable. What it
+   * returns is stored with the clip (job.media). Default: ffprobe must find a video stream, and its
+   * reading is stored. (The benchmark swaps in a size check.)
    */
-  verifyClip?: (file: string) => Promise<void>;
+  verifyClip?: (file: string) => Promise<MediaInfo | void>;
 }
 
 /** What a run ended with. */

@@ -11,6 +11,7 @@
  * claims, its submit marks and the moves that record a result are committed together with the
  * other writes of the same tick (group commit), each caller waiting for its own commit.
  */
+import type { MediaInfo } from '../media/ffprobe';
 import type Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -106,6 +107,7 @@ function toJob(r: JobRow): Job {
     notes: r.notes ? (JSON.parse(r.notes as string) as string[]) : [],
     maybeDuplicate: !!r.maybe_duplicate,
     output: (r.output as string) ?? null,
+    media: r.media ? (JSON.parse(r.media as string) as MediaInfo) : null,
     request: r.request as string,
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
@@ -133,6 +135,8 @@ export type JobPatch = Partial<{
   notes: string;
   maybe_duplicate: number;
   output: string | null;
+  /** JSON of the clip's MediaInfo (migration 7). */
+  media: string | null;
   submitted_at: number | null;
   finished_at: number | null;
 }>;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { probe, type MediaInfo } from '../media/ffprobe';
 import { runFfmpeg } from '../media/run-ffmpeg';
-import { chooseFormat, stitchFilm, type StitchOptions, type StitchResult } from './stitch';
+import { chooseFormat, clipInfos, stitchFilm, type StitchOptions, type StitchResult } from './stitch';
 
 /**
  * Joins `clips` with `joints[i]` between clip i and i+1 into `dest`. With only cuts this is
@@ -15,8 +15,7 @@ import { chooseFormat, stitchFilm, type StitchOptions, type StitchResult } from 
  */
 export async function stitchWithJoints(clips: string[], joints: ('cut' | 'crossfade')[], dest: string, seconds: number, opts: StitchOptions): Promise<StitchResult> {
   if (!joints.includes('crossfade')) return stitchFilm(clips, dest, opts);
-  const infos: MediaInfo[] = [];
-  for (const c of clips) infos.push(await probe(c, { signal: opts.signal }));
+  const infos = await clipInfos(clips, opts);
   const f = opts.format ?? chooseFormat(infos);
   const layout = f.channels === 1 ? 'mono' : 'stereo';
   const args: string[] = [];

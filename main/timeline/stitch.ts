@@ -33,6 +33,18 @@ export interface StitchOptions {
   signal?: AbortSignal;
   /** Force a film format instead of the most common clip format. */
   format?: FilmFormat;
+  /**
+   * What is already known of each clip (same order as the clips; stored when it was recorded):
+   * those clips are not probed again. Missing entries are probed.
+   */
+  infos?: (MediaInfo | null | undefined)[];
+}
+
+/** Each clip's MediaInfo: the known ones as given, the others probed a few at a time. */
+export async function clipInfos(clips: string[], opts: Pick<StitchOptions, 'infos' | 'signal'>): Promise<MediaInfo[]> {
+  // A hundred probes one after the other would be most of a stream copy's time.
+  const limit = pLimit(Math.max(2, Math.min(8, os.cpus().length * 2)));
+  return Promise.all(clips.map((c, k) => opts.infos?.[k] ?? limit(() => probe(c, { signal: opts.signal }))));
 }
 
 /** What stitching did. Durations in seconds. */
@@ -111,9 +123,7 @@ function concatLine(file: string): string {
 export async function stitchFilm(clips: string[], dest: string, opts: StitchOptions): Promise<StitchResult> {
   if (clips.length === 0) throw new Error('no clips to stitch');
   fs.mkdirSync(opts.workDir, { recursive: true });
-  // ffprobe each clip, a few at a time (a hundred one after the other is most of a stream copy's time).
-  const limit = pLimit(Math.max(2, Math.min(8, os.cpus().length * 2)));
-  const infos: MediaInfo[] = await Promise.all(clips.map((c) => limit(() => probe(c, { signal: opts.signal }))));
+  const infos = await clipInfos(clips, opts);
   const format = opts.format ?? chooseFormat(infos);
   const ref = infos.find((i) => matchesFormat(i, format, i) && i.video?.width === format.width) ?? infos[0];
   const parts: string[] = [];

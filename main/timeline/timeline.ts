@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { ProjectStore } from '../queue/store';
 import type { Job } from '../queue/job';
+import type { MediaInfo } from '../media/ffprobe';
 import { activeShotIds, setFilmOrder, timelineRows } from '../queue/timeline-rows';
 
 /** Length of a crossfade, seconds. */
@@ -48,12 +49,13 @@ export function updateTimeline(store: ProjectStore, order: number[], takes: Reco
   })();
 }
 
-/** The film's clips (absolute paths) and joints, or the shots that have no clip yet. */
-export function filmPlan(store: ProjectStore): { clips: string[]; joints: ('cut' | 'crossfade')[]; missing: string[] } {
+/** The film's clips (absolute paths), what is stored of each (MediaInfo, null when unknown), its joints, and the shots that have no clip yet. */
+export function filmPlan(store: ProjectStore): { clips: string[]; infos: (MediaInfo | null)[]; joints: ('cut' | 'crossfade')[]; missing: string[] } {
   const tl = readTimeline(store);
   const missing = tl.filter((t) => !t.chosen).map((t) => t.shotKey);
   return {
     clips: tl.filter((t) => t.chosen).map((t) => path.join(store.dir, t.chosen!.output!)),
+    infos: tl.filter((t) => t.chosen).map((t) => t.chosen!.media),
     joints: tl.slice(0, -1).map((t) => t.jointAfter),
     missing,
   };

@@ -3,10 +3,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TimelineView } from '../../contract/api';
 import { probe } from '../../media/ffprobe';
+import type { Job } from '../../queue/job';
 import { UserError } from '../../project/errors';
 import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../../timeline/timeline';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
+
+/** Seconds of clips recorded before their media was stored (database version < 7), probed once per app run. */
+const probedDurations = new Map<string, Promise<number>>();
+
+/** A take's duration in seconds: as stored when its clip was recorded, else probed once. */
+function clipDuration(j: Job, file: string): Promise<number> {
+  if (j.media) return Promise.resolve(j.media.video?.duration ?? j.media.duration);
+  let d = probedDurations.get(file);
+  if (!d) {
+    d = probe(file).then((p) => p.duration).catch(() => 0);
+    probedDurations.set(file, d);
+  }
+  return d;
+}
 
 async function timelineView(ctx: AppContext): Promise<TimelineView> {
   const store = ctx.requireSession().store;
@@ -16,7 +31,7 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
     const takes = [];
     for (const j of t.takes) {
       const file = path.join(store.dir, j.output!);
-      takes.push({ jobId: j.id, take: j.take, clipUrl: ctx.deps.mediaUrl(file), duration: await probe(file).then((p) => p.duration).catch(() => 0) });
+      takes.push({ jobId: j.id, take: j.take, clipUrl: ctx.deps.mediaUrl(file), duration: await clipDuration(j, file) });
     }
     const chosen = takes.find((k) => k.jobId === t.chosen?.id);
     clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0 });

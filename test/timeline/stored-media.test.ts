@@ -1,0 +1,62 @@
+/**
+ * Each clip is probed once, when it is recorded; what stitching and the Timeline need is stored
+ * with it. Dragging a clip on the Timeline runs no ffprobe, and a stream-copy export probes only
+ * the film it wrote. ffprobe is counted through FFPROBE_PATH pointing at a wrapper that logs each
+ * run, then runs the real one.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppService } from '../../main/app/app-service';
+import type { EventName } from '../../main/contract/api';
+import { findProgram } from '../../main/media/ffmpeg-path';
+import { ProviderRegistry } from '../../main/providers/registry';
+import { createPreviewProvider } from '../../main/providers/preview/preview';
+import { openSettings } from '../../main/settings/settings-db';
+import { tmpDir, withFiles } from '../helpers/tmp';
+
+const saved = process.env.FFPROBE_PATH;
+afterEach(() => {
+  if (saved === undefined) delete process.env.FFPROBE_PATH;
+  else process.env.FFPROBE_PATH = saved;
+});
+
+describe('clips probed once, when recorded', () => {
+  it('a Timeline drag runs no ffprobe; a stream-copy export runs one (the film it wrote)', async () => {
+    const events: { name: EventName; payload: unknown }[] = [];
+    const settings = openSettings({ LTX_BATCH_HOME: tmpDir() });
+    const service = new AppService({
+      registry: new ProviderRegistry([createPreviewProvider()]),
+      keys: { get: () => undefined, set: () => {}, delete: () => false },
+      settings,
+      projectsDir: tmpDir(),
+      mediaUrl: (f: string) => `/media/${path.basename(f)}`,
+      emit: (name, payload) => events.push({ name, payload }),
+    });
+    const csv = ['shot,prompt,duration,resolution', ...[1, 2, 3, 4].map((i) => `${i},stored media shot ${i},1,160x90`)].join('\n');
+    await service.handle('storyboard.openPath', { path: path.join(withFiles({ 'sb.csv': csv }), 'sb.csv') });
+    await service.handle('render.start', { project: tmpDir('ltx-stored-media-') });
+    for (let i = 0; i < 500 && !events.some((e) => e.name === 'render.finished'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(events.find((e) => e.name === 'render.finished')?.payload).toMatchObject({ succeeded: 4 });
+
+    const log = path.join(tmpDir(), 'ffprobe.log');
+    const wrapper = path.join(tmpDir(), 'ffprobe');
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${findProgram('ffprobe')}' "$@"\n`, { mode: 0o755 });
+    process.env.FFPROBE_PATH = wrapper;
+    const runs = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+
+    const tl = await service.handle('timeline.get', {});
+    expect(tl.clips.map((c) => Math.round(c.duration * 10) / 10)).toEqual([1, 1, 1, 1]);
+    const order = tl.clips.map((c) => c.shotId).reverse();
+    const dragged = await service.handle('timeline.update', { order, takes: {}, joints: order.slice(1).map(() => 'cut' as const) });
+    expect(dragged.clips.map((c) => c.shotId)).toEqual(order);
+    expect(runs()).toBe(0);
+    const film = await service.handle('timeline.export', {});
+    expect(film.duration).toBeCloseTo(4, 0);
+    expect(runs()).toBe(1);
+    execFileSync(findProgram('ffprobe'), ['-v', 'error', fs.readFileSync(log, 'utf8').trim().split(' ').at(-1)!]);
+    await service.shutdown();
+    settings.close();
+  });
+});
