@@ -171,8 +171,9 @@ export interface DownloadOptions {
  * URL mean it has expired; a full disk is a "disk" error.
  */
 export async function downloadTo(ctx: ProviderContext, url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
-  // Only calls made with the key count against the provider's request rate (a CDN URL does not).
-  if (opts.headers?.authorization) await ctx.beforeRequest();
+  // A result file is not an API call: it is not paced against the provider's request rate (the
+  // LTX simulator, written from the docs, counts only API routes). A 429 on it still holds the
+  // provider, as any 429 naming its wait does.
   const timeout = opts.timeoutMs ?? 300_000;
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
   const host = new URL(url).host;
@@ -182,6 +183,10 @@ export async function downloadTo(ctx: ProviderContext, url: string, dest: string
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     throw networkError(e, `downloading from ${host}`, opts.secrets);
+  }
+  if (res.status === 429) {
+    const wait = retryAfterMs(res.headers['retry-after']);
+    if (wait !== undefined) ctx.onRateLimited?.(wait);
   }
   if (res.status < 200 || res.status >= 300) {
     const r = await readAnswer(res, `downloading from ${host}`, opts.secrets).catch(() => ({ status: res.status, headers: res.headers, contentType: '', text: '', bytes: Buffer.alloc(0) }) as HttpResponse);

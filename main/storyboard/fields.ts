@@ -33,6 +33,17 @@ export const TIER_SIZES: Record<ResolutionTier, [number, number]> = {
  * numbers like "1,000" whose comma could be a thousands separator or a decimal comma.
  */
 export function parseNumber(text: string, what: string): number {
+  // Fast path, most cells: plain digits with at most one point ("5", "2.5", "25"), nothing else.
+  if (text.length > 0 && text.length < 16) {
+    let plain = true;
+    let points = 0;
+    for (let i = 0; i < text.length && plain; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 46) plain = ++points === 1 && text.length > 1;
+      else plain = c >= 48 && c <= 57;
+    }
+    if (plain) return Number(text);
+  }
   if (/^[-+]?\d{1,3},\d{3}$/.test(text.trim())) {
     throw new CellError(`${what} "${short(text)}" is ambiguous: a thousands separator or a decimal comma? Write it without the comma (1000) or with a point (1.5)`);
   }

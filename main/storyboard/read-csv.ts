@@ -91,20 +91,39 @@ export function detectDelimiter(text: string): ',' | ';' | '\t' {
 }
 
 /**
- * Counts a delimiter outside quotes (each `"` toggles; a doubled `""` toggles twice), stopping once
- * `limit` is passed. Where quotes sit only at cell boundaries this is exactly csv-parse's count of
- * cell boundaries; a stray quote elsewhere makes csv-parse stop with an error at that point anyway.
+ * One pass over the text, outside quotes (each `"` toggles; a doubled `""` toggles twice): counts
+ * the delimiters, stopping once `limit` is passed, and numbers the records as a spreadsheet shows
+ * its rows, blank lines included (`rows[k]` is the row number of the k-th non-blank record; a line
+ * break is CRLF, LF or CR). Where quotes sit only at cell boundaries this is exactly how csv-parse
+ * splits cells and records; a stray quote elsewhere makes csv-parse stop with an error anyway, and
+ * the caller checks that both found as many records.
  */
-function countDelimiters(text: string, ch: string, limit: number): number {
+function scanCsv(text: string, ch: string, limit: number): { delimiters: number; rows: number[] } {
   const code = ch.charCodeAt(0);
   let n = 0;
   let quoted = false;
+  const rows: number[] = [];
+  let row = 1;
+  let empty = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34) quoted = !quoted;
-    else if (c === code && !quoted && ++n > limit) return n;
+    if (c === 34) {
+      quoted = !quoted;
+      empty = false;
+    } else if (quoted) {
+      continue;
+    } else if (c === 10 || c === 13) {
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      if (!empty) rows.push(row);
+      row++;
+      empty = true;
+    } else {
+      empty = false;
+      if (c === code && ++n > limit) return { delimiters: n, rows };
+    }
   }
-  return n;
+  if (!empty) rows.push(row);
+  return { delimiters: n, rows };
 }
 
 /** The 1-based physical lines of ascending character offsets, in one pass over the text. */
@@ -141,13 +160,15 @@ export function readCsv(bytes: Buffer): RawSheet {
   });
   const delimiter = detectDelimiter(clean);
   const fatal = (row: number, message: string, column?: string): RawSheet => ({ rows: [], rowNumbers: [], warnings, fatal: { row, column, message }, delimiter });
-  const delimiters = countDelimiters(clean, delimiter, MAX_CSV_DELIMITERS);
+  const scanned = scanCsv(clean, delimiter, MAX_CSV_DELIMITERS);
+  const delimiters = scanned.delimiters;
   if (delimiters > MAX_CSV_DELIMITERS) {
     return fatal(0, `the file has more than ${MAX_CSV_DELIMITERS} ${DELIMITER_NAMES[delimiter]} delimiters (cells); a storyboard has at most ${MAX_SHOTS} shots; split it`);
   }
-  // Blank lines are skipped by csv-parse itself (cheap) but still counted in row numbers
-  // (records + empty lines so far). At most MAX_SHOTS + 2 records are parsed: enough to name the
-  // first row over the shot limit, never millions.
+  // Blank lines are skipped by csv-parse itself (cheap) but still counted in row numbers: the scan
+  // above numbered the records (csv-parse's per-record `info` would cost 60% more than the parse).
+  // At most MAX_SHOTS + 2 records are parsed: enough to name the first row over the shot limit,
+  // never millions.
   const maxRecords = MAX_SHOTS + 2;
   const options = {
     delimiter,
@@ -157,16 +178,15 @@ export function readCsv(bytes: Buffer): RawSheet {
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: MAX_CELL_CHARS * 4,
     to: maxRecords,
-    info: true as const,
   };
   type Info = { records: number; empty_lines: number; lines: number };
-  let parsed: { record: string[]; info: Info }[];
+  let parsed: string[][];
   // csv-parse builds (and discards) an Error for every row shorter or longer than the header;
   // without stack traces that costs a tenth as much. Synchronous, so nothing else sees the setting.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    parsed = parse(clean, options) as unknown as { record: string[]; info: Info }[];
+    parsed = parse(clean, options) as string[][];
   } catch (err) {
     const e = err as Error & { code?: string; lines?: number; records?: number; empty_lines?: number; column?: number };
     const row = typeof e.records === 'number' ? e.records + (e.empty_lines ?? 0) + 1 : (e.lines ?? 0);
@@ -175,7 +195,7 @@ export function readCsv(bytes: Buffer): RawSheet {
       let header: string[] = [];
       if (row > 1) {
         try {
-          header = (parse(clean, { ...options, to: 1 }) as unknown as { record: string[] }[])[0]?.record ?? [];
+          header = (parse(clean, { ...options, to: 1 }) as string[][])[0] ?? [];
         } catch {
           header = [];
         }
@@ -195,20 +215,28 @@ export function readCsv(bytes: Buffer): RawSheet {
   }
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
-  for (const { record, info } of parsed) {
+  // Row numbers from the scan; if it split records differently from csv-parse (it cannot where
+  // quotes sit at cell boundaries, which csv-parse requires), ask csv-parse for them instead.
+  let numbers = scanned.rows;
+  const consistent = numbers.length === parsed.length || (parsed.length === maxRecords && numbers.length > parsed.length);
+  if (!consistent) numbers = (parse(clean, { ...options, info: true }) as unknown as { info: Info }[]).map((r) => r.info.records + r.info.empty_lines);
+  for (let i = 0; i < parsed.length; i++) {
+    const record = parsed[i];
     if (record.every((c) => c.trim() === '')) continue; // rows of empty cells (",,,") are skipped
     rows.push(record);
-    rowNumbers.push(info.records + info.empty_lines);
+    rowNumbers.push(numbers[i]);
   }
   if (parsed.length >= maxRecords && rows.length <= MAX_SHOTS + 1) {
     // Stopped at the record limit, but many of those rows were empty cells (",,,,"): refuse rather
     // than read on without a bound.
-    return fatal(parsed[parsed.length - 1].info.records + parsed[parsed.length - 1].info.empty_lines, `the file has more than ${maxRecords} rows, many of them empty cells (",,,"); remove the empty rows or split the storyboard`);
+    return fatal(numbers[parsed.length - 1], `the file has more than ${maxRecords} rows, many of them empty cells (",,,"); remove the empty rows or split the storyboard`);
   }
   if (midBoms.length > 0) {
+    // Rare: which rows held a mark needs each record's physical lines (csv-parse's info), parsed again.
+    const withInfo = parse(clean, { ...options, info: true }) as unknown as { info: Info }[];
     const rowsWithBom = new Set<number>();
     for (const line of linesOf(clean, midBoms)) {
-      const hit = parsed.find((r) => r.info.lines >= line);
+      const hit = withInfo.find((r) => r.info.lines >= line);
       if (hit) rowsWithBom.add(hit.info.records + hit.info.empty_lines);
     }
     const list = [...rowsWithBom].join(', ');
