@@ -73,9 +73,11 @@ export function defineFaultMatrix(kit: ProviderKit): void {
       it('a 429 with Retry-After: 1 holds every request to the provider for that second, not only the hit job', async () => {
         // One job at a time: the next shot is claimed at once, and its submit must wait too.
         const b = await batch({ concurrency: 1 });
+        const from = sim.requests.length;
         sim.faults.push({ kind: 'rate-limit', count: 1, on: 'submit', retryAfterS: 1 });
         expect(await b.run()).toMatchObject({ succeeded: 3, failed: 0 });
-        const api = sim.requests.filter((r) => r.authPresent);
+        // This batch's API requests only (the simulator serves the whole file's tests).
+        const api = sim.requests.slice(from).filter((r) => r.authPresent);
         const limited = api.find((r) => r.status === 429)!;
         expect(limited).toBeDefined();
         const during = api.filter((r) => r.at > limited.at + 50 && r.at < limited.at + 950);
