@@ -32,18 +32,22 @@ export const TIER_SIZES: Record<ResolutionTier, [number, number]> = {
  * Parses a number cell; accepts a decimal comma ("2,5"). Throws on NaN, infinities, text and
  * numbers like "1,000" whose comma could be a thousands separator or a decimal comma.
  */
-export function parseNumber(text: string, what: string): number {
-  // Fast path, most cells: plain digits with at most one point ("5", "2.5", "25"), nothing else.
-  if (text.length > 0 && text.length < 16) {
-    let plain = true;
-    let points = 0;
-    for (let i = 0; i < text.length && plain; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 46) plain = ++points === 1 && text.length > 1;
-      else plain = c >= 48 && c <= 57;
-    }
-    if (plain) return Number(text);
+/** Plain digits with at most one point ("5", "2.5", "25"), nothing else: Number() reads it as written. */
+function isPlainNumber(text: string): boolean {
+  if (text.length === 0 || text.length >= 16) return false;
+  let points = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (++points > 1 || text.length === 1) return false;
+    } else if (c < 48 || c > 57) return false;
   }
+  return true;
+}
+
+export function parseNumber(text: string, what: string): number {
+  // Fast path, most cells.
+  if (isPlainNumber(text)) return Number(text);
   if (/^[-+]?\d{1,3},\d{3}$/.test(text.trim())) {
     throw new CellError(`${what} "${short(text)}" is ambiguous: a thousands separator or a decimal comma? Write it without the comma (1000) or with a point (1.5)`);
   }
@@ -56,10 +60,15 @@ export function parseNumber(text: string, what: string): number {
 
 /** Duration in seconds: a number > 0 and <= 600, with an optional trailing "s" ("5s", "5 sec"). */
 export function parseDuration(text: string): number {
+  // Most cells are a plain number of seconds ("5", "2.5"): no time-of-day or unit checks needed.
+  if (isPlainNumber(text)) return checkDuration(Number(text));
   if (/^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text.trim())) {
     throw new CellError(`duration "${short(text)}" looks like a time (spreadsheets turn 0:05 into a time of day); write the length in seconds, e.g. 5`);
   }
-  const n = parseNumber(text.trim().replace(/\s*s(ec(onds?)?)?$/i, ''), 'duration');
+  return checkDuration(parseNumber(text.trim().replace(/\s*s(ec(onds?)?)?$/i, ''), 'duration'));
+}
+
+function checkDuration(n: number): number {
   if (n <= 0) throw new CellError(`duration must be more than 0 seconds, got ${n}`);
   if (n > 600) throw new CellError(`duration must be at most 600 seconds, got ${n}`);
   return n;
@@ -90,6 +99,7 @@ export function parseMode(text: string): Mode {
 
 /** Aspect ratio: 16:9 or 9:16. */
 export function parseAspectRatio(text: string): AspectRatio {
+  if (text === '16:9' || text === '9:16') return text;
   const t = text.trim().replace(/\s+/g, '').replace(/[x/]/i, ':');
   if (!(ASPECT_RATIOS as readonly string[]).includes(t)) throw new CellError(`aspect_ratio must be 16:9 or 9:16, got "${short(text)}"`);
   return t as AspectRatio;
@@ -100,7 +110,7 @@ export function parseAspectRatio(text: string): AspectRatio {
  * WIDTHxHEIGHT in pixels (each 16..7680, even).
  */
 export function parseResolution(text: string, aspect: AspectRatio): Resolution {
-  const t = text.trim().toLowerCase().replace(/\s+/g, '');
+  const t = TIER_SIZES[text as ResolutionTier] ? text : text.trim().toLowerCase().replace(/\s+/g, '');
   const tier = (t === '4k' ? '2160p' : t) as ResolutionTier;
   if ((RESOLUTION_TIERS as readonly string[]).includes(tier)) {
     const [w, h] = TIER_SIZES[tier];

@@ -138,6 +138,8 @@ function describeControl(ch: string): string {
 
 /** The file-name-safe key of a shot id as the queue names clips (queue/clip-finish.ts safeName), case-folded. */
 function clipNameKey(id: string): string {
+  // Plain ids ("12", "3a") are their own key once lower-cased.
+  if (id.length <= 80 && /^[A-Za-z0-9._-]+$/.test(id)) return id.toLowerCase();
   return (id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot').toLowerCase();
 }
 
@@ -263,7 +265,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
     row = sheet.rowNumbers[i];
     rowIssues = [];
     // A second header row (two exports pasted one under the other).
-    if (headers.length >= 2 && cells.length >= 2 && headers.every((h, idx) => (cells[idx] ?? '').trim().toLowerCase() === normalisedHeader[idx])) {
+    if (headers.length >= 2 && cells.length >= 2 && (cells[0] ?? '').length >= normalisedHeader[0].length && headers.every((h, idx) => (cells[idx] ?? '').trim().toLowerCase() === normalisedHeader[idx])) {
       issues.push({ severity: 'error', row, column: columnName(0), message: 'this row repeats the header row (two files pasted together?); delete it' });
       continue;
     }

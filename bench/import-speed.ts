@@ -1,0 +1,88 @@
+/**
+ * Bench phase: importing a storyboard. A generated N-row storyboard (CSV, then the same as XLSX)
+ * read, validated and estimated (importStoryboard + planStoryboard with the preview provider),
+ * beside the parser alone reading the same file (csv-parse; exceljs's xlsx.load). Both sides are
+ * warmed up, then run alternately; each figure is the median of 5 runs, so the JIT and a noisy
+ * machine touch both alike. Also: time per row at several sizes, the best of 5 runs each (no
+ * O(n^2)).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { importStoryboard } from '../main/storyboard/import';
+import { planStoryboard } from '../main/pricing/plan';
+import { ProviderRegistry } from '../main/providers/registry';
+import { createPreviewProvider } from '../main/providers/preview/preview';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function ms(fn: () => unknown): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** Writes an N-row storyboard CSV (the same rows every run); returns its path. */
+export function writeStoryboardCsv(dir: string, rows: number): string {
+  const file = path.join(dir, `storyboard-${rows}.csv`);
+  const lines = ['shot,prompt,duration,resolution,aspect_ratio,fps,seed'];
+  for (let i = 1; i <= rows; i++) lines.push(`${i},"Shot ${i}: a slow dolly across a rain-soaked street, neon reflections, ""quoted"" words, commas, and more",${(i % 8) + 2},${['480p', '720p', '1080p'][i % 3]},16:9,25,${i}`);
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+/** The same storyboard as an XLSX workbook (numbers as numbers, as Excel keeps them). */
+export async function writeStoryboardXlsx(csvFile: string): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Shots');
+  for (const line of parse(fs.readFileSync(csvFile, 'utf8')) as string[][]) ws.addRow(line.map((c, i) => (i === 0 || i === 2 || i === 5 || i === 6 ? Number(c) || c : c)));
+  const file = csvFile.replace(/\.csv$/, '.xlsx');
+  await wb.xlsx.writeFile(file);
+  return file;
+}
+
+const registry = new ProviderRegistry([createPreviewProvider()]);
+/** import + validate + estimate, as the app and the CLI do before anything is sent. */
+async function ours(file: string) {
+  const sb = await importStoryboard(file);
+  const plan = planStoryboard(sb.shots, registry);
+  if (sb.shots.length === 0 || plan.rows.length !== sb.shots.length) throw new Error(`import bench: ${file} gave ${sb.shots.length} shots`);
+}
+
+/** Median ms of `a` and `b` run alternately `runs` times after one warm-up each. */
+async function paired(a: () => unknown, b: () => unknown, runs = 5): Promise<[number, number]> {
+  await a();
+  await b();
+  const xa: number[] = [];
+  const xb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    xa.push(await ms(a));
+    xb.push(await ms(b));
+  }
+  return [median(xa), median(xb)];
+}
+
+/** Runs the phase in `work`; returns its figures (ms). */
+export async function importPhase(work: string, rows = 10_000, sizes = [1_000, 5_000, 20_000]) {
+  const csv = writeStoryboardCsv(work, rows);
+  const [csvMs, csvParseMs] = await paired(() => ours(csv), () => parse(fs.readFileSync(csv, 'utf8'), { bom: true }));
+  const xlsx = await writeStoryboardXlsx(csv);
+  const [xlsxMs, exceljsMs] = await paired(() => ours(xlsx), () => new ExcelJS.Workbook().xlsx.load(fs.readFileSync(xlsx) as unknown as ArrayBuffer));
+  const scaling: { rows: number; ms: number; msPerRow: number }[] = [];
+  for (const n of sizes) {
+    const f = writeStoryboardCsv(work, n);
+    await ours(f);
+    // The best of 5: at 1,000 rows one GC pause is a third of the figure.
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) xs.push(await ms(() => ours(f)));
+    const t = Math.min(...xs);
+    scaling.push({ rows: n, ms: t, msPerRow: t / n });
+  }
+  const perRow = scaling.map((s) => s.msPerRow);
+  return {
+    rows,
+    csv: { ms: csvMs, csvParseMs, ratio: csvMs / csvParseMs },
+    xlsx: { ms: xlsxMs, exceljsMs, ratio: xlsxMs / exceljsMs },
+    scaling: { sizes: scaling, msPerRowRatio: Math.max(...perRow) / Math.min(...perRow) },
+  };
+}
