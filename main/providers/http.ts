@@ -109,7 +109,7 @@ export async function readAnswer(res: OpenResponse, what: string, secrets: (stri
  * (read with {@link readAnswer}). Throws ProviderError("retryable") on network errors and timeouts.
  */
 export async function open(ctx: ProviderContext, call: HttpCall): Promise<OpenResponse> {
-  await ctx.beforeRequest();
+  const answered = await ctx.beforeRequest();
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
   const timeout = call.timeoutMs ?? 60_000;
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeout)]);
@@ -126,6 +126,8 @@ export async function open(ctx: ProviderContext, call: HttpCall): Promise<OpenRe
     if (ctx.signal.aborted) throw e;
     if ((e as Error).name === 'TimeoutError' || (e as NetError).code === 'ETIMEDOUT') throw new ProviderError('retryable', `no answer from ${host} within ${Math.round(timeout / 1000)} s`);
     throw networkError(e, `calling ${host}`, call.secrets);
+  } finally {
+    if (typeof answered === 'function') answered();
   }
 }
 

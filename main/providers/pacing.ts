@@ -22,17 +22,27 @@
 export const PACING_WINDOW_MS = 60_000;
 /** Added to each window for the spread of network latency (see the module comment), ms. */
 export const PACING_MARGIN_MS = 250;
+/** A place is dated at most this long after the request was let go, ms (see ProviderPacer.acquire). */
+export const ANSWER_DATING_CAP_MS = 2_000;
+
+/** A place in the window: when its request went (moved to when it was answered, see {@link ProviderPacer.acquire}). */
+interface Slot {
+  t: number;
+}
+
+/** Called when a paced request's answer (its status line) arrives, or it failed. */
+export type Answered = () => void;
 
 interface Waiter {
-  resolve: () => void;
+  resolve: (answered: Answered) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
 
 /** The pacing of one provider's API requests in this process. */
 export class ProviderPacer {
-  /** Grant times of the last `requestsPerMinute` requests, oldest first (epoch ms). */
-  private readonly granted_: number[] = [];
+  /** The last `requestsPerMinute` requests, oldest first (epoch ms). */
+  private readonly granted_: Slot[] = [];
   private readonly waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private holdUntil = 0;
@@ -58,15 +68,24 @@ export class ProviderPacer {
   /** Epoch ms when the next request may go (now or later). */
   private nextAt(): number {
     const limit = this.requestsPerMinute;
-    const byWindow = limit && this.granted_.length >= limit ? this.granted_[this.granted_.length - limit] + this.windowMs : 0;
+    const byWindow = limit && this.granted_.length >= limit ? this.granted_[this.granted_.length - limit].t + this.windowMs : 0;
     return Math.max(this.now(), this.holdUntil, byWindow);
   }
 
-  private grant(): void {
+  private grant(): Answered {
     this.granted++;
-    if (!this.requestsPerMinute) return;
-    this.granted_.push(this.now());
+    if (!this.requestsPerMinute) return () => {};
+    const slot: Slot = { t: this.now() };
+    this.granted_.push(slot);
     if (this.granted_.length > this.requestsPerMinute) this.granted_.shift();
+    const sentAt = slot.t;
+    // The service counts a request when it arrives, which is before its answer comes back but
+    // may be well after we let it go (a busy event loop, a slow connection): the place is dated
+    // at the answer, so the request a window later cannot arrive within a window of this one.
+    // A long answer (the LTX v1 form answers after the render) counts as sent within 2 s.
+    return () => {
+      slot.t = Math.max(slot.t, Math.min(this.now(), sentAt + ANSWER_DATING_CAP_MS));
+    };
   }
 
   /** Lets waiting requests go, in order, as far as the window allows; sets a timer for the rest. */
@@ -83,29 +102,26 @@ export class ProviderPacer {
       }
       const w = this.waiters.shift()!;
       if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-      this.grant();
-      w.resolve();
+      w.resolve(this.grant());
     }
   }
 
   /**
    * Resolves when the next request may be sent: after any hold (a 429's Retry-After), within the
-   * rolling window, after the requests that asked before it. Resolves at once, without using a
-   * place in the window, when `signal` aborts (the caller then sends nothing).
+   * rolling window, after the requests that asked before it; with a function to call when the
+   * request's answer arrives (or it fails), which dates its place in the window. Resolves at once,
+   * without using a place, when `signal` aborts (the caller then sends nothing).
    */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
-    if (this.waiters.length === 0 && this.nextAt() <= this.now()) {
-      this.grant();
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
+  acquire(signal?: AbortSignal): Promise<Answered> {
+    if (signal?.aborted) return Promise.resolve(() => {});
+    if (this.waiters.length === 0 && this.nextAt() <= this.now()) return Promise.resolve(this.grant());
+    return new Promise<Answered>((resolve) => {
       const w: Waiter = { resolve, signal };
       if (signal) {
         w.onAbort = () => {
           const i = this.waiters.indexOf(w);
           if (i >= 0) this.waiters.splice(i, 1);
-          resolve();
+          resolve(() => {});
           this.pump();
         };
         signal.addEventListener('abort', w.onAbort, { once: true });

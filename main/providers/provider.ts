@@ -126,9 +126,10 @@ export interface ProviderContext {
   log: (message: string, fields?: Record<string, unknown>) => void;
   /**
    * Resolves when the provider may send its next HTTP request, pacing requests to its
-   * `requestsPerMinute`. Remote providers await it before every request they send.
+   * `requestsPerMinute`. Remote providers await it before every request they send, and call the
+   * function it may resolve with once the answer's status line arrives (or the request fails).
    */
-  beforeRequest: () => Promise<void>;
+  beforeRequest: () => Promise<void | (() => void)>;
   /** Called when the service answers 429 with a Retry-After (ms): the provider's requests are held that long. */
   onRateLimited?: (retryAfterMs: number) => void;
 }

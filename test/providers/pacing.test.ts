@@ -53,4 +53,16 @@ describe('ProviderPacer: a rolling window', () => {
     const [t] = await burst(none, 1, Date.now());
     expect(t).toBeGreaterThanOrEqual(95);
   });
+
+  it('a place is dated when its answer arrives: a request let go late (a busy process) cannot make the service see a full window early', async () => {
+    const p = new ProviderPacer(2, { windowMs: WINDOW, marginMs: 0 });
+    const t0 = Date.now();
+    const first = await p.acquire();
+    await p.acquire();
+    // The first request only reached the service (and answered) 150 ms after it was let go.
+    await new Promise((r) => setTimeout(r, 150));
+    first();
+    const [third] = await burst(p, 1, t0);
+    expect(third).toBeGreaterThanOrEqual(150 + WINDOW - 5);
+  });
 });
