@@ -10,8 +10,10 @@
  * shots take 1.16x the burst minimum; the window is this product's own business, so it is written
  * here.) The margin covers the difference between when we send and when the service counts the
  * request: a request sent at the start of a window can arrive later than one sent at its end, by
- * up to the spread of one-way latencies. On localhost the bench finds the closest 100 consecutive
- * requests 60.15 s apart at the simulator; over the internet to a cloud API one-way latency varies
+ * up to the spread of one-way latencies. Each place is also dated when its request's answer
+ * arrives (an upper bound on when the service counted it), so a request held up in a busy process
+ * still counts from when it arrived. On localhost the bench finds the closest 100 consecutive
+ * requests 60.25 s apart at the simulator; over the internet to a cloud API one-way latency varies
  * by tens to a few hundred ms, so the margin is 250 ms (PACING_MARGIN_MS), 0.4% of a window.
  *
  * A 429 slows the whole provider, not one job: {@link ProviderPacer.holdFor} stops every request
