@@ -60,11 +60,26 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
   if (registry.prices?.error) plan.issues.push({ severity: 'error', message: `your prices: ${registry.prices.error}` });
   let running = 0;
   const committed = new Map<string, number>();
+  // Per provider, looked up once: the provider and the budgets that apply to its rows.
+  type Scope = { key: string; name: string; usd: number; base: number };
+  const perProvider = new Map<string, { p: ReturnType<ProviderRegistry['get']>; scopes: Scope[] }>();
+  const lookup = (providerId: string) => {
+    let hit = perProvider.get(providerId);
+    if (!hit) {
+      const scopes: Scope[] = [
+        ...(opts.budgetUsd !== undefined ? [{ key: 'render', name: `render budget $${opts.budgetUsd.toFixed(2)}`, usd: opts.budgetUsd, base: 0 }] : []),
+        ...(opts.monthly ?? []).filter((b) => !b.provider || b.provider === providerId).map((b) => ({ key: `month:${b.provider ?? ''}`, name: b.name, usd: b.usd, base: b.spentUsd })),
+      ];
+      hit = { p: registry.get(providerId), scopes };
+      perProvider.set(providerId, hit);
+    }
+    return hit;
+  };
   for (const shot of shots) {
     const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
     const row: PlanRow = { shot, provider: providerId, usdMax: null, runningUsd: running, budgets: [] };
     plan.rows.push(row);
-    const p = registry.get(providerId);
+    const { p, scopes } = lookup(providerId);
     if (!p) {
       plan.issues.push({
         severity: 'error',
@@ -91,10 +106,6 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
     if (row.usdMax === null) t.unknownUsd++;
     // Budgets: a row that would be held back does not spend, so later rows may still fit.
     const cost = row.usdMax ?? 0;
-    const scopes = [
-      ...(opts.budgetUsd !== undefined ? [{ key: 'render', name: `render budget $${opts.budgetUsd.toFixed(2)}`, usd: opts.budgetUsd, base: 0 }] : []),
-      ...(opts.monthly ?? []).filter((b) => !b.provider || b.provider === providerId).map((b) => ({ key: `month:${b.provider ?? ''}`, name: b.name, usd: b.usd, base: b.spentUsd })),
-    ];
     const anyBudget = scopes.length > 0 || shot.budget !== undefined;
     if (anyBudget && row.usdMax === null) row.heldBack = 'over budget: cost in credits has no known USD rate';
     else if (shot.budget !== undefined && cost > shot.budget + 1e-9) row.heldBack = `over budget: row budget $${shot.budget.toFixed(2)}`;
@@ -103,7 +114,7 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
       if (over) row.heldBack = `over budget: ${over.name}`;
     }
     if (!row.heldBack) for (const sc of scopes) committed.set(sc.key, (committed.get(sc.key) ?? 0) + cost);
-    row.budgets = scopes.map((sc) => ({ name: sc.name, remainingUsd: sc.usd - sc.base - (committed.get(sc.key) ?? 0) }));
+    if (scopes.length > 0) row.budgets = scopes.map((sc) => ({ name: sc.name, remainingUsd: sc.usd - sc.base - (committed.get(sc.key) ?? 0) }));
     if (opts.budgetUsd !== undefined) row.remainingUsd = row.budgets[0].remainingUsd;
   }
   plan.totalUsd = running;

@@ -105,6 +105,19 @@ export function parseAspectRatio(text: string): AspectRatio {
   return t as AspectRatio;
 }
 
+/** The named tiers' resolutions, one frozen object per tier and aspect ratio (shared by every row that names it). */
+const TIER_RESOLUTIONS = new Map<string, Resolution>();
+function tierResolution(tier: ResolutionTier, aspect: AspectRatio): Resolution {
+  const key = `${tier}/${aspect}`;
+  let r = TIER_RESOLUTIONS.get(key);
+  if (!r) {
+    const [w, h] = TIER_SIZES[tier];
+    r = Object.freeze(aspect === '9:16' ? { label: tier, width: h, height: w, tier } : { label: tier, width: w, height: h, tier });
+    TIER_RESOLUTIONS.set(key, r);
+  }
+  return r;
+}
+
 /**
  * Resolution: a tier (480p, 720p, 1080p, 1440p, 2160p; also "4K") sized by the aspect ratio, or
  * WIDTHxHEIGHT in pixels (each 16..7680, even).
@@ -112,10 +125,7 @@ export function parseAspectRatio(text: string): AspectRatio {
 export function parseResolution(text: string, aspect: AspectRatio): Resolution {
   const t = TIER_SIZES[text as ResolutionTier] ? text : text.trim().toLowerCase().replace(/\s+/g, '');
   const tier = (t === '4k' ? '2160p' : t) as ResolutionTier;
-  if ((RESOLUTION_TIERS as readonly string[]).includes(tier)) {
-    const [w, h] = TIER_SIZES[tier];
-    return aspect === '9:16' ? { label: tier, width: h, height: w, tier } : { label: tier, width: w, height: h, tier };
-  }
+  if ((RESOLUTION_TIERS as readonly string[]).includes(tier)) return tierResolution(tier, aspect);
   const m = /^(\d{2,5})[x×*](\d{2,5})$/.exec(t);
   if (!m) throw new CellError(`resolution must be 480p, 720p, 1080p, 1440p, 2160p or WIDTHxHEIGHT (e.g. 1280x720), got "${short(text)}"`);
   const width = Number(m[1]);

@@ -226,7 +226,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
   const colName = (c: KnownColumn) => (mapping.known[c] !== undefined ? headers[mapping.known[c]!] || c : c);
   const unknownMetadata = (cells: string[]) => {
     const m: Record<string, string> = {};
-    for (const u of mapping.unknown) m[u.header] = cells[u.index] ?? '';
+    for (let k = 0; k < mapping.unknown.length; k++) m[mapping.unknown[k].header] = cells[mapping.unknown[k].index] ?? '';
     return m;
   };
   const seen = new Map<string, number>();
@@ -260,10 +260,12 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
   const parseImage = mediaParser('image');
   const parseAudio = mediaParser('audio');
   const parseVideo = mediaParser('video');
+  // One list for the row's issues, emptied after each row (most rows have none).
+  rowIssues = [];
   for (let i = 1; i < sheet.rows.length; i++) {
     cells = sheet.rows[i];
     row = sheet.rowNumbers[i];
-    rowIssues = [];
+    if (rowIssues.length > 0) rowIssues.length = 0;
     // A second header row (two exports pasted one under the other).
     if (headers.length >= 2 && cells.length >= 2 && (cells[0] ?? '').length >= normalisedHeader[0].length && headers.every((h, idx) => (cells[idx] ?? '').trim().toLowerCase() === normalisedHeader[idx])) {
       issues.push({ severity: 'error', row, column: columnName(0), message: 'this row repeats the header row (two files pasted together?); delete it' });
@@ -335,7 +337,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
       budget: cell('budget', parseBudget, undefined),
       metadata: unknownMetadata(cells),
     };
-    if (rowIssues.length > 0) issues.push(...rowIssues);
+    for (const x of rowIssues) issues.push(x);
     shots.push(shot);
   }
   // Film order: numeric shot ids sort numerically; otherwise the order of the rows.
