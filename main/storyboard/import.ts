@@ -205,7 +205,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
         out.push({ severity: 'error', row, column: columnName(idx), message: `cell is ${c.length} characters long; at most ${MAX_CELL_CHARS} are accepted` });
         continue;
       }
-      if (SUSPICIOUS_CHARS.test(c)) {
+      if (!sheet.noSuspiciousChars && SUSPICIOUS_CHARS.test(c)) {
         const ctl = CONTROL_CHARS.exec(c);
         if (ctl) {
           out.push({ severity: 'error', row, column: columnName(idx), message: `cell contains a control character ${describeControl(ctl[0])} at character ${ctl.index + 1}; remove it (it is invisible in most editors)` });

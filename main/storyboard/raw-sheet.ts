@@ -16,6 +16,11 @@ export interface RawSheet {
    * when known, the column (the header as written, or "column N") where it was found.
    */
   fatal?: { row: number; column?: string; message: string };
+  /**
+   * True when the reader checked the whole text and it holds no control or text-direction
+   * character, so the importer need not test each cell for them (CSV: one regex over the file).
+   */
+  noSuspiciousChars?: boolean;
   /** CSV only: the delimiter that was used. */
   delimiter?: string;
   /** XLSX only: the worksheet that was read. */

@@ -265,5 +265,7 @@ export function readCsv(bytes: Buffer): RawSheet {
       }
     }
   }
-  return { rows, rowNumbers, warnings, delimiter, cellIssues };
+  // One test over the whole text instead of one per cell (tab, LF and CR are allowed anywhere).
+  const noSuspiciousChars = !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/.test(clean);
+  return { rows, rowNumbers, warnings, delimiter, cellIssues, noSuspiciousChars };
 }

@@ -66,6 +66,8 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
         mapping.known[a.field] = idx;
       }
       while (sheet.rows[i].length <= idx) sheet.rows[i].push('');
+      // The reader's whole-file check no longer covers the sheet: every cell is checked again.
+      sheet.noSuspiciousChars = false;
       sheet.rows[i][idx] = a.value;
       ctx.reinterpret();
       return storyboardView(ctx)!;
