@@ -44,6 +44,15 @@ describe('the handler map', () => {
     d.settings.close();
   });
 
+  it('a control character typed into a cell in the app is an error on that row, as in the file', async () => {
+    const d = deps();
+    const service = new AppService(d);
+    await service.handle('storyboard.upload', { fileName: 'clean.csv', dataBase64: Buffer.from('shot,prompt,duration\n1,a quiet pier,5\n').toString('base64') });
+    const edited = await service.handle('shots.edit', { row: 2, field: 'prompt', value: 'a quiet\u0007 pier' });
+    expect(edited.issues.filter((i) => i.severity === 'error').map((i) => [i.row, i.column, /control character/.test(i.message)])).toEqual([[2, 'prompt', true]]);
+    d.settings.close();
+  });
+
   it('answers calls parsed by the contract, and refuses what the contract refuses', async () => {
     const service = new AppService(deps());
     const sb = await service.call('storyboard.openPath', { path: path.join(ROOT, 'examples', 'storyboard.csv') });
