@@ -1,6 +1,6 @@
 import { Alert, AppShell, Badge, Box, Group, Loader, NavLink, Progress, Stack, Text } from '@mantine/core';
-import { useMemo } from 'react';
-import { useApp, type Screen } from './state';
+import { useShallow } from 'zustand/shallow';
+import { useApp, useAppStore, type Screen } from './state';
 import { ErrorNote } from './components/ErrorNote';
 import { ImportScreen } from './screens/ImportScreen';
 import { ShotsScreen } from './screens/ShotsScreen';
@@ -17,20 +17,40 @@ const NAV: { id: Screen; label: string; step: string }[] = [
   { id: 'settings', label: 'Settings', step: '⚙' },
 ];
 
+/** The badge beside the Import or Shots tab: storyboard errors, or its shot count. */
+function StoryboardBadge({ id }: { id: 'import' | 'shots' }) {
+  const { storyboard } = useApp('storyboard');
+  if (!storyboard) return null;
+  if (id === 'shots') return <Badge size="xs" variant="light" color="gray">{storyboard.shots.length}</Badge>;
+  const errors = storyboard.issues.filter((i) => i.severity === 'error').length;
+  return errors ? <Badge size="xs" color="red">{errors}</Badge> : <Badge size="xs" color="teal" variant="light">ok</Badge>;
+}
+
+/** The badge beside the Queue tab: takes succeeded of all; renders again only when those change. */
+function QueueBadge() {
+  const { total, done, running } = useAppStore(useShallow((s) => ({ total: s.jobStats.total, done: s.jobStats.byState.succeeded, running: s.render.kind === 'running' })));
+  if (!total) return null;
+  return <Badge size="xs" variant="light" color={running ? 'indigo' : 'gray'}>{`${done}/${total}`}</Badge>;
+}
+
+const badge = (id: Screen) => (id === 'import' || id === 'shots' ? <StoryboardBadge id={id} /> : id === 'queue' ? <QueueBadge /> : null);
+
+/** The sidebar's render progress (takes ended of all), while a render runs. */
+function RenderProgress() {
+  const { running, ended, total } = useAppStore(useShallow((s) => ({ running: s.render.kind === 'running', ended: s.jobStats.ended, total: s.jobStats.total })));
+  if (!running || total === 0) return null;
+  return (
+    <Box>
+      <Text size="xs" c="dimmed">
+        Rendering {ended}/{total}
+      </Text>
+      <Progress size="xs" value={(100 * ended) / Math.max(1, total)} animated />
+    </Box>
+  );
+}
+
 export function App() {
-  const app = useApp();
-  const { screen, setScreen, storyboard, jobs, render, connection, booted, bootError } = app;
-
-  const errors = storyboard?.issues.filter((i) => i.severity === 'error').length ?? 0;
-  const done = useMemo(() => jobs.filter((j) => j.state === 'succeeded').length, [jobs]);
-  const ended = useMemo(() => jobs.filter((j) => j.state === 'succeeded' || j.state === 'failed' || j.state === 'canceled').length, [jobs]);
-
-  const badge = (id: Screen) => {
-    if (id === 'import' && storyboard) return errors ? <Badge size="xs" color="red">{errors}</Badge> : <Badge size="xs" color="teal" variant="light">ok</Badge>;
-    if (id === 'shots' && storyboard) return <Badge size="xs" variant="light" color="gray">{storyboard.shots.length}</Badge>;
-    if (id === 'queue' && jobs.length) return <Badge size="xs" variant="light" color={render.kind === 'running' ? 'indigo' : 'gray'}>{`${done}/${jobs.length}`}</Badge>;
-    return null;
-  };
+  const { screen, setScreen, project, connection, booted, bootError, electron, version, heldBy } = useApp('screen', 'setScreen', 'project', 'connection', 'booted', 'bootError', 'electron', 'version', 'heldBy');
 
   return (
     <AppShell navbar={{ width: 184, breakpoint: 0 }} padding={0}>
@@ -65,27 +85,20 @@ export function App() {
         </AppShell.Section>
         <AppShell.Section>
           <Stack gap={6} px="xs" pb={4}>
-            {render.kind === 'running' && jobs.length > 0 && (
-              <Box>
-                <Text size="xs" c="dimmed">
-                  Rendering {ended}/{jobs.length}
-                </Text>
-                <Progress size="xs" value={(100 * ended) / Math.max(1, jobs.length)} animated />
-              </Box>
-            )}
-            {app.project && (
-              <Text size="xs" c="dimmed" title={app.project} truncate>
-                Project: {baseName(app.project)}
+            <RenderProgress />
+            {project && (
+              <Text size="xs" c="dimmed" title={project} truncate>
+                Project: {baseName(project)}
               </Text>
             )}
             <Group gap={6} wrap="nowrap">
               <span className={`dot dot-${connection}`} />
               <Text size="xs" c="dimmed" data-testid="connection">
-                {app.electron ? 'desktop' : connection === 'open' ? 'connected' : connection === 'connecting' ? 'connecting…' : 'reconnecting…'}
+                {electron ? 'desktop' : connection === 'open' ? 'connected' : connection === 'connecting' ? 'connecting…' : 'reconnecting…'}
               </Text>
-              {app.version && (
+              {version && (
                 <Text size="xs" c="dimmed" ml="auto">
-                  v{app.version}
+                  v{version}
                 </Text>
               )}
             </Group>
@@ -104,9 +117,9 @@ export function App() {
           </Stack>
         ) : (
           <Box className="screen" data-testid={`screen-${screen}`}>
-            {app.heldBy && (
+            {heldBy && (
               <Alert color="yellow" mb="md" title="Read-only: another render has this project" data-testid="project-held">
-                {app.heldBy}. You can watch its shots come in; cancel, retry, new takes and timeline edits open when it ends (export works now), and your render starts then.
+                {heldBy}. You can watch its shots come in; cancel, retry, new takes and timeline edits open when it ends (export works now), and your render starts then.
               </Alert>
             )}
             {screen === 'import' && <ImportScreen />}

@@ -1,16 +1,30 @@
 /**
  * App-wide state: what app.ready returned, the loaded storyboard and its estimate, the jobs of the
  * open project (kept live from job.updated events), render and export status, settings. Screens
- * read it with useApp() and change it through the API only.
+ * change it through the API and the actions here only.
+ *
+ * It is one zustand store made of slices (session, navigation, storyboard, jobs, render, timeline,
+ * settings). Components subscribe to the fields they show with a selector — useApp('storyboard',
+ * 'setScreen'), useAppStore((s) => s.jobStats.ended), useJob(id) — and render again only when
+ * those change: a job update renders the Queue screen's row of that job and the counters, not the
+ * other screens or the other rows. Job updates are applied at most once per animation frame
+ * (./jobs.ts does the work in proportion to the updates, not to the 10,000 jobs).
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ErrorView, EstimateView, EventPayloads, JobView, MethodResults, ProviderView, SettingsView, StoryboardView, TimelineView } from '../../main/contract/api';
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createStore, useStore, type StoreApi } from 'zustand';
+import { useShallow } from 'zustand/shallow';
+import type { ErrorView, EstimateView, EventPayloads, JobView, ProviderView, SettingsView, StoryboardView, TimelineView } from '../../main/contract/api';
 import { getApi, toErrorView, type ApiClient, type ConnectionState } from './api';
 import { projectNameFor } from './format';
+import { applyJobChanges, jobsDataOf, NO_JOBS, type JobsData } from './jobs';
 import { clearThumbnails } from './thumbnails';
 
+export type { JobStats } from './jobs';
+
+/** The screens of the app (one shown at a time). */
 export type Screen = 'import' | 'shots' | 'queue' | 'timeline' | 'settings';
 
+/** Where the render of the open project stands, as the renderer last heard. */
 export type RenderStatus =
   | { kind: 'idle' }
   | { kind: 'running'; project: string }
@@ -24,7 +38,8 @@ export interface BatchOptions {
   project: string;
 }
 
-export interface AppContextValue {
+/** The link to the core and what app.ready said. */
+export interface SessionSlice {
   api: ApiClient;
   connection: ConnectionState;
   booted: boolean;
@@ -32,11 +47,23 @@ export interface AppContextValue {
   version: string;
   electron: boolean;
   providers: ProviderView[];
+  /** The open project's folder, or null. */
+  project: string | null;
+  /** Who else is rendering the open project (the app follows it read-only), or null. */
+  heldBy: string | null;
+}
+
+/** Which screen is shown. */
+export interface NavSlice {
   screen: Screen;
   setScreen: (s: Screen) => void;
   /** A storyboard row to bring into view on the Shots screen (from a problem on the Import screen). */
   focusRow: number | null;
   showRow: (row: number) => void;
+}
+
+/** The loaded storyboard, its estimate and the batch options. */
+export interface StoryboardSlice {
   storyboard: StoryboardView | null;
   setStoryboard: (s: StoryboardView | null) => void;
   estimate: EstimateView | null;
@@ -44,22 +71,35 @@ export interface AppContextValue {
   estimating: boolean;
   batch: BatchOptions;
   setBatch: (b: Partial<BatchOptions>) => void;
-  project: string | null;
-  /** Jobs of the open project, in film order then take. */
-  jobs: JobView[];
+}
+
+/** The open project's jobs (see ./jobs.ts): select one job, the ids, or the counts, never all. */
+export interface JobsSlice extends JobsData {
+  /** Loads the open project's jobs again (queue.list). */
   refreshJobs: () => Promise<void>;
+}
+
+/** The render, paused providers and the stitching progress. */
+export interface RenderSlice {
   render: RenderStatus;
   startRender: () => Promise<void>;
+  /** Paused providers: provider id -> why. */
   paused: Record<string, string>;
-  /** Who else is rendering the open project (the app follows it read-only), or null. */
-  heldBy: string | null;
   setPaused: (provider: string, reason: string | null) => void;
   /** 0..1 while a film is being stitched (export or the end of a render), else null. */
   stitchFraction: number | null;
+}
+
+/** The open project's timeline. */
+export interface TimelineSlice {
   timeline: TimelineView | null;
   setTimeline: (t: TimelineView | null) => void;
   refreshTimeline: () => Promise<void>;
   timelineError: ErrorView | null;
+}
+
+/** Settings and the local runner's install. */
+export interface SettingsSlice {
   settings: SettingsView | null;
   setSettings: (s: SettingsView) => void;
   /** Lines and progress of a local-runner install ("runner.installProgress"), while one runs or after. */
@@ -67,179 +107,315 @@ export interface AppContextValue {
   clearRunnerInstall: () => void;
 }
 
-const AppContext = createContext<AppContextValue | null>(null);
+/** The whole app state: every slice. */
+export type AppState = SessionSlice & NavSlice & StoryboardSlice & JobsSlice & RenderSlice & TimelineSlice & SettingsSlice;
+/** The app state as useApp() gives it (the name screens used before the store had slices). */
+export type AppContextValue = AppState;
 
-/** The app state; only inside <AppProvider>. */
-export function useApp(): AppContextValue {
-  const v = useContext(AppContext);
-  if (!v) throw new Error('useApp outside AppProvider');
-  return v;
-}
-
-const ORDER = (a: JobView, b: JobView) => a.order - b.order || a.take - b.take || a.id - b.id;
 const ENDED = new Set(['succeeded', 'failed', 'canceled']);
 
-export function AppProvider({ children }: { children: ReactNode }) {
-  const api = useMemo(() => getApi(), []);
-  const [connection, setConnection] = useState<ConnectionState>(api.state());
-  const [booted, setBooted] = useState(false);
-  const [bootError, setBootError] = useState<ErrorView | null>(null);
-  const [ready, setReady] = useState<MethodResults['app.ready'] | null>(null);
-  const [screen, setScreen] = useState<Screen>('import');
-  const [storyboard, setStoryboardState] = useState<StoryboardView | null>(null);
-  const [focusRow, setFocusRow] = useState<number | null>(null);
-  const showRow = useCallback((row: number) => {
-    setFocusRow(row);
-    setScreen('shots');
-  }, []);
-  const [estimate, setEstimate] = useState<EstimateView | null>(null);
-  const [estimateError, setEstimateError] = useState<ErrorView | null>(null);
-  const [estimating, setEstimating] = useState(false);
-  const [batch, setBatchState] = useState<BatchOptions>({ provider: '', budgetUsd: null, project: '' });
-  const [project, setProject] = useState<string | null>(null);
-  const [render, setRender] = useState<RenderStatus>({ kind: 'idle' });
-  const [paused, setPausedState] = useState<Record<string, string>>({});
-  const [heldBy, setHeldBy] = useState<string | null>(null);
-  const [stitchFraction, setStitchFraction] = useState<number | null>(null);
-  const [timeline, setTimeline] = useState<TimelineView | null>(null);
-  const [timelineError, setTimelineError] = useState<ErrorView | null>(null);
-  const [settings, setSettings] = useState<SettingsView | null>(null);
-  const [runnerInstall, setRunnerInstall] = useState<{ lines: string[]; fraction: number | null } | null>(null);
-  const clearRunnerInstall = useCallback(() => setRunnerInstall(null), []);
+type SetState = StoreApi<AppState>['setState'];
+type GetState = StoreApi<AppState>['getState'];
 
-  // Jobs arrive as a stream of events (thousands for a big storyboard): collect them in a map and
-  // publish at most once per animation frame.
-  const jobMap = useRef(new Map<number, JobView>());
-  const [jobs, setJobs] = useState<JobView[]>([]);
-  const flushQueued = useRef(false);
-  const publishJobs = useCallback(() => {
-    if (flushQueued.current) return;
-    flushQueued.current = true;
-    const flush = () => {
-      flushQueued.current = false;
-      setJobs([...jobMap.current.values()].sort(ORDER));
-    };
+/**
+ * Collects job.updated events (thousands for a big storyboard) and publishes them to the store at
+ * most once per animation frame (every 16 ms while the page is hidden, when frames stop).
+ */
+class JobFeed {
+  /** Every job of the open project by id, ahead of the store until the next flush. */
+  jobs = new Map<number, JobView>();
+  private pending = new Map<number, JobView>();
+  private replaced = false;
+  private queued = false;
+
+  constructor(private readonly publish: (next: (prev: JobsData) => JobsData) => void) {}
+
+  /** One job changed (or is new). */
+  update(j: JobView): void {
+    this.jobs.set(j.id, j);
+    this.pending.set(j.id, j);
+    this.schedule();
+  }
+
+  /** The whole list changed (queue.list, or nothing is open: an empty list). */
+  replace(list: JobView[]): void {
+    this.jobs = new Map(list.map((j) => [j.id, j]));
+    this.pending.clear();
+    this.replaced = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.queued) return;
+    this.queued = true;
+    const flush = () => this.flush();
     if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(flush);
     else setTimeout(flush, 16);
-  }, []);
+  }
 
-  const refreshJobs = useCallback(async () => {
-    const list = await api.call('queue.list', {});
-    const m = new Map<number, JobView>();
-    for (const j of list) m.set(j.id, j);
-    jobMap.current = m;
-    publishJobs();
-  }, [api, publishJobs]);
-
-  const refreshTimeline = useCallback(async () => {
-    try {
-      setTimeline(await api.call('timeline.get', {}));
-      setTimelineError(null);
-    } catch (e) {
-      setTimelineError(toErrorView(e));
+  private flush(): void {
+    this.queued = false;
+    if (this.replaced) {
+      this.replaced = false;
+      this.pending.clear();
+      const all = this.jobs.values();
+      this.publish(() => jobsDataOf(all));
+    } else if (this.pending.size) {
+      const batch = [...this.pending.values()];
+      this.pending.clear();
+      this.publish((prev) => applyJobChanges(prev, batch));
     }
-  }, [api]);
+  }
+}
 
+function sessionSlice(api: ApiClient): SessionSlice {
+  return { api, connection: api.state(), booted: false, bootError: null, version: '', electron: api.electron, providers: [], project: null, heldBy: null };
+}
+
+function navSlice(set: SetState): NavSlice {
+  return {
+    screen: 'import',
+    setScreen: (screen) => set({ screen }),
+    focusRow: null,
+    showRow: (row) => set({ focusRow: row, screen: 'shots' }),
+  };
+}
+
+function storyboardSlice(set: SetState, get: GetState, api: ApiClient): StoryboardSlice {
   // A newly opened storyboard proposes its file name as the project name, made unique when a
   // project of that name belongs to another storyboard (a project is its folder: never reused).
-  const storyboardFile = useRef<string | null>(null);
-  const setStoryboard = useCallback(
-    (s: StoryboardView | null) => {
-      if (s && s.file !== storyboardFile.current) {
-        const base = projectNameFor(s.file);
-        setBatchState((b) => ({ ...b, project: base }));
+  let storyboardFile: string | null = null;
+  const setBatch = (b: Partial<BatchOptions>) => set((s) => ({ batch: { ...s.batch, ...b } }));
+  return {
+    storyboard: null,
+    setStoryboard: (sb) => {
+      if (sb && sb.file !== storyboardFile) {
+        const base = projectNameFor(sb.file);
+        setBatch({ project: base });
         api.call('projects.list', {}).then(
           (list) => {
-            const taken = (name: string) => list.some((p) => p.name === name && p.storyboard !== null && p.storyboard !== s.file);
+            const taken = (name: string) => list.some((p) => p.name === name && p.storyboard !== null && p.storyboard !== sb.file);
             let name = base;
             for (let i = 2; taken(name); i++) name = `${base}-${i}`;
-            if (name !== base) setBatchState((b) => (b.project === base ? { ...b, project: name } : b));
+            if (name !== base && get().batch.project === base) setBatch({ project: name });
           },
           () => {},
         );
       }
-      storyboardFile.current = s?.file ?? null;
-      setStoryboardState(s);
+      storyboardFile = sb?.file ?? null;
+      set({ storyboard: sb });
     },
-    [api],
-  );
+    estimate: null,
+    estimateError: null,
+    estimating: false,
+    batch: { provider: '', budgetUsd: null, project: '' },
+    setBatch,
+  };
+}
 
-  const setBatch = useCallback((b: Partial<BatchOptions>) => setBatchState((prev) => ({ ...prev, ...b })), []);
+function renderSlice(set: SetState, get: GetState, api: ApiClient): RenderSlice {
+  return {
+    render: { kind: 'idle' },
+    startRender: async () => {
+      const { batch, storyboard, refreshJobs } = get();
+      const r = await api.call('render.start', {
+        project: batch.project.trim() || (storyboard ? projectNameFor(storyboard.file) : 'project'),
+        provider: batch.provider || undefined,
+        budgetUsd: batch.budgetUsd ?? undefined,
+      });
+      set({ project: r.project, render: { kind: 'running', project: r.project }, paused: {}, timeline: null, screen: 'queue' });
+      // The authoritative list (kept clips of an earlier run included); events keep it live after.
+      await refreshJobs().catch(() => {});
+    },
+    paused: {},
+    setPaused: (provider, reason) =>
+      set((s) => {
+        const paused = { ...s.paused };
+        if (reason === null) delete paused[provider];
+        else paused[provider] = reason;
+        return { paused };
+      }),
+    stitchFraction: null,
+  };
+}
 
-  const setPaused = useCallback((provider: string, reason: string | null) => {
-    setPausedState((p) => {
-      const n = { ...p };
-      if (reason === null) delete n[provider];
-      else n[provider] = reason;
-      return n;
-    });
-  }, []);
+function timelineSlice(set: SetState, api: ApiClient): TimelineSlice {
+  return {
+    timeline: null,
+    setTimeline: (timeline) => set({ timeline }),
+    refreshTimeline: async () => {
+      try {
+        set({ timeline: await api.call('timeline.get', {}), timelineError: null });
+      } catch (e) {
+        set({ timelineError: toErrorView(e) });
+      }
+    },
+    timelineError: null,
+  };
+}
 
-  const boot = useCallback(async () => {
+function settingsSlice(set: SetState): SettingsSlice {
+  return {
+    settings: null,
+    setSettings: (settings) => set({ settings }),
+    runnerInstall: null,
+    clearRunnerInstall: () => set({ runnerInstall: null }),
+  };
+}
+
+/** The store of one app window and what only its provider drives (events, boot). */
+interface AppStore {
+  store: StoreApi<AppState>;
+  feed: JobFeed;
+  /** app.ready, then the open project's jobs; again after a reconnect. */
+  boot: () => Promise<void>;
+  /** Subscribes to the core's events; returns the unsubscribe function. */
+  listen: () => () => void;
+}
+
+function createAppStore(api: ApiClient): AppStore {
+  let feed!: JobFeed;
+  const store = createStore<AppState>()((set, get) => {
+    feed = new JobFeed((next) => set((s) => next(s)));
+    const jobs: JobsSlice = {
+      ...NO_JOBS,
+      refreshJobs: async () => {
+        feed.replace(await api.call('queue.list', {}));
+      },
+    };
+    return {
+      ...sessionSlice(api),
+      ...navSlice(set),
+      ...storyboardSlice(set, get, api),
+      ...jobs,
+      ...renderSlice(set, get, api),
+      ...timelineSlice(set, api),
+      ...settingsSlice(set),
+    };
+  });
+  const { setState: set, getState: get } = store;
+
+  // Job ids start again in every project: thumbnails of the previous one no longer apply.
+  store.subscribe((s, prev) => {
+    if (s.project !== prev.project && prev.project !== null) clearThumbnails();
+  });
+
+  const boot = async () => {
     try {
       const r = await api.call('app.ready', {});
-      setReady(r);
-      setSettings(r.settings);
+      set({ version: r.version, electron: r.electron, providers: r.providers, settings: r.settings });
       // The core's state wins (after a reconnect it may have restarted with nothing open).
-      setStoryboard(r.storyboard);
-      setProject(r.project);
-      setHeldBy(r.heldBy);
+      get().setStoryboard(r.storyboard);
+      set({ project: r.project, heldBy: r.heldBy });
       if (r.project) {
-        await refreshJobs();
-        const live = [...jobMap.current.values()].some((j) => !ENDED.has(j.state));
-        setRender((prev) => (live ? { kind: 'running', project: r.project! } : prev.kind === 'running' ? { kind: 'idle' } : prev));
+        await get().refreshJobs();
+        const live = [...feed.jobs.values()].some((j) => !ENDED.has(j.state));
+        set((s) => ({ render: live ? { kind: 'running', project: r.project! } : s.render.kind === 'running' ? { kind: 'idle' } : s.render }));
       } else {
-        jobMap.current = new Map();
-        publishJobs();
-        setRender({ kind: 'idle' });
-        setTimeline(null);
+        feed.replace([]);
+        set({ render: { kind: 'idle' }, timeline: null });
       }
-      setBootError(null);
-      setBooted(true);
+      set({ bootError: null, booted: true });
     } catch (e) {
-      setBootError(toErrorView(e));
+      set({ bootError: toErrorView(e) });
     }
-  }, [api, refreshJobs, setStoryboard, publishJobs]);
+  };
 
-  // Events first, then app.ready (the core holds events until then).
-  useEffect(() => {
+  const listen = () => {
+    const afterRender = () => {
+      set({ stitchFraction: null });
+      void get().refreshJobs().catch(() => {});
+    };
     const offs = [
       api.on('job.updated', (j) => {
-        jobMap.current.set(j.id, j);
-        publishJobs();
-        if (!ENDED.has(j.state)) setRender((r) => (r.kind === 'running' ? r : { kind: 'running', project: '' }));
+        feed.update(j);
+        if (!ENDED.has(j.state) && get().render.kind !== 'running') set({ render: { kind: 'running', project: '' } });
       }),
-      api.on('provider.paused', (p) => setPaused(p.provider, p.reason)),
-      api.on('project.held', (h) => setHeldBy(h.holder)),
+      api.on('provider.paused', (p) => get().setPaused(p.provider, p.reason)),
+      api.on('project.held', (h) => set({ heldBy: h.holder })),
       api.on('render.finished', (res) => {
-        setRender({ kind: 'finished', result: res });
-        setStitchFraction(null);
-        void refreshJobs().catch(() => {});
-        void refreshTimeline();
+        set({ render: { kind: 'finished', result: res } });
+        afterRender();
+        void get().refreshTimeline();
       }),
       api.on('render.failed', (f) => {
-        setRender({ kind: 'failed', message: f.message });
-        setStitchFraction(null);
-        void refreshJobs().catch(() => {});
+        set({ render: { kind: 'failed', message: f.message } });
+        afterRender();
       }),
-      api.on('export.progress', (p) => setStitchFraction(Math.max(0, Math.min(1, p.fraction)))),
-      api.on('runner.installProgress', (p) => setRunnerInstall((r) => ({ lines: [...(r?.lines ?? []), p.line].slice(-200), fraction: p.fraction ?? r?.fraction ?? null }))),
-      api.on('export.finished', (f) => {
-        setStitchFraction(null);
-        setTimeline((t) => (t ? { ...t, filmUrl: f.filmUrl } : t));
-      }),
+      api.on('export.progress', (p) => set({ stitchFraction: Math.max(0, Math.min(1, p.fraction)) })),
+      api.on('runner.installProgress', (p) => set((s) => ({ runnerInstall: { lines: [...(s.runnerInstall?.lines ?? []), p.line].slice(-200), fraction: p.fraction ?? s.runnerInstall?.fraction ?? null } }))),
+      api.on('export.finished', (f) => set((s) => ({ stitchFraction: null, timeline: s.timeline ? { ...s.timeline, filmUrl: f.filmUrl } : s.timeline }))),
     ];
-    const offState = api.onState((s, reconnected) => {
-      setConnection(s);
+    const offState = api.onState((connection, reconnected) => {
+      set({ connection });
       // A new connection gets events only after app.ready: say it again and re-sync.
-      if (s === 'open' && reconnected) void boot();
+      if (connection === 'open' && reconnected) void boot();
     });
-    void boot();
     return () => {
       for (const off of offs) off();
       offState();
     };
-  }, [api, boot, publishJobs, refreshJobs, refreshTimeline, setPaused]);
+  };
+
+  return { store, feed, boot, listen };
+}
+
+const StoreContext = createContext<AppStore | null>(null);
+
+function useAppStoreHandle(): AppStore {
+  const s = useContext(StoreContext);
+  if (!s) throw new Error('the app state is used outside AppProvider');
+  return s;
+}
+
+/** What `selector` picks from the app state; the component renders again only when that changes (Object.is). Only inside <AppProvider>. */
+export function useAppStore<T>(selector: (s: AppState) => T): T {
+  return useStore(useAppStoreHandle().store, selector);
+}
+
+/**
+ * The app state; only inside <AppProvider>. With field names, only those fields, and the component
+ * renders again only when one of them changes: `const { storyboard, setScreen } = useApp('storyboard', 'setScreen')`.
+ * Without, the whole state, rendering again on every change (job updates included): avoid it in
+ * anything shown during a render.
+ */
+export function useApp(): AppContextValue;
+export function useApp<K extends keyof AppState>(...keys: K[]): Pick<AppState, K>;
+export function useApp<K extends keyof AppState>(...keys: K[]): Pick<AppState, K> | AppState {
+  const { store } = useAppStoreHandle();
+  // The number of keys of a call site never changes, so the hook called is always the same one.
+  const picked = useStore(
+    store,
+    useShallow((s: AppState) => {
+      if (!keys.length) return s;
+      const o = {} as Pick<AppState, K>;
+      for (const k of keys) o[k] = s[k];
+      return o;
+    }),
+  );
+  return picked;
+}
+
+/** One job of the open project by id (undefined when there is none); renders again only when that job changes. */
+export function useJob(id: number): JobView | undefined {
+  return useAppStore((s) => s.jobById.get(id));
+}
+
+/** Holds the app state of one window: boots it, keeps it live from the core's events. */
+export function AppProvider({ children }: { children: ReactNode }) {
+  const [handle] = useState(() => createAppStore(getApi()));
+  const { store, boot, listen } = handle;
+  const { api, booted, storyboard, batch, settings } = useStore(
+    store,
+    useShallow((s) => ({ api: s.api, booted: s.booted, storyboard: s.storyboard, batch: s.batch, settings: s.settings })),
+  );
+
+  // Events first, then app.ready (the core holds events until then).
+  useEffect(() => {
+    const off = listen();
+    void boot();
+    return off;
+  }, [listen, boot]);
 
   // Browser mode only: a hook for bench/renderer-grid.ts to open a storyboard and show the grid
   // (the same thing the Import screen does; nothing the page could not do already).
@@ -247,98 +423,37 @@ export function AppProvider({ children }: { children: ReactNode }) {
     if (!booted || api.electron) return;
     const w = window as unknown as { __ltxBench?: (path: string) => Promise<void> };
     w.__ltxBench = async (path: string) => {
-      setStoryboard(await api.call('storyboard.openPath', { path }));
-      setScreen('shots');
+      store.getState().setStoryboard(await api.call('storyboard.openPath', { path }));
+      store.getState().setScreen('shots');
     };
     return () => {
       delete w.__ltxBench;
     };
-  }, [api, booted, setStoryboard]);
+  }, [api, booted, store]);
 
   // The estimate follows the storyboard and the batch provider / budget (debounced while typing).
-  const estimateSeq = useRef(0);
+  const [estimateSeq] = useState(() => ({ n: 0 }));
   useEffect(() => {
     if (!storyboard) {
-      setEstimate(null);
-      setEstimateError(null);
+      store.setState({ estimate: null, estimateError: null });
       return;
     }
-    const seq = ++estimateSeq.current;
-    setEstimating(true);
+    const seq = ++estimateSeq.n;
+    store.setState({ estimating: true });
     const t = setTimeout(async () => {
       try {
         const e = await api.call('estimate.get', { provider: batch.provider || undefined, budgetUsd: batch.budgetUsd ?? undefined });
-        if (seq !== estimateSeq.current) return;
-        setEstimate(e);
-        setEstimateError(null);
+        if (seq !== estimateSeq.n) return;
+        store.setState({ estimate: e, estimateError: null });
       } catch (err) {
-        if (seq !== estimateSeq.current) return;
-        setEstimateError(toErrorView(err));
+        if (seq !== estimateSeq.n) return;
+        store.setState({ estimateError: toErrorView(err) });
       } finally {
-        if (seq === estimateSeq.current) setEstimating(false);
+        if (seq === estimateSeq.n) store.setState({ estimating: false });
       }
     }, 150);
     return () => clearTimeout(t);
-  }, [api, storyboard, batch.provider, batch.budgetUsd, settings]);
+  }, [api, store, estimateSeq, storyboard, batch.provider, batch.budgetUsd, settings]);
 
-  const startRender = useCallback(async () => {
-    const r = await api.call('render.start', {
-      project: batch.project.trim() || (storyboard ? projectNameFor(storyboard.file) : 'project'),
-      provider: batch.provider || undefined,
-      budgetUsd: batch.budgetUsd ?? undefined,
-    });
-    setProject(r.project);
-    setRender({ kind: 'running', project: r.project });
-    setPausedState({});
-    setTimeline(null);
-    setScreen('queue');
-    // The authoritative list (kept clips of an earlier run included); events keep it live after.
-    await refreshJobs().catch(() => {});
-  }, [api, batch, storyboard, refreshJobs]);
-
-  // Job ids start again in every project: thumbnails of the previous one no longer apply.
-  const lastProject = useRef<string | null>(null);
-  if (project !== lastProject.current) {
-    if (lastProject.current !== null) clearThumbnails();
-    lastProject.current = project;
-  }
-
-  const value: AppContextValue = {
-    api,
-    connection,
-    booted,
-    bootError,
-    version: ready?.version ?? '',
-    electron: ready?.electron ?? api.electron,
-    providers: ready?.providers ?? [],
-    screen,
-    setScreen,
-    focusRow,
-    showRow,
-    storyboard,
-    setStoryboard,
-    estimate,
-    estimateError,
-    estimating,
-    batch,
-    setBatch,
-    project,
-    jobs,
-    refreshJobs,
-    render,
-    startRender,
-    paused,
-    heldBy,
-    setPaused,
-    stitchFraction,
-    timeline,
-    setTimeline,
-    refreshTimeline,
-    timelineError,
-    settings,
-    setSettings,
-    runnerInstall,
-    clearRunnerInstall,
-  };
-  return <AppContext.Provider value={value}>{children}</AppContext.Provider>;
+  return <StoreContext.Provider value={handle}>{children}</StoreContext.Provider>;
 }

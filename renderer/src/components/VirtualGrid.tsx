@@ -1,7 +1,9 @@
 /**
  * A virtualised data grid: TanStack Table for the model (columns, cells), TanStack Virtual for the
  * rows, a CSS grid per row so header and cells line up. Only the rows on screen are in the DOM, so
- * 10,000 rows scroll like 10.
+ * 10,000 rows scroll like 10. A grid whose rows change on their own (the Queue screen's jobs) gives
+ * each row its own component (rowComponent) that subscribes to the row's data, so an update renders
+ * that row only.
  */
 import { FlexRender, columnSizingFeature, metaHelper, tableFeatures, type ReactTable, type Row, type RowData } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -12,6 +14,18 @@ export interface GridColumnMeta {
   grow?: boolean;
   align?: 'left' | 'right' | 'center';
   className?: string;
+  /**
+   * The column's cell renders the grid cell element itself, with {@link gridCellProps} spread on
+   * it, instead of being wrapped in one: an element less per cell, so the rows that come into view
+   * while scrolling a big grid cost less to build and lay out.
+   */
+  ownCell?: boolean;
+}
+
+/** The role and class of a cell of `column` (what the grid's own cell wrapper has); `extra` classes are added. */
+export function gridCellProps(column: { columnDef: { meta?: GridColumnMeta } }, extra = ''): { role: 'gridcell'; className: string } {
+  const m = column.columnDef.meta;
+  return { role: 'gridcell', className: `vgrid-td align-${m?.align ?? 'left'} ${m?.className ?? ''} ${extra}` };
 }
 
 /** The feature set every grid of the app uses. */
@@ -33,9 +47,16 @@ export interface VirtualGridProps<T extends RowData> {
   layoutKey?: unknown;
   /** Index to scroll into view when it changes. */
   scrollToIndex?: number | null;
+  /**
+   * Renders each row instead of {@link GridRow} (a memoised component, stable across renders), e.g.
+   * one that subscribes to the row's own data and renders <GridRow {...props} className testId />.
+   */
+  rowComponent?: (props: GridRowProps<T>) => ReactNode;
 }
 
-export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName, rowExtra, rowTestId, testId, empty, layoutKey, scrollToIndex }: VirtualGridProps<T>) {
+/** The grid: header, then the rows on screen (plus a few either side) of `table`'s row model. */
+export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName, rowExtra, rowTestId, testId, empty, layoutKey, scrollToIndex, rowComponent }: VirtualGridProps<T>) {
+  const RowView = rowComponent ?? GridRow;
   const scrollRef = useRef<HTMLDivElement>(null);
   const rows = table.getRowModel().rows;
   const columns = table.getAllLeafColumns();
@@ -50,7 +71,7 @@ export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName,
     getScrollElement: () => scrollRef.current,
     estimateSize,
     getItemKey,
-    overscan: 6,
+    overscan: 2,
   });
 
   useEffect(() => {
@@ -77,7 +98,7 @@ export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName,
         ) : (
           <div className="vgrid-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
             {virtualizer.getVirtualItems().map((item) => (
-              <GridRow key={item.key} row={rows[item.index]} index={item.index} start={item.start} size={item.size} template={template} rowClassName={rowClassName} rowExtra={rowExtra} rowTestId={rowTestId} />
+              <RowView key={item.key} row={rows[item.index]} index={item.index} start={item.start} size={item.size} template={template} rowClassName={rowClassName} rowExtra={rowExtra} rowTestId={rowTestId} />
             ))}
           </div>
         )}
@@ -86,35 +107,48 @@ export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName,
   );
 }
 
-interface GridRowProps<T extends RowData> {
+/** What a row gets from the grid (and a {@link VirtualGridProps.rowComponent} passes on to {@link GridRow}). */
+export interface GridRowProps<T extends RowData> {
   row: Row<GridFeatures, T>;
+  /** Position in the row model (0-based). */
   index: number;
+  /** Offset from the top of the grid body, px. */
   start: number;
+  /** Height, px. */
   size: number;
+  /** The CSS grid-template-columns of the header. */
   template: string;
   rowClassName?: (row: T) => string;
   rowExtra?: (row: T) => ReactNode;
   rowTestId?: (row: T) => string;
+  /** Class of the row; wins over rowClassName. */
+  className?: string;
+  /** data-testid of the row; wins over rowTestId. */
+  testId?: string;
 }
 
 /** One row; memoised so scrolling renders only the rows that come into view. */
-const GridRow = memo(function GridRow<T extends RowData>({ row, index, start, size, template, rowClassName, rowExtra, rowTestId }: GridRowProps<T>) {
+export const GridRow = memo(function GridRow<T extends RowData>({ row, index, start, size, template, rowClassName, rowExtra, rowTestId, className, testId }: GridRowProps<T>) {
   const extra = rowExtra?.(row.original);
   return (
     <div
       role="row"
       aria-rowindex={index + 1}
       data-index={index}
-      data-testid={rowTestId?.(row.original)}
-      className={`vgrid-row ${index % 2 ? 'odd' : ''} ${rowClassName?.(row.original) ?? ''}`}
+      data-testid={testId ?? rowTestId?.(row.original)}
+      className={`vgrid-row ${index % 2 ? 'odd' : ''} ${className ?? rowClassName?.(row.original) ?? ''}`}
       style={{ height: size, transform: `translateY(${start}px)` }}
     >
       <div className="vgrid-cells" style={{ gridTemplateColumns: template }}>
-        {row.getAllCells().map((cell) => (
-          <div key={cell.id} role="gridcell" className={`vgrid-td align-${cell.column.columnDef.meta?.align ?? 'left'} ${cell.column.columnDef.meta?.className ?? ''}`}>
-            <FlexRender cell={cell} />
-          </div>
-        ))}
+        {row.getAllCells().map((cell) =>
+          cell.column.columnDef.meta?.ownCell ? (
+            <FlexRender key={cell.id} cell={cell} />
+          ) : (
+            <div key={cell.id} {...gridCellProps(cell.column)}>
+              <FlexRender cell={cell} />
+            </div>
+          ),
+        )}
       </div>
       {extra && <div className="vgrid-extra">{extra}</div>}
     </div>

@@ -19,7 +19,7 @@ function readAsBase64(file: File): Promise<string> {
 }
 
 export function ImportScreen() {
-  const { api, storyboard, setStoryboard, setScreen, electron, setBatch } = useApp();
+  const { api, storyboard, setStoryboard, setScreen, electron, setBatch } = useApp('api', 'storyboard', 'setStoryboard', 'setScreen', 'electron', 'setBatch');
   const [projects, setProjects] = useState<ProjectView[]>([]);
   useEffect(() => {
     api.call('projects.list', {}).then(setProjects, () => setProjects([]));
@@ -308,7 +308,7 @@ export function ImportScreen() {
 
 /** Every validation problem, row and column first, virtualised (a big storyboard can have thousands). */
 function IssueList({ issues }: { issues: IssueView[] }) {
-  const { showRow, storyboard } = useApp();
+  const { showRow, storyboard } = useApp('showRow', 'storyboard');
   const shotRows = useMemo(() => new Set(storyboard?.shots.map((s) => s.row)), [storyboard]);
   const sorted = useMemo(() => [...issues].sort((a, b) => (a.severity === b.severity ? (a.row ?? 0) - (b.row ?? 0) : a.severity === 'error' ? -1 : 1)), [issues]);
   const ref = useRef<HTMLDivElement>(null);

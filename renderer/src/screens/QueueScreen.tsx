@@ -1,13 +1,14 @@
 import { Badge, Box, Button, Group, Menu, Paper, Progress, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
-import { createContext, useContext, useMemo, useState } from 'react';
+import { createContext, memo, useCallback, useContext, useMemo, useState } from 'react';
 import type { ErrorView, JobView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
-import { VirtualGrid, gridFeatures } from '../components/VirtualGrid';
+import { GridRow, VirtualGrid, gridFeatures, type GridRowProps } from '../components/VirtualGrid';
 import { plural } from '../format';
-import { useApp } from '../state';
+import { LIVE_STATES as LIVE } from '../jobs';
+import { useApp, useAppStore, useJob } from '../state';
 import { useThumbnail } from '../thumbnails';
 
 const STATE_COLOR: Record<JobView['state'], string> = {
@@ -19,18 +20,26 @@ const STATE_COLOR: Record<JobView['state'], string> = {
   failed: 'red',
   canceled: 'dark',
 };
-const LIVE = new Set<JobView['state']>(['queued', 'submitting', 'running', 'downloading']);
 
+/** What the rows share: the actions and which jobs have one on its way. */
 interface QueueCtx {
   act: (job: JobView, what: 'cancel' | 'retry' | 'rerender') => Promise<void>;
   play: (job: JobView) => void;
-  busy: Set<number>;
-  latestTake: Map<number, number>;
+  busy: ReadonlySet<number>;
 }
 const Ctx = createContext<QueueCtx | null>(null);
 const useQueue = () => useContext(Ctx)!;
 
-function Thumb({ job }: { job: JobView }) {
+/** The job a row shows, and whether it is its shot's latest take (cells read it from here). */
+interface RowJobState {
+  job: JobView;
+  latest: boolean;
+}
+const RowJob = createContext<RowJobState | null>(null);
+const useRowJob = () => useContext(RowJob)!;
+
+function Thumb() {
+  const { job } = useRowJob();
   const { play } = useQueue();
   const ok = job.state === 'succeeded' && !!job.clipUrl;
   const url = useThumbnail(job.id, ok);
@@ -43,7 +52,14 @@ function Thumb({ job }: { job: JobView }) {
   );
 }
 
-function StateCell({ job }: { job: JobView }) {
+/** A plain text cell of one of the job's fields. */
+function JobText({ field, className }: { field: 'shot' | 'take' | 'provider' | 'attempts' | 'estimate' | 'actual'; className: string }) {
+  const { job } = useRowJob();
+  return <span className={className}>{job[field]}</span>;
+}
+
+function StateCell() {
+  const { job } = useRowJob();
   return (
     <Stack gap={3} w="100%">
       <Group gap={4} wrap="nowrap">
@@ -63,7 +79,8 @@ function StateCell({ job }: { job: JobView }) {
   );
 }
 
-function DetailCell({ job }: { job: JobView }) {
+function DetailCell() {
+  const { job } = useRowJob();
   const lines: { text: string; cls: string }[] = [];
   if (job.error && job.state !== 'succeeded') lines.push({ text: job.error, cls: job.state === 'canceled' ? 'dim' : 'err' });
   if (job.holdReason && LIVE.has(job.state)) lines.push({ text: `waiting: ${job.holdReason}`, cls: 'warn' });
@@ -78,10 +95,10 @@ function DetailCell({ job }: { job: JobView }) {
   );
 }
 
-function ActionsCell({ job }: { job: JobView }) {
-  const { act, busy, latestTake } = useQueue();
+function ActionsCell() {
+  const { job, latest } = useRowJob();
+  const { act, busy } = useQueue();
   const live = LIVE.has(job.state);
-  const latest = latestTake.get(job.shotId) === job.take;
   return (
     <Group gap={4} wrap="nowrap" justify="flex-end" w="100%">
       {live && (
@@ -105,73 +122,90 @@ function ActionsCell({ job }: { job: JobView }) {
   );
 }
 
-const col = createColumnHelper<typeof gridFeatures, JobView>();
+/** A grid row: the id of its job only (see JobRow). */
+interface JobRef {
+  id: number;
+}
+
+// The grid's rows are job ids: the row model changes only when jobs are added or move, and each
+// row (JobRow) subscribes to its own job.
+const col = createColumnHelper<typeof gridFeatures, JobRef>();
 const columns = col.columns([
-  col.display({ id: 'thumb', header: '', size: 84, cell: (c) => <Thumb job={c.row.original} /> }),
-  col.accessor('shot', { header: 'Shot', size: 64, cell: (c) => <span className="cell-text strong">{c.getValue()}</span> }),
-  col.accessor('take', { header: 'Take', size: 58, meta: { align: 'right' }, cell: (c) => <span className="cell-text mono">{c.getValue()}</span> }),
-  col.accessor('provider', { header: 'Provider', size: 100, cell: (c) => <span className="cell-text">{c.getValue()}</span> }),
-  col.accessor('state', { header: 'State', size: 128, cell: (c) => <StateCell job={c.row.original} /> }),
-  col.accessor('attempts', { header: 'Tries', size: 60, meta: { align: 'right' }, cell: (c) => <span className="cell-text mono">{c.getValue()}</span> }),
-  col.accessor('estimate', { header: 'Estimate', size: 84, meta: { align: 'right' }, cell: (c) => <span className="cell-text mono dim">{c.getValue()}</span> }),
-  col.accessor('actual', { header: 'Actual', size: 76, meta: { align: 'right' }, cell: (c) => <span className="cell-text mono">{c.getValue()}</span> }),
-  col.display({ id: 'detail', header: 'Errors and notes', size: 200, meta: { grow: true }, cell: (c) => <DetailCell job={c.row.original} /> }),
-  col.display({ id: 'actions', header: '', size: 120, cell: (c) => <ActionsCell job={c.row.original} /> }),
+  col.display({ id: 'thumb', header: '', size: 84, cell: () => <Thumb /> }),
+  col.display({ id: 'shot', header: 'Shot', size: 64, cell: () => <JobText field="shot" className="cell-text strong" /> }),
+  col.display({ id: 'take', header: 'Take', size: 58, meta: { align: 'right' }, cell: () => <JobText field="take" className="cell-text mono" /> }),
+  col.display({ id: 'provider', header: 'Provider', size: 100, cell: () => <JobText field="provider" className="cell-text" /> }),
+  col.display({ id: 'state', header: 'State', size: 128, cell: () => <StateCell /> }),
+  col.display({ id: 'attempts', header: 'Tries', size: 60, meta: { align: 'right' }, cell: () => <JobText field="attempts" className="cell-text mono" /> }),
+  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: () => <JobText field="estimate" className="cell-text mono dim" /> }),
+  col.display({ id: 'actual', header: 'Actual', size: 76, meta: { align: 'right' }, cell: () => <JobText field="actual" className="cell-text mono" /> }),
+  col.display({ id: 'detail', header: 'Errors and notes', size: 200, meta: { grow: true }, cell: () => <DetailCell /> }),
+  col.display({ id: 'actions', header: '', size: 120, cell: () => <ActionsCell /> }),
 ]);
 
-export function QueueScreen() {
-  const { api, jobs, render, paused, setPaused, stitchFraction, setScreen, project, refreshJobs } = useApp();
-  const [error, setError] = useState<ErrorView | null>(null);
-  const [busy, setBusy] = useState<Set<number>>(new Set());
-  const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
-  const [providerBusy, setProviderBusy] = useState<string | null>(null);
-
-  const counts = useMemo(() => {
-    const c: Record<string, number> = {};
-    for (const j of jobs) c[j.state] = (c[j.state] ?? 0) + 1;
-    return c;
-  }, [jobs]);
-  const latestTake = useMemo(() => {
-    const m = new Map<number, number>();
-    for (const j of jobs) m.set(j.shotId, Math.max(m.get(j.shotId) ?? 0, j.take));
-    return m;
-  }, [jobs]);
-  const providers = useMemo(() => [...new Set(jobs.map((j) => j.provider))].sort(), [jobs]);
-  const ended = (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.canceled ?? 0);
-  const progress = jobs.length ? (100 * jobs.reduce((s, j) => s + (LIVE.has(j.state) ? j.progress : 1), 0)) / jobs.length : 0;
-
-  const ctx = useMemo<QueueCtx>(
-    () => ({
-      busy,
-      latestTake,
-      play: (j) => j.clipUrl && setClip({ url: j.clipUrl, title: `Shot ${j.shot} · take ${j.take}` }),
-      act: async (job, what) => {
-        setBusy((b) => new Set(b).add(job.id));
-        setError(null);
-        try {
-          if (what === 'cancel') await api.call('queue.cancel', { jobId: job.id });
-          else if (what === 'retry') await api.call('queue.retry', { jobId: job.id });
-          else await api.call('queue.rerender', { shotId: job.shotId });
-        } catch (e) {
-          const v = toErrorView(e);
-          setError({ ...v, message: `shot ${job.shot}: ${v.message}` });
-        } finally {
-          setBusy((b) => {
-            const n = new Set(b);
-            n.delete(job.id);
-            return n;
-          });
-        }
-      },
-    }),
-    [api, busy, latestTake],
+/** One job's row: renders again only when its job (or whether it is the latest take) changes. */
+const JobRow = memo(function JobRow(props: GridRowProps<JobRef>) {
+  const job = useJob(props.row.original.id);
+  const latest = useAppStore((s) => (job ? s.latestTake.get(job.shotId) === job.take : false));
+  const state = useMemo(() => (job ? { job, latest } : null), [job, latest]);
+  if (!state) return null;
+  return (
+    <RowJob.Provider value={state}>
+      <GridRow {...props} className={`state-${state.job.state} ${latest ? '' : 'old-take'}`} testId={`job-${state.job.shot}-${state.job.take}`} />
+    </RowJob.Provider>
   );
+});
 
-  const table = useTable({ features: gridFeatures, columns, data: jobs, getRowId: (j) => String(j.id) });
+const ROW_HEIGHT = () => 52;
+
+/** Takes done of all, the batch's progress bar and the count of each state; renders again only when the counts change. */
+function QueueProgress() {
+  const stats = useAppStore((s) => s.jobStats);
+  const total = stats.total;
+  const counts = stats.byState;
+  const ended = stats.ended;
+  const progress = total ? (100 * stats.progress) / total : 0;
+  return (
+    <Group gap="lg" wrap="nowrap" align="center">
+      <Box flex={1}>
+        <Group justify="space-between" mb={4}>
+          <Text size="sm" fw={600} data-testid="batch-progress-label">
+            {total ? `${ended} of ${plural(total, 'take')} done` : 'Nothing queued'}
+          </Text>
+          <Text size="xs" c="dimmed" className="mono">
+            {Math.round(progress)}%
+          </Text>
+        </Group>
+        <Progress.Root size="lg" data-testid="batch-progress">
+          <Progress.Section value={total ? (100 * counts.succeeded) / total : 0} color="teal" />
+          <Progress.Section value={total ? (100 * counts.failed) / total : 0} color="red" />
+          <Progress.Section value={total ? (100 * counts.canceled) / total : 0} color="dark.3" />
+          <Progress.Section value={Math.max(0, progress - (100 * ended) / Math.max(1, total))} color="indigo" striped animated />
+        </Progress.Root>
+      </Box>
+      <Group gap={6} wrap="nowrap" data-testid="queue-counts">
+        {(['queued', 'running', 'succeeded', 'failed', 'canceled'] as const).map((s) => {
+          const n = s === 'running' ? counts.running + counts.submitting + counts.downloading : counts[s];
+          return (
+            <Badge key={s} color={STATE_COLOR[s]} variant={n ? 'light' : 'outline'} size="md" data-testid={`count-${s}`}>
+              {n} {s}
+            </Badge>
+          );
+        })}
+      </Group>
+    </Group>
+  );
+}
+
+/** The providers of the queue's jobs, each with a menu to pause or resume it, and why those paused are. */
+function ProviderBar({ onError }: { onError: (e: ErrorView | null) => void }) {
+  const { api, jobProviders: providers, paused, setPaused } = useApp('api', 'jobProviders', 'paused', 'setPaused');
+  const [providerBusy, setProviderBusy] = useState<string | null>(null);
+  if (!providers.length) return null;
 
   const toggleProvider = async (p: string) => {
     setProviderBusy(p);
-    setError(null);
+    onError(null);
     try {
       if (paused[p]) {
         await api.call('queue.resumeProvider', { provider: p });
@@ -181,11 +215,79 @@ export function QueueScreen() {
         setPaused(p, 'paused by you');
       }
     } catch (e) {
-      setError(toErrorView(e));
+      onError(toErrorView(e));
     } finally {
       setProviderBusy(null);
     }
   };
+
+  return (
+    <Group gap="xs" mt="sm">
+      <Text size="xs" c="dimmed">
+        Providers:
+      </Text>
+      {providers.map((p) => (
+        <Menu key={p} position="bottom-start" withinPortal>
+          <Menu.Target>
+            <Button size="compact-xs" variant={paused[p] ? 'filled' : 'default'} color={paused[p] ? 'yellow' : undefined} loading={providerBusy === p} title={paused[p] ? `paused: ${paused[p]}` : 'running'}>
+              {p}
+              {paused[p] ? ' — paused' : ''}
+            </Button>
+          </Menu.Target>
+          <Menu.Dropdown>
+            {paused[p] && <Menu.Label>{paused[p]}</Menu.Label>}
+            <Menu.Item onClick={() => void toggleProvider(p)}>{paused[p] ? `Resume ${p}` : `Pause ${p}`}</Menu.Item>
+          </Menu.Dropdown>
+        </Menu>
+      ))}
+      {Object.entries(paused)
+        .filter(([p]) => providers.includes(p))
+        .map(([p, reason]) => (
+          <Text key={p} size="xs" c="yellow.4" data-testid={`paused-${p}`}>
+            {p} is paused: {reason}
+          </Text>
+        ))}
+    </Group>
+  );
+}
+
+/**
+ * The Queue screen: every take of the open project, live, virtualised (10,000 jobs scroll like 10);
+ * a job update renders that job's row and the counters only.
+ */
+export function QueueScreen() {
+  const { api, jobIds, setScreen, project, refreshJobs } = useApp('api', 'jobIds', 'setScreen', 'project', 'refreshJobs');
+  const anySucceeded = useAppStore((s) => s.jobStats.byState.succeeded > 0);
+  const [error, setError] = useState<ErrorView | null>(null);
+  const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
+  const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
+
+  const play = useCallback((j: JobView) => j.clipUrl && setClip({ url: j.clipUrl, title: `Shot ${j.shot} · take ${j.take}` }), []);
+  const act = useCallback(
+    async (job: JobView, what: 'cancel' | 'retry' | 'rerender') => {
+      setBusy((b) => new Set(b).add(job.id));
+      setError(null);
+      try {
+        if (what === 'cancel') await api.call('queue.cancel', { jobId: job.id });
+        else if (what === 'retry') await api.call('queue.retry', { jobId: job.id });
+        else await api.call('queue.rerender', { shotId: job.shotId });
+      } catch (e) {
+        const v = toErrorView(e);
+        setError({ ...v, message: `shot ${job.shot}: ${v.message}` });
+      } finally {
+        setBusy((b) => {
+          const n = new Set(b);
+          n.delete(job.id);
+          return n;
+        });
+      }
+    },
+    [api],
+  );
+  const ctx = useMemo<QueueCtx>(() => ({ busy, play, act }), [busy, play, act]);
+
+  const data = useMemo(() => jobIds.map((id) => ({ id })), [jobIds]);
+  const table = useTable({ features: gridFeatures, columns, data, getRowId: (r) => String(r.id) });
 
   return (
     <Stack gap="sm" p="md" className="screen-fill">
@@ -200,71 +302,17 @@ export function QueueScreen() {
           <Button variant="default" size="xs" onClick={() => void refreshJobs().catch((e) => setError(toErrorView(e)))} disabled={!project}>
             Refresh
           </Button>
-          <Button size="xs" onClick={() => setScreen('timeline')} disabled={!counts.succeeded}>
+          <Button size="xs" onClick={() => setScreen('timeline')} disabled={!anySucceeded}>
             Timeline →
           </Button>
         </Group>
       </Group>
 
-      {renderBanner()}
+      <RenderBanner />
 
       <Paper withBorder p="sm">
-        <Group gap="lg" wrap="nowrap" align="center">
-          <Box flex={1}>
-            <Group justify="space-between" mb={4}>
-              <Text size="sm" fw={600} data-testid="batch-progress-label">
-                {jobs.length ? `${ended} of ${plural(jobs.length, 'take')} done` : 'Nothing queued'}
-              </Text>
-              <Text size="xs" c="dimmed" className="mono">
-                {Math.round(progress)}%
-              </Text>
-            </Group>
-            <Progress.Root size="lg" data-testid="batch-progress">
-              <Progress.Section value={jobs.length ? (100 * (counts.succeeded ?? 0)) / jobs.length : 0} color="teal" />
-              <Progress.Section value={jobs.length ? (100 * (counts.failed ?? 0)) / jobs.length : 0} color="red" />
-              <Progress.Section value={jobs.length ? (100 * (counts.canceled ?? 0)) / jobs.length : 0} color="dark.3" />
-              <Progress.Section value={Math.max(0, progress - (100 * ended) / Math.max(1, jobs.length))} color="indigo" striped animated />
-            </Progress.Root>
-          </Box>
-          <Group gap={6} wrap="nowrap" data-testid="queue-counts">
-            {(['queued', 'running', 'succeeded', 'failed', 'canceled'] as const).map((s) => {
-              const n = s === 'running' ? (counts.running ?? 0) + (counts.submitting ?? 0) + (counts.downloading ?? 0) : (counts[s] ?? 0);
-              return (
-                <Badge key={s} color={STATE_COLOR[s]} variant={n ? 'light' : 'outline'} size="md" data-testid={`count-${s}`}>
-                  {n} {s}
-                </Badge>
-              );
-            })}
-          </Group>
-        </Group>
-        {providers.length > 0 && (
-          <Group gap="xs" mt="sm">
-            <Text size="xs" c="dimmed">
-              Providers:
-            </Text>
-            {providers.map((p) => (
-              <Menu key={p} position="bottom-start" withinPortal>
-                <Menu.Target>
-                  <Button size="compact-xs" variant={paused[p] ? 'filled' : 'default'} color={paused[p] ? 'yellow' : undefined} loading={providerBusy === p} title={paused[p] ? `paused: ${paused[p]}` : 'running'}>
-                    {p}
-                    {paused[p] ? ' — paused' : ''}
-                  </Button>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  {paused[p] && <Menu.Label>{paused[p]}</Menu.Label>}
-                  <Menu.Item onClick={() => void toggleProvider(p)}>{paused[p] ? `Resume ${p}` : `Pause ${p}`}</Menu.Item>
-                </Menu.Dropdown>
-              </Menu>
-            ))}
-            {Object.entries(paused)
-              .filter(([p]) => providers.includes(p))
-              .map(([p, reason]) => (
-                <Text key={p} size="xs" c="yellow.4" data-testid={`paused-${p}`}>
-                  {p} is paused: {reason}
-                </Text>
-              ))}
-          </Group>
-        )}
+        <QueueProgress />
+        <ProviderBar onError={setError} />
       </Paper>
 
       <ErrorNote error={error} onClose={() => setError(null)} />
@@ -273,9 +321,8 @@ export function QueueScreen() {
         <VirtualGrid
           table={table}
           testId="queue-grid"
-          rowHeight={() => 52}
-          rowTestId={(j) => `job-${j.shot}-${j.take}`}
-          rowClassName={(j) => `state-${j.state} ${latestTake.get(j.shotId) !== j.take ? 'old-take' : ''}`}
+          rowHeight={ROW_HEIGHT}
+          rowComponent={JobRow}
           empty={
             <Stack align="center" gap="xs" py="xl">
               <Text c="dimmed">{project ? 'This project has no jobs yet.' : 'Nothing has been rendered yet.'}</Text>
@@ -289,46 +336,48 @@ export function QueueScreen() {
       <ClipPlayer clip={clip} onClose={() => setClip(null)} />
     </Stack>
   );
+}
 
-  function renderBanner() {
-    if (render.kind === 'running')
-      return (
-        <Paper withBorder p="xs" px="sm" className="banner banner-running" data-testid="render-status">
-          <Group gap="sm" wrap="nowrap">
-            <Text size="sm" fw={600}>
-              {stitchFraction !== null ? 'Stitching the film…' : 'Rendering…'}
+/** The render's status: running (or stitching), finished with its figures, or failed. */
+function RenderBanner() {
+  const { render, stitchFraction, setScreen } = useApp('render', 'stitchFraction', 'setScreen');
+  if (render.kind === 'running')
+    return (
+      <Paper withBorder p="xs" px="sm" className="banner banner-running" data-testid="render-status">
+        <Group gap="sm" wrap="nowrap">
+          <Text size="sm" fw={600}>
+            {stitchFraction !== null ? 'Stitching the film…' : 'Rendering…'}
+          </Text>
+          {stitchFraction !== null && <Progress value={stitchFraction * 100} flex={1} size="sm" />}
+        </Group>
+      </Paper>
+    );
+  if (render.kind === 'finished') {
+    const r = render.result;
+    const waiting = Object.entries(r.waiting).filter(([, n]) => n > 0);
+    return (
+      <Paper withBorder p="xs" px="sm" className={`banner ${r.failed ? 'banner-failed' : 'banner-done'}`} data-testid="render-status">
+        <Group gap="sm" wrap="nowrap" justify="space-between">
+          <Box>
+            <Text size="sm" fw={600} data-testid="render-finished">
+              Render finished: {r.succeeded} succeeded, {r.failed} failed
+              {waiting.length ? `, waiting: ${waiting.map(([k, n]) => `${n} (${k})`).join(', ')}` : ''}
             </Text>
-            {stitchFraction !== null && <Progress value={stitchFraction * 100} flex={1} size="sm" />}
-          </Group>
-        </Paper>
-      );
-    if (render.kind === 'finished') {
-      const r = render.result;
-      const waiting = Object.entries(r.waiting).filter(([, n]) => n > 0);
-      return (
-        <Paper withBorder p="xs" px="sm" className={`banner ${r.failed ? 'banner-failed' : 'banner-done'}`} data-testid="render-status">
-          <Group gap="sm" wrap="nowrap" justify="space-between">
-            <Box>
-              <Text size="sm" fw={600} data-testid="render-finished">
-                Render finished: {r.succeeded} succeeded, {r.failed} failed
-                {waiting.length ? `, waiting: ${waiting.map(([k, n]) => `${n} (${k})`).join(', ')}` : ''}
+            {r.filmSkipped && (
+              <Text size="xs" c="dimmed">
+                No film yet: {r.filmSkipped}
               </Text>
-              {r.filmSkipped && (
-                <Text size="xs" c="dimmed">
-                  No film yet: {r.filmSkipped}
-                </Text>
-              )}
-            </Box>
-            {r.succeeded > 0 && (
-              <Button size="xs" variant="light" onClick={() => setScreen('timeline')} style={{ flex: 'none' }}>
-                {r.filmUrl ? 'Watch the film' : 'Open the timeline'}
-              </Button>
             )}
-          </Group>
-        </Paper>
-      );
-    }
-    if (render.kind === 'failed') return <ErrorNote error={{ message: render.message }} title="The render stopped" testId="render-failed" />;
-    return null;
+          </Box>
+          {r.succeeded > 0 && (
+            <Button size="xs" variant="light" onClick={() => setScreen('timeline')} style={{ flex: 'none' }}>
+              {r.filmUrl ? 'Watch the film' : 'Open the timeline'}
+            </Button>
+          )}
+        </Group>
+      </Paper>
+    );
   }
+  if (render.kind === 'failed') return <ErrorNote error={{ message: render.message }} title="The render stopped" testId="render-failed" />;
+  return null;
 }

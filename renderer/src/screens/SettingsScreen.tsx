@@ -8,7 +8,7 @@ import { useApp } from '../state';
 
 /** Runs a settings call, keeping the result and the error of one section. */
 function useSection() {
-  const { setSettings } = useApp();
+  const { setSettings } = useApp('setSettings');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ErrorView | null>(null);
   const run = async (what: string, fn: () => Promise<SettingsView>): Promise<boolean> => {
@@ -41,7 +41,7 @@ function ErrorRow({ error, onClose }: { error: ErrorView | null; onClose: () => 
 }
 
 function KeyRow({ provider, label, entry }: { provider: string; label: string; entry: SettingsView['keys'][number] }) {
-  const { api } = useApp();
+  const { api } = useApp('api');
   const { busy, error, setError, run } = useSection();
   const [typed, setTyped] = useState('');
   const save = async () => {
@@ -130,7 +130,7 @@ function KeyRow({ provider, label, entry }: { provider: string; label: string; e
 }
 
 function BudgetRow({ provider, label, current, spent }: { provider: string | null; label: string; current: number | null; spent: number | null }) {
-  const { api } = useApp();
+  const { api } = useApp('api');
   const { busy, error, setError, run } = useSection();
   const [value, setValue] = useState<number | string>(current ?? '');
   useEffect(() => setValue(current ?? ''), [current]);
@@ -199,7 +199,7 @@ function PathSetting({ label, help, current, placeholder, onSave, onReset, testI
  * the runner, which loads the GPU stack.
  */
 function RunnerPanel() {
-  const { api, runnerInstall, clearRunnerInstall } = useApp();
+  const { api, runnerInstall, clearRunnerInstall } = useApp('api', 'runnerInstall', 'clearRunnerInstall');
   const [status, setStatus] = useState<RunnerView | null>(null);
   const [busy, setBusy] = useState<'check' | 'install' | null>(null);
   const [error, setError] = useState<ErrorView | null>(null);
@@ -294,7 +294,7 @@ function RunnerPanel() {
 }
 
 export function SettingsScreen() {
-  const { api, settings, setSettings, providers, version, electron } = useApp();
+  const { api, settings, setSettings, providers, version, electron } = useApp('api', 'settings', 'setSettings', 'providers', 'version', 'electron');
   const [loadError, setLoadError] = useState<ErrorView | null>(null);
 
   useEffect(() => {

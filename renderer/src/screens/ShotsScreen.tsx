@@ -4,9 +4,9 @@ import { createContext, useContext, useEffect, useMemo, useRef, useState, type K
 import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
-import { VirtualGrid, gridFeatures } from '../components/VirtualGrid';
+import { VirtualGrid, gridCellProps, gridFeatures } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
-import { useApp } from '../state';
+import { useApp, useAppStore } from '../state';
 
 type EditField = 'prompt' | 'duration' | 'resolution' | 'provider' | 'model' | 'seed';
 /** Grid column that shows a storyboard column's problems. */
@@ -83,18 +83,21 @@ function problemsByRow(sb: StoryboardView, estimate: EstimateView | null, provid
 
 const col = createColumnHelper<typeof gridFeatures, ShotView>();
 
+/** The grid cell element's role and class (every column but Row renders its own cell element: see GridColumnMeta.ownCell). */
+type Td = ReturnType<typeof gridCellProps>;
+
 const columns = col.columns([
   col.accessor('row', { header: 'Row', size: 50, meta: { align: 'right', className: 'mono dim' }, cell: (c) => c.getValue() }),
-  col.accessor('id', { header: 'Shot', size: 54, cell: (c) => <PlainCell row={c.row.original.row} column="id" text={c.getValue()} strong /> }),
-  col.accessor('prompt', { header: 'Prompt', size: 240, meta: { grow: true }, cell: (c) => <EditCell row={c.row.original.row} field="prompt" value={c.getValue()} /> }),
-  col.accessor('mode', { header: 'Mode', size: 118, cell: (c) => <PlainCell row={c.row.original.row} column="mode" text={c.getValue()} /> }),
-  col.accessor('duration', { header: 'Sec', size: 50, meta: { align: 'right' }, cell: (c) => <EditCell row={c.row.original.row} field="duration" value={String(c.getValue())} align="right" /> }),
-  col.accessor('resolution', { header: 'Resolution', size: 100, cell: (c) => <EditCell row={c.row.original.row} field="resolution" value={c.getValue()} /> }),
-  col.accessor('provider', { header: 'Provider', size: 100, cell: (c) => <ProviderCell shot={c.row.original} /> }),
-  col.accessor('model', { header: 'Model', size: 96, cell: (c) => <ModelCell shot={c.row.original} /> }),
-  col.accessor('seed', { header: 'Seed', size: 70, meta: { align: 'right' }, cell: (c) => <EditCell row={c.row.original.row} field="seed" value={String(c.getValue())} shown={c.getValue() === -1 ? 'random' : undefined} align="right" /> }),
-  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: (c) => <EstimateCell row={c.row.original.row} /> }),
-  col.display({ id: 'running', header: 'Running', size: 78, meta: { align: 'right' }, cell: (c) => <RunningCell row={c.row.original.row} /> }),
+  col.accessor('id', { header: 'Shot', size: 54, meta: { ownCell: true }, cell: (c) => <PlainCell td={gridCellProps(c.column)} row={c.row.original.row} column="id" text={c.getValue()} strong /> }),
+  col.accessor('prompt', { header: 'Prompt', size: 240, meta: { grow: true, ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="prompt" value={c.getValue()} /> }),
+  col.accessor('mode', { header: 'Mode', size: 118, meta: { ownCell: true }, cell: (c) => <PlainCell td={gridCellProps(c.column)} row={c.row.original.row} column="mode" text={c.getValue()} /> }),
+  col.accessor('duration', { header: 'Sec', size: 50, meta: { align: 'right', ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="duration" value={String(c.getValue())} align="right" /> }),
+  col.accessor('resolution', { header: 'Resolution', size: 100, meta: { ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="resolution" value={c.getValue()} /> }),
+  col.accessor('provider', { header: 'Provider', size: 100, meta: { ownCell: true }, cell: (c) => <ProviderCell td={gridCellProps(c.column)} shot={c.row.original} /> }),
+  col.accessor('model', { header: 'Model', size: 96, meta: { ownCell: true }, cell: (c) => <ModelCell td={gridCellProps(c.column)} shot={c.row.original} /> }),
+  col.accessor('seed', { header: 'Seed', size: 70, meta: { align: 'right', ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="seed" value={String(c.getValue())} shown={c.getValue() === -1 ? 'random' : undefined} align="right" /> }),
+  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right', ownCell: true }, cell: (c) => <EstimateCell td={gridCellProps(c.column)} row={c.row.original.row} /> }),
+  col.display({ id: 'running', header: 'Running', size: 78, meta: { align: 'right', ownCell: true }, cell: (c) => <RunningCell td={gridCellProps(c.column)} row={c.row.original.row} /> }),
 ]);
 
 function cellClass(row: number, column: string, problems: Map<number, RowProblems>): { cls: string; title?: string } {
@@ -102,28 +105,38 @@ function cellClass(row: number, column: string, problems: Map<number, RowProblem
   return m ? { cls: 'cell-bad', title: m.join('\n') } : { cls: '' };
 }
 
-function PlainCell({ row, column, text, strong }: { row: number; column: string; text: string; strong?: boolean }) {
+function PlainCell({ td, row, column, text, strong }: { td: Td; row: number; column: string; text: string; strong?: boolean }) {
   const { problems } = useGrid();
   const { cls, title } = cellClass(row, column, problems);
+  // A problem frames the text itself (rare: one element more); else the text is the cell.
+  if (cls)
+    return (
+      <div {...td}>
+        <span className={`cell-text ${cls} ${strong ? 'strong' : ''}`} title={title ?? text}>
+          {text}
+        </span>
+      </div>
+    );
   return (
-    <span className={`cell-text ${cls} ${strong ? 'strong' : ''}`} title={title ?? text}>
+    <div {...td} className={`${td.className} cell-text ${strong ? 'strong' : ''}`} title={text}>
       {text}
-    </span>
+    </div>
   );
 }
 
 /**
  * A cell that shows its value as text and turns into an editor when clicked (or Enter / F2 on
  * the focused cell): only the cell being edited holds a form control, so big grids stay light.
+ * It is the grid cell itself (focusable, as in an editable ARIA grid).
  */
-function CellView({ label, text, cls, title, align, onStart, caret }: { label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
+function CellView({ td, label, text, cls, title, align, onStart, caret }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
   return (
     <div
-      role="button"
+      role={td.role}
       tabIndex={0}
       aria-label={label}
-      aria-invalid={cls ? true : undefined}
-      className={`cell-view ${cls} ${align === 'right' ? 'right' : ''} ${caret ? 'caret' : ''}`}
+      aria-invalid={cls.includes('cell-bad') ? true : undefined}
+      className={`${td.className} cell-view ${cls} ${align === 'right' ? 'right' : ''} ${caret ? 'caret' : ''}`}
       title={title}
       onClick={onStart}
       onKeyDown={(e) => {
@@ -139,7 +152,7 @@ function CellView({ label, text, cls, title, align, onStart, caret }: { label: s
 }
 
 /** A text cell: Enter or leaving the editor commits ("shots.edit"), Escape reverts. */
-function EditCell({ row, field, value, shown, align }: { row: number; field: EditField; value: string; shown?: string; align?: 'right' }) {
+function EditCell({ td, row, field, value, shown, align }: { td: Td; row: number; field: EditField; value: string; shown?: string; align?: 'right' }) {
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
   const [v, setV] = useState(value);
@@ -147,7 +160,7 @@ function EditCell({ row, field, value, shown, align }: { row: number; field: Edi
   useEffect(() => setV(value), [value]);
   const { cls, title } = cellClass(row, field, problems);
   if (!editing)
-    return <CellView label={`${field} of row ${row}`} text={saving ? v : (shown ?? value)} cls={`${cls} ${saving ? 'saving' : ''} ${shown ? 'inherited' : ''}`} title={title ?? (field === 'prompt' ? value : undefined)} align={align} onStart={() => setEditing(true)} />;
+    return <CellView td={td} label={`${field} of row ${row}`} text={saving ? v : (shown ?? value)} cls={`${cls} ${saving ? 'saving' : ''} ${shown ? 'inherited' : ''}`} title={title ?? (field === 'prompt' ? value : undefined)} align={align} onStart={() => setEditing(true)} />;
   const commit = async () => {
     setEditing(false);
     if (v === value) return;
@@ -168,22 +181,24 @@ function EditCell({ row, field, value, shown, align }: { row: number; field: Edi
     }
   };
   return (
-    <input
-      className={`cell-input ${cls} ${align === 'right' ? 'right' : ''}`}
-      value={v}
-      autoFocus
-      onFocus={(e) => e.currentTarget.select()}
-      aria-label={`${field} of row ${row}`}
-      spellCheck={field === 'prompt'}
-      onChange={(e) => setV(e.currentTarget.value)}
-      onBlur={() => void commit()}
-      onKeyDown={onKey}
-    />
+    <div {...td}>
+      <input
+        className={`cell-input ${cls} ${align === 'right' ? 'right' : ''}`}
+        value={v}
+        autoFocus
+        onFocus={(e) => e.currentTarget.select()}
+        aria-label={`${field} of row ${row}`}
+        spellCheck={field === 'prompt'}
+        onChange={(e) => setV(e.currentTarget.value)}
+        onBlur={() => void commit()}
+        onKeyDown={onKey}
+      />
+    </div>
   );
 }
 
 /** A choice cell: text until clicked, then the list of options (opened at once where the browser can). */
-function ChoiceCell({ row, field, value, shown, inherited, options }: { row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: { value: string; label: string }[] }) {
+function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: Td; row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: { value: string; label: string }[] }) {
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
   const ref = useRef<HTMLSelectElement>(null);
@@ -196,61 +211,67 @@ function ChoiceCell({ row, field, value, shown, inherited, options }: { row: num
     }
   }, [editing]);
   const { cls, title } = cellClass(row, field, problems);
-  if (!editing) return <CellView label={`${field} of row ${row}`} text={shown} cls={`${cls} ${inherited ? 'inherited' : ''}`} title={title} caret onStart={() => setEditing(true)} />;
+  if (!editing) return <CellView td={td} label={`${field} of row ${row}`} text={shown} cls={`${cls} ${inherited ? 'inherited' : ''}`} title={title} caret onStart={() => setEditing(true)} />;
   return (
-    <select
-      className={`cell-select ${cls}`}
-      autoFocus
-      ref={ref}
-      aria-label={`${field} of row ${row}`}
-      value={value}
-      onBlur={() => setEditing(false)}
-      onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
-      onChange={(e) => {
-        setEditing(false);
-        void edit(row, field, e.currentTarget.value).catch(() => {});
-      }}
-    >
-      {options.map((o) => (
-        <option key={o.value} value={o.value}>
-          {o.label}
-        </option>
-      ))}
-    </select>
+    <div {...td}>
+      <select
+        className={`cell-select ${cls}`}
+        autoFocus
+        ref={ref}
+        aria-label={`${field} of row ${row}`}
+        value={value}
+        onBlur={() => setEditing(false)}
+        onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
+        onChange={(e) => {
+          setEditing(false);
+          void edit(row, field, e.currentTarget.value).catch(() => {});
+        }}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
-function ProviderCell({ shot }: { shot: ShotView }) {
+function ProviderCell({ td, shot }: { td: Td; shot: ShotView }) {
   const { providers, batchProvider } = useGrid();
   const batch = batchProvider || 'preview';
   const options = [{ value: '', label: `batch (${batch})` }, ...providers.map((p) => ({ value: p.id, label: `${p.id}${p.ready ? '' : ' (not set up)'}` }))];
   if (shot.provider && !providers.some((p) => p.id === shot.provider)) options.push({ value: shot.provider, label: `${shot.provider} (unknown)` });
-  return <ChoiceCell row={shot.row} field="provider" value={shot.provider} shown={shot.provider || batch} inherited={!shot.provider} options={options} />;
+  return <ChoiceCell td={td} row={shot.row} field="provider" value={shot.provider} shown={shot.provider || batch} inherited={!shot.provider} options={options} />;
 }
 
-function ModelCell({ shot }: { shot: ShotView }) {
+function ModelCell({ td, shot }: { td: Td; shot: ShotView }) {
   const { providers, batchProvider } = useGrid();
   const provider = providers.find((p) => p.id === (shot.provider || batchProvider || 'preview'));
   const models = provider?.models ?? [];
   const options = [{ value: '', label: 'default' }, ...models.map((m) => ({ value: m, label: m }))];
   if (shot.model && !models.includes(shot.model)) options.push({ value: shot.model, label: `${shot.model} (not offered)` });
-  return <ChoiceCell row={shot.row} field="model" value={shot.model} shown={shot.model || 'default'} inherited={!shot.model} options={options} />;
+  return <ChoiceCell td={td} row={shot.row} field="model" value={shot.model} shown={shot.model || 'default'} inherited={!shot.model} options={options} />;
 }
 
-function EstimateCell({ row }: { row: number }) {
+function EstimateCell({ td, row }: { td: Td; row: number }) {
   const { estimates } = useGrid();
   const e = estimates.get(row);
   return (
-    <span className="cell-text mono" title={e ? `${e.provider}: ${e.estimate}` : undefined}>
+    <div {...td} className={`${td.className} cell-text mono`} title={e ? `${e.provider}: ${e.estimate}` : undefined}>
       {e ? (e.usdMax !== null ? usd(e.usdMax) : e.estimate) : '…'}
-    </span>
+    </div>
   );
 }
 
-function RunningCell({ row }: { row: number }) {
+function RunningCell({ td, row }: { td: Td; row: number }) {
   const { estimates } = useGrid();
   const e = estimates.get(row);
-  return <span className={`cell-text mono ${e?.heldBack ? 'held' : 'dim'}`}>{e ? usd(e.runningUsd) : ''}</span>;
+  return (
+    <div {...td} className={`${td.className} cell-text mono ${e?.heldBack ? 'held' : 'dim'}`}>
+      {e ? usd(e.runningUsd) : ''}
+    </div>
+  );
 }
 
 /** The budget bar: what is already spent, what this storyboard would add, against the tightest budget. */
@@ -303,8 +324,21 @@ function BudgetBar({ estimate }: { estimate: EstimateView }) {
 }
 
 export function ShotsScreen() {
-  const app = useApp();
-  const { api, storyboard, setStoryboard, estimate, estimateError, estimating, providers, batch, setBatch, setScreen, render, focusRow } = app;
+  const { api, storyboard, setStoryboard, estimate, estimateError, estimating, providers, batch, setBatch, setScreen, focusRow, startRender } = useApp(
+    'api',
+    'storyboard',
+    'setStoryboard',
+    'estimate',
+    'estimateError',
+    'estimating',
+    'providers',
+    'batch',
+    'setBatch',
+    'setScreen',
+    'focusRow',
+    'startRender',
+  );
+  const running = useAppStore((s) => s.render.kind === 'running');
   const [editError, setEditError] = useState<ErrorView | null>(null);
   const [renderError, setRenderError] = useState<ErrorView | null>(null);
   const [starting, setStarting] = useState(false);
@@ -347,13 +381,12 @@ export function ShotsScreen() {
   const errorRows = [...problems.values()].filter((p) => p.errors.length).length;
   const heldBack = estimate?.rows.filter((r) => r.heldBack).length ?? 0;
   const blocked = errorRows > 0 ? `${plural(errorRows, 'row')} with errors (marked in red) must be fixed before rendering` : null;
-  const running = render.kind === 'running';
 
   const start = async () => {
     setStarting(true);
     setRenderError(null);
     try {
-      await app.startRender();
+      await startRender();
     } catch (e) {
       setRenderError(toErrorView(e));
     } finally {

@@ -8,7 +8,7 @@ import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
 import { seconds } from '../format';
-import { useApp } from '../state';
+import { useApp, useAppStore } from '../state';
 import { useThumbnail } from '../thumbnails';
 
 type Clip = TimelineView['clips'][number];
@@ -65,7 +65,8 @@ function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; 
 }
 
 export function TimelineScreen() {
-  const { api, project, timeline, setTimeline, refreshTimeline, timelineError, stitchFraction, setScreen, render } = useApp();
+  const { api, project, timeline, setTimeline, refreshTimeline, timelineError, stitchFraction, setScreen } = useApp('api', 'project', 'timeline', 'setTimeline', 'refreshTimeline', 'timelineError', 'stitchFraction', 'setScreen');
+  const renderRunning = useAppStore((s) => s.render.kind === 'running');
   const [error, setError] = useState<ErrorView | null>(null);
   const [exporting, setExporting] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -127,7 +128,7 @@ export function TimelineScreen() {
   const fades = timeline?.joints.filter((j) => j === 'crossfade').length ?? 0;
   const total = clips.reduce((s, c) => s + (c.chosenJobId !== null ? c.duration : 0), 0) - fades * (timeline?.crossfadeSeconds ?? 0);
   const missing = clips.filter((c) => c.chosenJobId === null).length;
-  const renderBusy = render.kind === 'running';
+  const renderBusy = renderRunning;
 
   return (
     <Stack gap="sm" p="md" className="screen-fill">
