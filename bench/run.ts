@@ -1,24 +1,27 @@
 /**
- * `npm run bench`: speed figures of the core, printed as a table and written as JSON to
- * bench/results/latest.json. Each figure is measured beside a reference in the same run (as a
- * ratio), because the machines are noisy.
+ * `npm run bench`: speed and memory figures of the core and the renderer, each beside a reference
+ * doing the same work measured in the same run (the ratio is what to compare across machines). It
+ * prints a table and writes bench/results/latest.json: `rows` holds one `{phase, value, unit,
+ * reference, ratio, goal}` per figure (`npm run bench:table` writes them into README.md), the
+ * other keys every detail.
  *
- * Phases:
- *  - import: read + validate a generated 10,000-row CSV storyboard (reference: csv-parse alone)
- *  - estimate: plan (validate against the provider + estimate) the 10,000 shots
- *  - queue: 10,000 jobs through every state with a zero-latency backend and a render budget set
- *    (reference: bare better-sqlite3 doing 5 single-row update transactions plus one file
- *    create-and-rename per job, the least a job needs); time per job at 1,000 and 20,000 jobs;
- *    peak RSS during the 10,000-job run; statements, transactions and job reads per job
- *  - answers: 64 MiB video answers streamed to disk, one and ten at once, with the memory they
- *    cost (reference: copying the same bytes from disk)
+ * Phases (BENCH_ONLY picks among answers, throughput, stitch, renderer; import and queue always run):
+ *  - import: a 10,000-row CSV and XLSX read + validated + estimated, beside csv-parse / exceljs
+ *    alone (bench/import-speed.ts); time per row at 1,000, 5,000 and 20,000 rows
+ *  - queue: 10,000 jobs through every state with a zero-latency backend and a render budget set,
+ *    beside bare better-sqlite3 doing 5 single-row update transactions plus one file
+ *    create-and-rename per job (the least a job needs); time per job at 1,000, 5,000 and 20,000
+ *  - answers: 64 MiB video answers streamed to disk, one and ten at once (bench/answers.ts)
+ *  - throughput: 300 shots on the LTX simulator at its limits (bench/throughput.ts)
+ *  - stitch: 100 x 5 s 720p clips, stream copy and re-encode (bench/stitching.ts)
+ *  - renderer: the Shots grid and the Queue screen in Chromium (bench/renderer-grid.ts, bench/renderer-queue.ts)
+ * Peak RSS of this process is sampled through every phase (goal: 400 MiB).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { parse } from 'csv-parse/sync';
 import { importStoryboard } from '../main/storyboard/import';
 import { planStoryboard } from '../main/pricing/plan';
 import { ProviderRegistry } from '../main/providers/registry';
@@ -28,11 +31,12 @@ import { ProjectStore } from '../main/queue/store';
 import { QueueRunner } from '../main/queue/runner';
 import { renderBudgetGuard } from '../main/pricing/render-budget';
 import { ffmpegPath } from '../main/media/ffmpeg-path';
-import ExcelJS from 'exceljs';
 import { throughputPhase } from './throughput';
 import { stitchPhase } from './stitching';
 import { rendererPhase } from './renderer-grid';
+import { queuePhase } from './renderer-queue';
 import { answersPhase } from './answers';
+import { importPhase, writeStoryboardCsv } from './import-speed';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ltx-bench-'));
@@ -50,30 +54,17 @@ const timeSync = <T>(fn: () => T): [T, number] => {
   return [r, performance.now() - t];
 };
 
-// A generated storyboard.
-const csvFile = path.join(work, 'storyboard.csv');
-const lines = ['shot,prompt,duration,resolution,aspect_ratio,fps,seed'];
-for (let i = 1; i <= ROWS; i++) lines.push(`${i},"Shot ${i}: a slow dolly across a rain-soaked street, neon reflections, ""quoted"" words, commas, and more",${(i % 8) + 2},${['480p', '720p', '1080p'][i % 3]},16:9,25,${i}`);
-fs.writeFileSync(csvFile, lines.join('\n'));
+const gc = (globalThis as { gc?: () => void }).gc;
+/** Frees what the last phase left (run with --expose-gc, as `npm run bench` does). */
+const settle = () => gc?.();
 
-const [, csvParseMs] = await time(() => parse(fs.readFileSync(csvFile, 'utf8'), { bom: true }));
-const [sb, importMs] = await time(() => importStoryboard(csvFile));
+// A generated storyboard for the queue phase, then the import phase on its own files.
+const csvFile = writeStoryboardCsv(work, ROWS);
+const sb = await importStoryboard(csvFile);
 const registry = new ProviderRegistry([createPreviewProvider()]);
-const [plan, estimateMs] = await time(() => planStoryboard(sb.shots, registry));
-results.import = { ms: importMs + estimateMs, importMs, estimateMs, csvParseMs, ratio: (importMs + estimateMs) / csvParseMs };
-results.estimate = { ms: estimateMs };
-// The same storyboard as XLSX, next to exceljs alone reading it.
-{
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('Shots');
-  for (const line of parse(fs.readFileSync(csvFile, 'utf8')) as string[][]) ws.addRow(line.map((c, i) => (i === 0 || i === 2 || i === 5 || i === 6 ? Number(c) || c : c)));
-  const xlsxFile = path.join(work, 'storyboard.xlsx');
-  await wb.xlsx.writeFile(xlsxFile);
-  const [, exceljsMs] = await time(async () => new ExcelJS.Workbook().xlsx.load(fs.readFileSync(xlsxFile) as unknown as ArrayBuffer));
-  const [xsb, xImportMs] = await time(() => importStoryboard(xlsxFile));
-  const [, xEstimateMs] = await time(() => planStoryboard(xsb.shots, registry));
-  results.importXlsx = { ms: xImportMs + xEstimateMs, exceljsMs, ratio: (xImportMs + xEstimateMs) / exceljsMs, shots: xsb.shots.length };
-}
+const plan = planStoryboard(sb.shots, registry);
+results.import = await importPhase(work, ROWS);
+settle();
 results.peakRssMiBImport = Math.round(peakRss / 2 ** 20);
 
 // Queue: a zero-latency remote backend; "download" copies a tiny clip. Every job goes through every
@@ -205,59 +196,79 @@ async function countStatements(count: number) {
     top: [...bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, k]) => ({ perJob: +(k / count).toFixed(2), sql: sql.replace(/\s+/g, ' ').slice(0, 140) })),
   };
 }
-// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000 jobs (the median
-// of three runs: one is short) and at 20,000 (no O(n^2): within 1.5x), each beside the reference at
-// the same size; then the statement count.
+// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000 (the median of
+// three runs: one is short), 5,000 and 20,000 jobs (no O(n^2): within 1.5x), each beside the
+// reference at the same size; then the statement count.
 const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS);
-const [SMALL, LARGE] = (process.env.BENCH_QUEUE_SIZES ?? '1000,20000').split(',').map(Number);
-const small = median([await queueBesideReference(SMALL), await queueBesideReference(SMALL), await queueBesideReference(SMALL)], (r) => r.queue.msPerJob);
-const { queue: queueSmall, reference: refSmall } = small;
-const { queue: queueLarge, reference: refLarge } = await queueBesideReference(LARGE);
+settle();
+const SIZES = (process.env.BENCH_QUEUE_SIZES ?? '1000,5000,20000').split(',').map(Number);
+const scaled: { queue: Awaited<ReturnType<typeof queueRun>>; reference: ReturnType<typeof referenceRun> }[] = [];
+for (const n of SIZES) {
+  const runs = [];
+  for (let k = 0; k < (n <= 2_000 ? 3 : 1); k++) {
+    runs.push(await queueBesideReference(n));
+    settle();
+  }
+  scaled.push(median(runs, (x) => x.queue.msPerJob / x.reference.msPerJob));
+}
 clearInterval(phaseSampler);
-const statements = await countStatements(SMALL);
+const statements = await countStatements(SIZES[0]);
+// Per job, beside the reference measured around the same run: this machine's speed drifts by
+// more than 1.5x over the minutes the three sizes take, and the reference drifts with it.
+const perJob = scaled.map((x) => x.queue.msPerJob / x.reference.msPerJob);
 results.queue = {
   ...queueMain, succeeded: queueMain.jobs,
   reference: refMain, referenceJobsPerSecond: refMain.jobsPerSecond,
   /** Queue time over reference time (lower is better); shareOfReference is the queue's rate as a fraction of the reference's (goal >= 0.30). */
   ratio: queueMain.ms / refMain.ms, shareOfReference: queueMain.jobsPerSecond / refMain.jobsPerSecond,
-  scaling: { small: queueSmall, large: queueLarge, refSmall, refLarge, msPerJobRatio: queueLarge.msPerJob / queueSmall.msPerJob },
+  scaling: { sizes: scaled.map((x) => ({ jobs: x.queue.jobs, msPerJob: x.queue.msPerJob, referenceMsPerJob: x.reference.msPerJob, overReference: x.queue.msPerJob / x.reference.msPerJob })), msPerJobRatio: Math.max(...perJob) / Math.min(...perJob) },
   statements,
 };
 results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
 const only = (process.env.BENCH_ONLY ?? 'answers,throughput,stitch,renderer').split(',');
 if (only.includes('answers')) results.answers = await answersPhase(work);
+settle();
 if (only.includes('throughput')) results.throughput = await throughputPhase(work);
+settle();
 results.peakRssMiBThroughput = Math.round(peakRss / 2 ** 20);
 if (only.includes('stitch')) results.stitch = await stitchPhase(work);
+settle();
 results.peakRssMiBStitch = Math.round(peakRss / 2 ** 20);
-if (only.includes('renderer')) results.renderer = await rendererPhase(work).catch((e: Error) => ({ error: e.message }));
+if (only.includes('renderer')) {
+  results.renderer = await rendererPhase(work).catch((e: Error) => ({ error: e.message }));
+  results.rendererQueue = await queuePhase(work).catch((e: Error) => ({ error: e.message }));
+}
 clearInterval(sampler);
-results.peakRssMiB = Math.round(peakRss / 2 ** 20);
+// The process's own peak (getrusage maxrss: exact, where the 20 ms samples above can miss a peak
+// reached inside synchronous work).
+results.peakRssMiB = Math.round(Math.max(peakRss / 2 ** 20, process.resourceUsage().maxRSS / 1024));
 
 fs.rmSync(work, { recursive: true, force: true });
-results.machine = { ...(results.machine as object), cpu: os.cpus()[0]?.model };
+results.machine = { ...(results.machine as object), cpu: os.cpus()[0]?.model, date: new Date().toISOString().slice(0, 10) };
+const r = results as any;
+/** One figure beside its reference: `ratio` is value / reference (lower is better) unless stated. */
+type BenchRow = { phase: string; value: number; unit: string; reference: number | string | null; ratio: number | null; goal: string };
+const rows: BenchRow[] = [];
+const add = (phase: string, value: number, unit: string, reference: number | string | null, ratio: number | null, goal: string) => rows.push({ phase, value: +value.toFixed(3), unit, reference: typeof reference === 'number' ? +reference.toFixed(3) : reference, ratio: ratio === null ? null : +ratio.toFixed(3), goal });
+if (r.throughput) add(`${r.throughput.shots} shots on the ltx simulator (v2 jobs, 10 at once, 100 requests/min, ${r.throughput.renderS} s renders), ${r.throughput.got429} HTTP 429, ${r.throughput.requestsPerShot.toFixed(2)} requests a shot, vs the minimum floor((2N-1)/100)*60 + ceil(min(N,50)/10)*render_s`, r.throughput.wallS, 's', r.throughput.minimumS, r.throughput.ratio, '<= 1.05, 0 x 429');
+if (r.stitch) {
+  add(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p clips by stream copy vs cat of the same bytes`, r.stitch.copyMs, 'ms', r.stitch.cpMs, r.stitch.copyRatio, '<= 3');
+  add(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p clips, every clip re-encoded, vs one ffmpeg re-encode of the same ${r.stitch.totalSeconds} s`, r.stitch.reencodeMs, 'ms', r.stitch.singleMs, r.stitch.reencodeRatio, '');
+}
+add(`import + validate + estimate ${ROWS}-row CSV vs csv-parse alone`, r.import.csv.ms, 'ms', r.import.csv.csvParseMs, r.import.csv.ratio, '<= 2');
+add(`import + validate + estimate ${ROWS}-row XLSX vs exceljs alone`, r.import.xlsx.ms, 'ms', r.import.xlsx.exceljsMs, r.import.xlsx.ratio, '<= 1.2');
+add(`import: time per row at ${r.import.scaling.sizes.map((x: any) => x.rows).join(', ')} rows (largest over smallest)`, r.import.scaling.sizes.at(-1).msPerRow, 'ms/row', r.import.scaling.sizes.map((x: any) => `${x.msPerRow.toFixed(4)}`).join(' / '), r.import.scaling.msPerRowRatio, '<= 1.5');
+add(`queue: ${ROWS} jobs through every state (render budget set), share of the reference's rate`, r.queue.jobsPerSecond, 'jobs/s', r.queue.referenceJobsPerSecond, r.queue.shareOfReference, '>= 0.30 (higher is better), >= 1,000 jobs/s');
+add(`queue: time per job at ${SIZES.join(', ')} jobs, each over the reference at its size (largest over smallest)`, r.queue.scaling.sizes.at(-1).msPerJob, 'ms/job', r.queue.scaling.sizes.map((x: any) => `${x.msPerJob.toFixed(3)} ms (ref ${x.referenceMsPerJob.toFixed(3)})`).join(' / '), r.queue.scaling.msPerJobRatio, '<= 1.5');
+if (r.answers) add(`${r.answers.parallel} x ${r.answers.sizeMiB} MiB video answers at once, streamed to disk, vs fs.copyFile (RSS growth ${r.answers.parallelRssGrowthMiB} MiB, one answer ${r.answers.oneRssGrowthMiB} MiB)`, r.answers.parallelMs, 'ms', r.answers.copyMs, r.answers.ratio, '');
+if (r.renderer && !r.renderer.error) {
+  add(`Shots grid ${r.renderer.rows} rows: first render`, r.renderer.firstRenderMs, 'ms', 300, r.renderer.firstRenderMs / 300, '< 300 ms');
+  add(`Shots grid ${r.renderer.rows} rows: frames over 33 ms scrolling end to end (best of 3)`, r.renderer.percentOver33, '%', `${r.renderer.over33} of ${r.renderer.frames} frames`, null, '<= 0.5%');
+}
+if (r.rendererQueue && !r.rendererQueue.error) add(`Queue screen ${r.rendererQueue.jobs} jobs, ${r.rendererQueue.updatesPerSecond ?? 200} job updates a second for 10 s: frames over 33 ms (best of 3)`, r.rendererQueue.percentOver33, '%', `${r.rendererQueue.over33} of ${r.rendererQueue.frames} frames`, null, '<= 0.5%');
+add(`peak RSS of the core through the phases (import ${r.peakRssMiBImport}, queue ${r.peakRssMiBQueue}, throughput ${r.peakRssMiBThroughput}, stitch ${r.peakRssMiBStitch})`, r.peakRssMiB, 'MiB', 400, r.peakRssMiB / 400, '<= 400 MiB');
+results.rows = rows;
 const outFile = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'latest.json');
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-const r = results as any;
-const row = (name: string, figure: string, reference: string, ratio?: number) => ({ phase: name, figure, reference, ratio: ratio === undefined ? '' : ratio.toFixed(2) });
-const table = [
-  row(`import+validate+estimate ${ROWS} rows CSV`, `${r.import.ms.toFixed(0)} ms`, `csv-parse alone ${r.import.csvParseMs.toFixed(0)} ms`, r.import.ratio),
-  row(`import+validate+estimate ${ROWS} rows XLSX`, `${r.importXlsx.ms.toFixed(0)} ms`, `exceljs alone ${r.importXlsx.exceljsMs.toFixed(0)} ms`, r.importXlsx.ratio),
-  row(`queue: ${ROWS} jobs through every state, render budget set`, `${r.queue.jobsPerSecond.toFixed(0)} jobs/s (${(r.queue.ms / 1000).toFixed(1)} s, CPU ${r.queue.cpuMsPerJob.toFixed(2)} ms a job), ${(100 * r.queue.shareOfReference).toFixed(0)}% of the reference's rate`, `bare better-sqlite3, 5 single-row update tx + 1 file create-and-rename per job: ${r.queue.referenceJobsPerSecond.toFixed(0)} jobs/s`, r.queue.ratio),
-  row(`queue: time per job at ${SMALL} and ${LARGE} jobs`, `${r.queue.scaling.small.msPerJob.toFixed(3)} / ${r.queue.scaling.large.msPerJob.toFixed(3)} ms (x${r.queue.scaling.msPerJobRatio.toFixed(2)})`, `reference ${r.queue.scaling.refSmall.msPerJob.toFixed(3)} / ${r.queue.scaling.refLarge.msPerJob.toFixed(3)} ms`, r.queue.scaling.msPerJobRatio),
-  row(`queue: peak RSS during the ${ROWS}-job phase`, `${r.queue.peakRssMiB} MiB`, `${r.queue.rssBeforeMiB} MiB when it started`),
-  row(`queue: SQLite per job (${SMALL}-job run)`, `${r.queue.statements.statementsPerJob.toFixed(1)} statements, ${r.queue.statements.transactionsPerJob.toFixed(1)} transactions`, `${r.queue.statements.compiledPerJob.toFixed(1)} compiled, ${r.queue.statements.jobReadsPerJob.toFixed(1)} whole-job reads`),
-];
-if (r.answers) {
-  table.push(row(`${r.answers.parallel} x ${r.answers.sizeMiB} MiB video answers at once, streamed to disk`, `${r.answers.parallelMs.toFixed(0)} ms, +${r.answers.parallelRssGrowthMiB} MiB RSS (one answer: ${r.answers.oneMs.toFixed(0)} ms, +${r.answers.oneRssGrowthMiB} MiB)`, `fs.copyFile of the same bytes ${r.answers.copyMs.toFixed(0)} ms, +${r.answers.copyRssGrowthMiB} MiB`, r.answers.ratio));
-}
-if (r.throughput) table.push(row(`${r.throughput.shots} shots on the ltx simulator (10 at once, 100/min, ${r.throughput.renderS} s renders)`, `${r.throughput.wallS.toFixed(1)} s, ${r.throughput.got429} x 429`, `theoretical minimum ${r.throughput.minimumS.toFixed(1)} s`, r.throughput.ratio));
-if (r.stitch) {
-  table.push(row(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p: stream copy`, `${r.stitch.copyMs.toFixed(0)} ms`, `cp of the same bytes ${r.stitch.cpMs.toFixed(0)} ms`, r.stitch.copyRatio));
-  table.push(row(`stitch ${r.stitch.clips} x ${r.stitch.clipSeconds} s ${r.stitch.height}p: re-encode`, `${r.stitch.reencodeMs.toFixed(0)} ms`, `one ffmpeg re-encode of ${r.stitch.totalSeconds} s ${r.stitch.singleMs.toFixed(0)} ms`, r.stitch.reencodeRatio));
-}
-if (r.renderer && !r.renderer.error) table.push(row(`renderer: Shots grid with ${r.renderer.rows} rows (Chromium)`, `first render ${r.renderer.firstRenderMs.toFixed(0)} ms, ${r.renderer.droppedFrames} of ${r.renderer.frames} frames dropped scrolling`, 'a frame is dropped when it takes > 2 x 16.7 ms'));
-table.push(row('peak RSS of the core process', `${r.peakRssMiB} MiB`, `import ${r.peakRssMiBImport}, queue ${r.peakRssMiBQueue}, throughput ${r.peakRssMiBThroughput}, stitch ${r.peakRssMiBStitch} MiB`));
-console.table(table);
-console.log(JSON.stringify(results));
+console.table(rows.map((x) => ({ phase: x.phase.slice(0, 90), value: `${x.value} ${x.unit}`, reference: x.reference, ratio: x.ratio, goal: x.goal })));
