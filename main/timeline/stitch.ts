@@ -153,7 +153,10 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
   fs.writeFileSync(list, `ffconcat version 1.0\n${parts.map(concatLine).join('\n')}\n`);
   const tmp = `${dest}.part`;
   const base = reencoded > 0 ? 0.8 : 0;
-  await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], {
+  // No +faststart: moving the index to the front is a second pass that writes the whole film
+  // again (half of a stream copy's time). Players and editors read the index at the end; the app
+  // serves the film with byte ranges, so its player reads the end first.
+  await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'mp4', tmp], {
     totalSeconds: clipsDuration,
     signal: opts.signal,
     onProgress: (f) => opts.onProgress?.(base + f * (1 - base)),
