@@ -11,8 +11,16 @@ const run = promisify(execFile);
 export interface MediaInfo {
   /** Container duration in seconds. */
   duration: number;
-  video?: { codec: string; width: number; height: number; fps: number; pixFmt: string; frames?: number; duration?: number; profile?: string };
-  audio?: { codec: string; sampleRate: number; channels: number; duration?: number };
+  video?: {
+    codec: string; width: number; height: number; fps: number; pixFmt: string; frames?: number; duration?: number; profile?: string;
+    /**
+     * SHA-256 of the codec's setup data (for H.264 in MP4, the avcC box: SPS and PPS), as ffprobe's
+     * `-show_data_hash sha256` prints it. Clips with the same hash decode with one another's setup
+     * data, so stitching can copy their packets as they are.
+     */
+    extradataHash?: string;
+  };
+  audio?: { codec: string; sampleRate: number; channels: number; duration?: number; extradataHash?: string };
 }
 
 function parseRate(r: string | undefined): number {
@@ -29,7 +37,7 @@ function parseRate(r: string | undefined): number {
 export async function probe(file: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<MediaInfo> {
   let stdout: string;
   try {
-    ({ stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { maxBuffer: 16 * 1024 * 1024, signal: opts.signal, timeout: opts.timeoutMs ?? 0, killSignal: 'SIGKILL' }));
+    ({ stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_data_hash', 'sha256', file], { maxBuffer: 16 * 1024 * 1024, signal: opts.signal, timeout: opts.timeoutMs ?? 0, killSignal: 'SIGKILL' }));
   } catch (e) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
     if ((e as { killed?: boolean }).killed && opts.timeoutMs) throw new Error(`ffprobe had no answer from ${file} within ${Math.round(opts.timeoutMs / 1000)} s`);
@@ -51,9 +59,10 @@ export async function probe(file: string, opts: { signal?: AbortSignal; timeoutM
           frames: v.nb_frames !== undefined ? Number(v.nb_frames) : undefined,
           duration: v.duration !== undefined ? Number(v.duration) : undefined,
           profile: v.profile !== undefined ? String(v.profile) : undefined,
+          extradataHash: v.extradata_hash !== undefined ? String(v.extradata_hash) : undefined,
         }
       : undefined,
-    audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels), duration: a.duration !== undefined ? Number(a.duration) : undefined } : undefined,
+    audio: a ? { codec: String(a.codec_name), sampleRate: Number(a.sample_rate), channels: Number(a.channels), duration: a.duration !== undefined ? Number(a.duration) : undefined, extradataHash: a.extradata_hash !== undefined ? String(a.extradata_hash) : undefined } : undefined,
   };
 }
 

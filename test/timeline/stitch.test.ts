@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stitchFilm } from '../../main/timeline/stitch';
@@ -22,6 +22,19 @@ function silentClip(dir: string, name: string, w: number, h: number, fps: number
   return dest;
 }
 
+/** A 1 s High-profile clip with audio, encoded with extra x264 settings (they change its SPS and PPS). */
+function highClip(dir: string, name: string, x264: string) {
+  const dest = path.join(dir, name);
+  execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=1', '-f', 'lavfi', '-i', 'sine=r=48000:d=1', '-c:v', 'libx264', '-preset', 'medium', '-x264-params', x264, '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', '-shortest', dest]);
+  return dest;
+}
+
+/** Decodes every frame of a film; returns what the decoder complained about ('' when nothing). */
+function decodeErrors(file: string): string {
+  const r = spawnSync(ffmpegPath(), ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+  return `${r.stderr}${r.status === 0 ? '' : `exit ${r.status}`}`.trim();
+}
+
 describe('stitching the film', () => {
   it('joins clips that share a format by stream copy, duration = sum of clips', async () => {
     const dir = tmpDir();
@@ -38,6 +51,23 @@ describe('stitching the film', () => {
     expect(film.audio?.codec).toBe('aac');
     expect(Math.abs(film.duration - 4)).toBeLessThanOrEqual(3 / 25);
     expect(progress.at(-1)).toBe(1);
+    expect(decodeErrors(path.join(dir, 'film.mp4'))).toBe('');
+  });
+
+  it('copies clips encoded with different settings (same profile and size) into a film that decodes cleanly', async () => {
+    // Two services, or two presets, can give the same profile and size with different SPS/PPS: a
+    // film carrying only the first clip's would show the second as garbage.
+    const dir = tmpDir();
+    const clips = [highClip(dir, 'a.mp4', 'ref=3'), highClip(dir, 'b.mp4', 'cabac=0:ref=1'), highClip(dir, 'c.mp4', 'ref=3')];
+    const infos = await Promise.all(clips.map((c) => probe(c)));
+    expect(new Set(infos.map((i) => i.video?.profile))).toEqual(new Set(['High']));
+    expect(infos[0].video?.extradataHash).toBe(infos[2].video?.extradataHash);
+    expect(infos[0].video?.extradataHash).not.toBe(infos[1].video?.extradataHash);
+    const res = await stitchFilm(clips, path.join(dir, 'film.mp4'), { workDir: path.join(dir, 'work'), infos });
+    expect(res.mode).toBe('stream-copy');
+    expect(decodeErrors(path.join(dir, 'film.mp4'))).toBe('');
+    const film = await probe(path.join(dir, 'film.mp4'));
+    expect(Math.abs(film.duration - 3)).toBeLessThanOrEqual(3 / 25);
   });
 
   it('re-encodes only the clips that differ: scaled and padded, fps converted, silence added', async () => {
