@@ -14,12 +14,21 @@ import { projectsDir } from '../settings/projects-dir';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The renderer build folder, building it with Vite first when it is missing. Throws when the build fails. */
+/**
+ * The renderer build folder (LTX_BATCH_RENDERER_DIR, else dist/renderer), building it with Vite
+ * first when it has no index.html. The build is always React's production build (NODE_ENV is set
+ * to production for Vite: a shell's or a test runner's NODE_ENV=development/test would otherwise
+ * give the development build, several times slower to render). Only the default folder is emptied
+ * before building; a folder named by LTX_BATCH_RENDERER_DIR keeps its other files. Throws when the
+ * build fails.
+ */
 export function ensureRendererBuild(): string {
-  const dir = process.env.LTX_BATCH_RENDERER_DIR ?? path.join(ROOT, 'dist', 'renderer');
+  const own = path.join(ROOT, 'dist', 'renderer');
+  const dir = process.env.LTX_BATCH_RENDERER_DIR ?? own;
   if (!fs.existsSync(path.join(dir, 'index.html'))) {
     process.stderr.write('building the app UI (first run only)...\n');
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const args = [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', '--outDir', dir, path.resolve(dir) === own ? '--emptyOutDir' : '--emptyOutDir=false'];
+    execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
   }
   return dir;
 }
