@@ -162,6 +162,39 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 
+  it('edits Shots cells in place: Enter saves, Escape keeps the old text, a choice list sets the provider', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-edit-');
+    const file = path.join(dir, 'edit.csv');
+    fs.writeFileSync(file, ['shot,prompt,duration,resolution', '1,a harbour at dawn,4,720p', '2,gulls over the pier,3,720p'].join('\n'));
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    const prompt = page.getByLabel('prompt of row 2');
+    await prompt.click();
+    const input = page.getByRole('textbox', { name: 'prompt of row 2' });
+    await input.fill('a harbour at dusk');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.textContent === 'a harbour at dusk');
+    // Escape leaves the saved text as it was.
+    await page.getByLabel('prompt of row 3').click();
+    const second = page.getByRole('textbox', { name: 'prompt of row 3' });
+    await second.fill('thrown away');
+    await second.press('Escape');
+    await expect(page.getByLabel('prompt of row 3').textContent()).resolves.toBe('gulls over the pier');
+    // A number cell saves the same way.
+    await page.getByLabel('duration of row 3').click();
+    const dur = page.getByRole('textbox', { name: 'duration of row 3' });
+    await dur.fill('6');
+    await dur.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 3"]')?.textContent === '6');
+    // The provider list opens on click and the pick is saved.
+    await page.getByLabel('provider of row 2').click();
+    await page.getByRole('combobox', { name: 'provider of row 2' }).selectOption('preview');
+    await page.waitForFunction(() => document.querySelector('[aria-label="provider of row 2"]')?.textContent === 'preview');
+    await page.waitForFunction(() => !document.querySelector('[aria-label="provider of row 2"]')?.className.includes('inherited'));
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('renders 10,000 rows in the Shots grid and scrolls to the last', async () => {
     const { page } = h;
     const dir = tempDir('ltx-10k-');

@@ -1,10 +1,10 @@
 import { Badge, Box, Button, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
-import { VirtualGrid, gridCellProps, gridFeatures } from '../components/VirtualGrid';
+import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
 
@@ -83,21 +83,27 @@ function problemsByRow(sb: StoryboardView, estimate: EstimateView | null, provid
 
 const col = createColumnHelper<typeof gridFeatures, ShotView>();
 
-/** The grid cell element's role and class (every column but Row renders its own cell element: see GridColumnMeta.ownCell). */
+/** The grid cell element's role and class (each column renders its own cell element: see GridColumnMeta.renderCell). */
 type Td = ReturnType<typeof gridCellProps>;
 
+/** A column's meta whose cell is rendered straight from the shot, with the column's cell props (made once). */
+function own(meta: Omit<GridColumnMeta, 'renderCell'>, render: (s: ShotView, td: Td) => ReactNode): GridColumnMeta {
+  const td = gridCellProps(meta);
+  return { ...meta, renderCell: (s: ShotView) => render(s, td) };
+}
+
 const columns = col.columns([
-  col.accessor('row', { header: 'Row', size: 50, meta: { align: 'right', className: 'mono dim' }, cell: (c) => c.getValue() }),
-  col.accessor('id', { header: 'Shot', size: 54, meta: { ownCell: true }, cell: (c) => <PlainCell td={gridCellProps(c.column)} row={c.row.original.row} column="id" text={c.getValue()} strong /> }),
-  col.accessor('prompt', { header: 'Prompt', size: 240, meta: { grow: true, ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="prompt" value={c.getValue()} /> }),
-  col.accessor('mode', { header: 'Mode', size: 118, meta: { ownCell: true }, cell: (c) => <PlainCell td={gridCellProps(c.column)} row={c.row.original.row} column="mode" text={c.getValue()} /> }),
-  col.accessor('duration', { header: 'Sec', size: 50, meta: { align: 'right', ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="duration" value={String(c.getValue())} align="right" /> }),
-  col.accessor('resolution', { header: 'Resolution', size: 100, meta: { ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="resolution" value={c.getValue()} /> }),
-  col.accessor('provider', { header: 'Provider', size: 100, meta: { ownCell: true }, cell: (c) => <ProviderCell td={gridCellProps(c.column)} shot={c.row.original} /> }),
-  col.accessor('model', { header: 'Model', size: 96, meta: { ownCell: true }, cell: (c) => <ModelCell td={gridCellProps(c.column)} shot={c.row.original} /> }),
-  col.accessor('seed', { header: 'Seed', size: 70, meta: { align: 'right', ownCell: true }, cell: (c) => <EditCell td={gridCellProps(c.column)} row={c.row.original.row} field="seed" value={String(c.getValue())} shown={c.getValue() === -1 ? 'random' : undefined} align="right" /> }),
-  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right', ownCell: true }, cell: (c) => <EstimateCell td={gridCellProps(c.column)} row={c.row.original.row} /> }),
-  col.display({ id: 'running', header: 'Running', size: 78, meta: { align: 'right', ownCell: true }, cell: (c) => <RunningCell td={gridCellProps(c.column)} row={c.row.original.row} /> }),
+  col.accessor('row', { header: 'Row', size: 50, meta: own({ align: 'right', className: 'mono dim' }, (s, td) => <div {...td}>{s.row}</div>) }),
+  col.accessor('id', { header: 'Shot', size: 54, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="id" text={s.id} strong />) }),
+  col.accessor('prompt', { header: 'Prompt', size: 240, meta: own({ grow: true }, (s, td) => <EditCell td={td} row={s.row} field="prompt" value={s.prompt} />) }),
+  col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="mode" text={s.mode} />) }),
+  col.accessor('duration', { header: 'Sec', size: 50, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="duration" value={String(s.duration)} align="right" />) }),
+  col.accessor('resolution', { header: 'Resolution', size: 100, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="resolution" value={s.resolution} />) }),
+  col.accessor('provider', { header: 'Provider', size: 100, meta: own({}, (s, td) => <ProviderCell td={td} shot={s} />) }),
+  col.accessor('model', { header: 'Model', size: 96, meta: own({}, (s, td) => <ModelCell td={td} shot={s} />) }),
+  col.accessor('seed', { header: 'Seed', size: 70, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="seed" value={String(s.seed)} shown={s.seed === -1 ? 'random' : undefined} align="right" />) }),
+  col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: own({ align: 'right' }, (s, td) => <EstimateCell td={td} row={s.row} />) }),
+  col.display({ id: 'running', header: 'Running', size: 78, meta: own({ align: 'right' }, (s, td) => <RunningCell td={td} row={s.row} />) }),
 ]);
 
 function cellClass(row: number, column: string, problems: Map<number, RowProblems>): { cls: string; title?: string } {
@@ -127,9 +133,10 @@ function PlainCell({ td, row, column, text, strong }: { td: Td; row: number; col
 /**
  * A cell that shows its value as text and turns into an editor when clicked (or Enter / F2 on
  * the focused cell): only the cell being edited holds a form control, so big grids stay light.
- * It is the grid cell itself (focusable, as in an editable ARIA grid).
+ * It is the grid cell itself (focusable, as in an editable ARIA grid). A plain function, not a
+ * component: one fiber less for each of the grid's cells.
  */
-function CellView({ td, label, text, cls, title, align, onStart, caret }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
+function cellView({ td, label, text, cls, title, align, onStart, caret }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
   return (
     <div
       role={td.role}
@@ -151,33 +158,42 @@ function CellView({ td, label, text, cls, title, align, onStart, caret }: { td: 
   );
 }
 
-/** A text cell: Enter or leaving the editor commits ("shots.edit"), Escape reverts. */
+/**
+ * A text cell: Enter or leaving the editor commits ("shots.edit"), Escape reverts. While the edit
+ * is being saved the cell shows the new text. Not editing, it holds two pieces of state and no
+ * effect (the editor, with its focus handling, exists only while editing).
+ */
 function EditCell({ td, row, field, value, shown, align }: { td: Td; row: number; field: EditField; value: string; shown?: string; align?: 'right' }) {
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
-  const [v, setV] = useState(value);
-  const [saving, setSaving] = useState(false);
-  useEffect(() => setV(value), [value]);
+  const [saving, setSaving] = useState<string | null>(null);
   const { cls, title } = cellClass(row, field, problems);
   if (!editing)
-    return <CellView td={td} label={`${field} of row ${row}`} text={saving ? v : (shown ?? value)} cls={`${cls} ${saving ? 'saving' : ''} ${shown ? 'inherited' : ''}`} title={title ?? (field === 'prompt' ? value : undefined)} align={align} onStart={() => setEditing(true)} />;
-  const commit = async () => {
+    return cellView({ td, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
+  const commit = async (v: string | null) => {
     setEditing(false);
-    if (v === value) return;
-    setSaving(true);
+    if (v === null || v === value) return;
+    setSaving(v);
     try {
       await edit(row, field, v);
     } catch {
-      setV(value);
+      // the error is shown above the grid; the cell shows the stored value again
     } finally {
-      setSaving(false);
+      setSaving(null);
     }
   };
+  return <TextEditor td={td} label={`${field} of row ${row}`} cls={cls} align={align} initial={value} spellCheck={field === 'prompt'} onDone={(v) => void commit(v)} />;
+}
+
+/** The input of a text cell being edited: `onDone(text)` on Enter or blur, `onDone(null)` on Escape. */
+function TextEditor({ td, label, cls, align, initial, spellCheck, onDone }: { td: Td; label: string; cls: string; align?: 'right'; initial: string; spellCheck: boolean; onDone: (v: string | null) => void }) {
+  const [v, setV] = useState(initial);
+  const cancelled = useRef(false);
   const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter') e.currentTarget.blur();
     if (e.key === 'Escape') {
-      setV(value);
-      setEditing(false);
+      cancelled.current = true;
+      onDone(null);
     }
   };
   return (
@@ -187,46 +203,56 @@ function EditCell({ td, row, field, value, shown, align }: { td: Td; row: number
         value={v}
         autoFocus
         onFocus={(e) => e.currentTarget.select()}
-        aria-label={`${field} of row ${row}`}
-        spellCheck={field === 'prompt'}
+        aria-label={label}
+        spellCheck={spellCheck}
         onChange={(e) => setV(e.currentTarget.value)}
-        onBlur={() => void commit()}
+        onBlur={() => !cancelled.current && onDone(v)}
         onKeyDown={onKey}
       />
     </div>
   );
 }
 
-/** A choice cell: text until clicked, then the list of options (opened at once where the browser can). */
-function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: Td; row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: { value: string; label: string }[] }) {
+type ChoiceOption = { value: string; label: string };
+
+/**
+ * A choice cell: text until clicked, then the list of options (opened at once where the browser
+ * can). The options are made only when the list opens.
+ */
+function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: Td; row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: () => ChoiceOption[] }) {
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
+  const { cls, title } = cellClass(row, field, problems);
+  if (!editing) return cellView({ td, label: `${field} of row ${row}`, text: shown, cls: `${cls} ${inherited ? 'inherited' : ''}`, title, caret: true, onStart: () => setEditing(true) });
+  return (
+    <ChoiceEditor
+      td={td}
+      label={`${field} of row ${row}`}
+      cls={cls}
+      value={value}
+      options={options()}
+      onClose={() => setEditing(false)}
+      onPick={(v) => {
+        setEditing(false);
+        void edit(row, field, v).catch(() => {});
+      }}
+    />
+  );
+}
+
+/** The list of a choice cell being edited. */
+function ChoiceEditor({ td, label, cls, value, options, onClose, onPick }: { td: Td; label: string; cls: string; value: string; options: ChoiceOption[]; onClose: () => void; onPick: (v: string) => void }) {
   const ref = useRef<HTMLSelectElement>(null);
   useEffect(() => {
-    if (!editing) return;
     try {
       ref.current?.showPicker?.();
     } catch {
       // where the browser does not allow it, one more click opens the list
     }
-  }, [editing]);
-  const { cls, title } = cellClass(row, field, problems);
-  if (!editing) return <CellView td={td} label={`${field} of row ${row}`} text={shown} cls={`${cls} ${inherited ? 'inherited' : ''}`} title={title} caret onStart={() => setEditing(true)} />;
+  }, []);
   return (
     <div {...td}>
-      <select
-        className={`cell-select ${cls}`}
-        autoFocus
-        ref={ref}
-        aria-label={`${field} of row ${row}`}
-        value={value}
-        onBlur={() => setEditing(false)}
-        onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
-        onChange={(e) => {
-          setEditing(false);
-          void edit(row, field, e.currentTarget.value).catch(() => {});
-        }}
-      >
+      <select className={`cell-select ${cls}`} autoFocus ref={ref} aria-label={label} value={value} onBlur={onClose} onKeyDown={(e) => e.key === 'Escape' && onClose()} onChange={(e) => onPick(e.currentTarget.value)}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -240,17 +266,22 @@ function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: 
 function ProviderCell({ td, shot }: { td: Td; shot: ShotView }) {
   const { providers, batchProvider } = useGrid();
   const batch = batchProvider || 'preview';
-  const options = [{ value: '', label: `batch (${batch})` }, ...providers.map((p) => ({ value: p.id, label: `${p.id}${p.ready ? '' : ' (not set up)'}` }))];
-  if (shot.provider && !providers.some((p) => p.id === shot.provider)) options.push({ value: shot.provider, label: `${shot.provider} (unknown)` });
+  const options = () => {
+    const o = [{ value: '', label: `batch (${batch})` }, ...providers.map((p) => ({ value: p.id, label: `${p.id}${p.ready ? '' : ' (not set up)'}` }))];
+    if (shot.provider && !providers.some((p) => p.id === shot.provider)) o.push({ value: shot.provider, label: `${shot.provider} (unknown)` });
+    return o;
+  };
   return <ChoiceCell td={td} row={shot.row} field="provider" value={shot.provider} shown={shot.provider || batch} inherited={!shot.provider} options={options} />;
 }
 
 function ModelCell({ td, shot }: { td: Td; shot: ShotView }) {
   const { providers, batchProvider } = useGrid();
-  const provider = providers.find((p) => p.id === (shot.provider || batchProvider || 'preview'));
-  const models = provider?.models ?? [];
-  const options = [{ value: '', label: 'default' }, ...models.map((m) => ({ value: m, label: m }))];
-  if (shot.model && !models.includes(shot.model)) options.push({ value: shot.model, label: `${shot.model} (not offered)` });
+  const options = () => {
+    const models = providers.find((p) => p.id === (shot.provider || batchProvider || 'preview'))?.models ?? [];
+    const o = [{ value: '', label: 'default' }, ...models.map((m) => ({ value: m, label: m }))];
+    if (shot.model && !models.includes(shot.model)) o.push({ value: shot.model, label: `${shot.model} (not offered)` });
+    return o;
+  };
   return <ChoiceCell td={td} row={shot.row} field="model" value={shot.model} shown={shot.model || 'default'} inherited={!shot.model} options={options} />;
 }
 
