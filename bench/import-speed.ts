@@ -2,9 +2,9 @@
  * Bench phase: importing a storyboard. A generated N-row storyboard (CSV, then the same as XLSX)
  * read, validated and estimated (importStoryboard + planStoryboard with the preview provider),
  * beside the parser alone reading the same file (csv-parse; exceljs's xlsx.load). Both sides are
- * warmed up, then run alternately; each figure is the median of 5 runs, so the JIT and a noisy
- * machine touch both alike. Also: time per row at several sizes, the best of 5 runs each (no
- * O(n^2)).
+ * warmed up (3 runs each), then run alternately; each figure is the median of 7 runs, so the JIT and a noisy
+ * machine touch both alike. Also: time per row at several sizes, the best of 7 runs each after 3
+ * warm-ups (no O(n^2)).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,10 +53,18 @@ async function ours(file: string) {
 /** Collects garbage when the bench runs with --expose-gc (between timed runs, never inside one). */
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** Median ms of `a` and `b` run alternately `runs` times after one warm-up each. */
-async function paired(a: () => unknown, b: () => unknown, runs = 5): Promise<[number, number]> {
-  await a();
-  await b();
+/**
+ * Median ms of `a` and `b` run alternately `runs` times, after `warmups` runs of each: both sides
+ * measured with their code compiled by the optimising JIT (one warm-up left ours, with more
+ * functions to compile, half-interpreted, and the ratio swung from 1.6 to 2.3 between runs).
+ */
+async function paired(a: () => unknown, b: () => unknown, runs = 7, warmups = 3): Promise<[number, number]> {
+  for (let i = 0; i < warmups; i++) {
+    await a();
+    gc();
+    await b();
+    gc();
+  }
   const xa: number[] = [];
   const xb: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -76,13 +84,17 @@ export async function importPhase(work: string, rows = 10_000, sizes = [1_000, 5
   const xlsx = execFileSync(process.execPath, ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'make-xlsx.ts'), csv], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
   const [xlsxMs, exceljsMs] = await paired(() => ours(xlsx), () => new ExcelJS.Workbook().xlsx.load(fs.readFileSync(xlsx) as unknown as ArrayBuffer));
   const scaling: { rows: number; ms: number; msPerRow: number }[] = [];
+  // Time per row: each size warmed up (3 runs), then the best of 7, each after a full collection
+  // and a pause for V8's concurrent sweeping to finish (without the pause a 1,000-row run swept
+  // what the bigger runs had freed, a third of its figure; without the collection the heap grew
+  // past 400 MiB between collections).
   for (const n of sizes) {
     const f = writeStoryboardCsv(work, n);
-    await ours(f);
-    // The best of 5: at 1,000 rows one GC pause is a third of the figure.
+    for (let i = 0; i < 3; i++) await ours(f);
     const xs: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       gc();
+      await new Promise((r) => setTimeout(r, 50));
       xs.push(await ms(() => ours(f)));
     }
     const t = Math.min(...xs);

@@ -116,19 +116,29 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   if (merges.length > 0) warnings.push(`merged cells (${merges.slice(0, 3).join(', ')}${merges.length > 3 ? ', ...' : ''}): each cell of a merge takes the merged value`);
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
-    const errorColumns = new Set<number>();
+    let errorColumns: Set<number> | undefined;
     const count = Math.max(row.cellCount, 0);
     for (let c = 1; c <= count; c++) {
-      const { text, error } = cellText(row.getCell(c).value);
+      const value = row.getCell(c).value;
+      // Text and numbers, nearly every cell of a storyboard, without cellText's answer object.
+      if (typeof value === 'string') {
+        cells.push(value);
+        continue;
+      }
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        cells.push(String(value));
+        continue;
+      }
+      const { text, error } = cellText(value);
       cells.push(text);
       if (error) {
-        errorColumns.add(c - 1);
+        (errorColumns ??= new Set()).add(c - 1);
         cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
       }
     }
     // Trailing empty cells (formatted but blank) are dropped; cells holding an error value are kept.
-    while (cells.length > 0 && cells[cells.length - 1] === '' && !errorColumns.has(cells.length - 1)) cells.pop();
-    if (errorColumns.size === 0 && cells.every((t) => t.trim() === '')) return;
+    while (cells.length > 0 && cells[cells.length - 1] === '' && !errorColumns?.has(cells.length - 1)) cells.pop();
+    if (!errorColumns && cells.every((t) => t.trim() === '')) return;
     rows.push(cells);
     rowNumbers.push(rowNumber);
   });
