@@ -11,7 +11,7 @@ import path from 'node:path';
 import { processAlive } from '../queue/lease';
 import type { ProjectStore } from '../queue/store';
 import { stitchWithJoints } from '../timeline/crossfade';
-import type { StitchResult } from '../timeline/stitch';
+import { partialFilmPath, type StitchResult } from '../timeline/stitch';
 import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
 
 /** Prefix of export work folders inside a project folder. */
@@ -37,7 +37,8 @@ function exportLive(workDir: string, now = Date.now()): boolean {
 
 /**
  * Removes what interrupted exports left in project folder `dir`: work folders whose process is
- * gone, and `film.mp4.part` when no export is live. Never touches clips, staging or the film.
+ * gone, with their partial films (`film.mp4.<work folder>.part`), and an older `film.mp4.part`
+ * when no export is live. Never touches clips, staging or the film.
  * Returns the names removed.
  */
 export function cleanStaleExports(dir: string): string[] {
@@ -58,10 +59,16 @@ export function cleanStaleExports(dir: string): string[] {
     fs.rmSync(workDir, { recursive: true, force: true });
     removed.push(name);
   }
-  const part = path.join(dir, 'film.mp4.part');
-  if (!live && fs.existsSync(part)) {
-    fs.rmSync(part, { force: true });
-    removed.push('film.mp4.part');
+  // Partial films: `film.mp4.<work folder>.part` goes with its work folder; a `film.mp4.part`
+  // (written by versions before 2026-12-02) only when no export is live.
+  for (const name of names) {
+    const m = /^film\.mp4\.(.+)\.part$/.exec(name);
+    const owner = m?.[1];
+    if (owner === undefined && name !== 'film.mp4.part') continue;
+    const stale = owner === undefined ? !live : !owner.startsWith(EXPORT_DIR_PREFIX) || !exportLive(path.join(dir, owner));
+    if (!stale) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
   }
   return removed;
 }
@@ -82,6 +89,6 @@ export async function exportFilm(store: ProjectStore, dest: string, onProgress?:
     return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress, signal, infos: plan.infos });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
-    fs.rmSync(`${dest}.part`, { force: true });
+    fs.rmSync(partialFilmPath(dest, workDir), { force: true });
   }
 }

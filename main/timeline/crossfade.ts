@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { probe, type MediaInfo } from '../media/ffprobe';
 import { runFfmpeg } from '../media/run-ffmpeg';
-import { chooseFormat, clipInfos, stitchFilm, type StitchOptions, type StitchResult } from './stitch';
+import { chooseFormat, clipInfos, partialFilmPath, stitchFilm, type StitchOptions, type StitchResult } from './stitch';
 
 /**
  * Joins `clips` with `joints[i]` between clip i and i+1 into `dest`. With only cuts this is
@@ -45,7 +45,7 @@ export async function stitchWithJoints(clips: string[], joints: ('cut' | 'crossf
     v = `vx${i}`;
     a = `ax${i}`;
   }
-  const tmp = `${dest}.part`;
+  const tmp = partialFilmPath(dest, opts.workDir);
   await runFfmpeg(
     [...args, '-filter_complex', parts.join(';'), '-map', `[${v}]`, '-map', `[${a}]`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-r', String(f.fps), '-c:a', 'aac', '-b:a', '160k', '-movflags', '+faststart', '-f', 'mp4', tmp],
     { totalSeconds: length, signal: opts.signal, onProgress: opts.onProgress },

@@ -40,6 +40,15 @@ export interface StitchOptions {
   infos?: (MediaInfo | null | undefined)[];
 }
 
+/**
+ * Where the film is written until it is complete: beside `dest` (so the final rename is atomic
+ * on the same disk), named after the export's work folder, so two exports of one project at once
+ * (two windows, or the app and the CLI) never write or remove each other's partial film.
+ */
+export function partialFilmPath(dest: string, workDir: string): string {
+  return `${dest}.${path.basename(workDir)}.part`;
+}
+
 /** Each clip's MediaInfo: the known ones as given, the others probed a few at a time. */
 export async function clipInfos(clips: string[], opts: Pick<StitchOptions, 'infos' | 'signal'>): Promise<MediaInfo[]> {
   // A hundred probes one after the other would be most of a stream copy's time.
@@ -171,7 +180,7 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
   }
   const list = path.join(opts.workDir, 'concat.txt');
   fs.writeFileSync(list, `ffconcat version 1.0\n${parts.map(concatEntry).join('\n')}\n`);
-  const tmp = `${dest}.part`;
+  const tmp = partialFilmPath(dest, opts.workDir);
   const base = reencoded > 0 ? 0.8 : 0;
   // No +faststart: moving the index to the front is a second pass that writes the whole film
   // again (half of a stream copy's time). Players and editors read the index at the end; the app

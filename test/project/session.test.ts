@@ -15,6 +15,7 @@ import { ProjectSession } from '../../main/project/session';
 import type { RunSummary } from '../../main/queue/runner';
 import { updateTimeline } from '../../main/timeline/timeline';
 import { tmpDir, withFiles } from '../helpers/tmp';
+import { ffmpegPath } from '../../main/media/ffmpeg-path';
 
 describe('ProjectSession', () => {
   it('a new take asked for while the film is being stitched is rendered by a run right after', async () => {
@@ -88,6 +89,26 @@ describe('ProjectSession', () => {
     session.close();
   });
 
+  it('two exports of one project at once (two windows, or the app and `ltx-batch export`) both finish with a film that plays', async () => {
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const csv = ['shot,prompt,duration,resolution', ...[1, 2, 3].map((i) => `${i},two exports ${i},1,320x180`)].join('\n');
+    const sb = await importStoryboard(path.join(withFiles({ 'sb.csv': csv }), 'sb.csv'));
+    const dir = tmpDir('ltx-session-');
+    const first = ProjectSession.open(dir, { registry: reg });
+    await first.render(sb, planStoryboard(sb.shots, reg));
+    const ids = first.store.latestJobs().map((j) => j.shotId);
+    // Crossfades re-encode, so the two exports overlap for a while.
+    updateTimeline(first.store, ids, {}, ids.slice(1).map(() => 'crossfade'));
+    const second = ProjectSession.open(dir, { registry: reg });
+    const results = await Promise.allSettled([first.exportFilm(), second.exportFilm()]);
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok']);
+    const played = spawnSync(ffmpegPath(), ['-v', 'error', '-i', path.join(dir, 'film.mp4'), '-f', 'null', '-'], { encoding: 'utf8' });
+    expect(played.status).toBe(0);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part'))).toEqual([]);
+    first.close();
+    second.close();
+  });
+
   it("what a killed export left (its work folder, film.mp4.part) is removed when the project is next opened; a live export's folder is kept", async () => {
     const dir = tmpDir('ltx-session-');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
@@ -98,14 +119,16 @@ describe('ProjectSession', () => {
     };
     leave('.export-killed', Number(dead));
     fs.writeFileSync(path.join(dir, 'film.mp4.part'), 'half a film');
+    fs.writeFileSync(path.join(dir, 'film.mp4..export-killed.part'), 'half a film');
     const reg = new ProviderRegistry([createPreviewProvider()]);
     ProjectSession.open(dir, { registry: reg }).close();
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part'))).toEqual([]);
     // A live export (this test's parent process stands for another app window exporting).
     leave('.export-live', process.ppid);
     fs.writeFileSync(path.join(dir, 'film.mp4.part'), 'being written');
+    fs.writeFileSync(path.join(dir, 'film.mp4..export-live.part'), 'being written');
     ProjectSession.open(dir, { registry: reg }).close();
-    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part')).sort()).toEqual(['.export-live', 'film.mp4.part']);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.export-') || n.endsWith('.part')).sort()).toEqual(['.export-live', 'film.mp4..export-live.part', 'film.mp4.part']);
   });
 
   it('a stop that arrives while a render waits for the project (the app quitting as it takes over) starts no work', async () => {
