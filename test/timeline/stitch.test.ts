@@ -50,6 +50,8 @@ describe('stitching the film', () => {
     expect(film.video).toMatchObject({ width: 320, height: 180, codec: 'h264' });
     expect(film.audio?.codec).toBe('aac');
     expect(Math.abs(film.duration - 4)).toBeLessThanOrEqual(3 / 25);
+    // The length reported (the CLI prints it) is the film's, as a player reads it.
+    expect(Math.abs(res.duration - film.duration)).toBeLessThanOrEqual(1 / 25);
     expect(progress.at(-1)).toBe(1);
     expect(decodeErrors(path.join(dir, 'film.mp4'))).toBe('');
   });
@@ -68,6 +70,7 @@ describe('stitching the film', () => {
     expect(decodeErrors(path.join(dir, 'film.mp4'))).toBe('');
     const film = await probe(path.join(dir, 'film.mp4'));
     expect(Math.abs(film.duration - 3)).toBeLessThanOrEqual(3 / 25);
+    expect(Math.abs(res.duration - film.duration)).toBeLessThanOrEqual(1 / 25);
   });
 
   it('re-encodes only the clips that differ: scaled and padded, fps converted, silence added', async () => {
