@@ -122,11 +122,18 @@ export function normaliseArgs(src: string, info: MediaInfo, f: FilmFormat, dest:
 /**
  * One clip's entry in an ffconcat list (ffmpeg's concat demuxer, ffmpeg-formats(1)). Every clip in
  * the list was probed when it was recorded (or just before stitching), so the demuxer need not
- * analyse packets to learn its streams: `probesize 32` opens it from the MP4 index alone, which
- * halves the demuxer's time for 100 clips and writes the same bytes.
+ * analyse packets to learn its streams: `probesize 32` (with `indexOnly`) opens it from the MP4
+ * index alone, which halves the demuxer's time for 100 clips and writes the same bytes. The
+ * `option` directive needs ffmpeg 5.0 or newer; see {@link stitchFilm} for older ones.
  */
-function concatEntry(file: string): string {
-  return `file '${path.resolve(file).replace(/'/g, "'\\''")}'\noption probesize 32`;
+function concatEntry(file: string, indexOnly: boolean): string {
+  const line = `file '${path.resolve(file).replace(/'/g, "'\\''")}'`;
+  return indexOnly ? `${line}\noption probesize 32` : line;
+}
+
+/** An ffmpeg too old for the concat list's `option` directive (before 5.0, e.g. the static 4.x build in node_modules) said so. */
+function refusesConcatOptions(e: unknown): boolean {
+  return /unknown keyword 'option'/.test(`${(e as { stderrTail?: string }).stderrTail ?? ''} ${(e as Error).message}`);
 }
 
 /**
@@ -179,22 +186,31 @@ export async function stitchFilm(clips: string[], dest: string, opts: StitchOpti
     done += info.duration;
   }
   const list = path.join(opts.workDir, 'concat.txt');
-  fs.writeFileSync(list, `ffconcat version 1.0\n${parts.map(concatEntry).join('\n')}\n`);
   const tmp = partialFilmPath(dest, opts.workDir);
   const base = reencoded > 0 ? 0.8 : 0;
   // No +faststart: moving the index to the front is a second pass that writes the whole film
   // again (half of a stream copy's time). Players and editors read the index at the end; the app
   // serves the film with byte ranges, so its player reads the end first.
   const copyAsIs = sameSetupData(partInfos) ? ['-auto_convert', '0'] : [];
-  await runFfmpeg(['-f', 'concat', '-safe', '0', ...copyAsIs, '-i', list, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'mp4', tmp], {
-    totalSeconds: clipsDuration,
-    signal: opts.signal,
-    onProgress: (f) => opts.onProgress?.(base + f * (1 - base)),
-  }).catch((e) => {
-    fs.rmSync(tmp, { force: true });
-    fs.rmSync(opts.workDir, { recursive: true, force: true });
-    throw e;
-  });
+  const join = (indexOnly: boolean) => {
+    fs.writeFileSync(list, `ffconcat version 1.0\n${parts.map((p) => concatEntry(p, indexOnly)).join('\n')}\n`);
+    return runFfmpeg(['-f', 'concat', '-safe', '0', ...copyAsIs, '-i', list, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'mp4', tmp], {
+      totalSeconds: clipsDuration,
+      signal: opts.signal,
+      onProgress: (f) => opts.onProgress?.(base + f * (1 - base)),
+    });
+  };
+  // An ffmpeg older than 5.0 refuses the list's `option` lines at once: the list is written again without them.
+  await join(true)
+    .catch((e) => {
+      if (!opts.signal?.aborted && refusesConcatOptions(e)) return join(false);
+      throw e;
+    })
+    .catch((e) => {
+      fs.rmSync(tmp, { force: true });
+      fs.rmSync(opts.workDir, { recursive: true, force: true });
+      throw e;
+    });
   fs.renameSync(tmp, dest);
   fs.rmSync(opts.workDir, { recursive: true, force: true });
   // Clips copied as they are: the film is their sum (the concat demuxer places each clip at the
