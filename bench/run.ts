@@ -196,16 +196,17 @@ async function countStatements(count: number) {
     top: [...bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, k]) => ({ perJob: +(k / count).toFixed(2), sql: sql.replace(/\s+/g, ' ').slice(0, 140) })),
   };
 }
-// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000 (the median of
-// three runs: one is short), 5,000 and 20,000 jobs (no O(n^2): within 1.5x), each beside the
-// reference at the same size; then the statement count.
+// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000, 5,000 and 20,000
+// jobs (no O(n^2): within 1.5x), each beside the reference at the same size and each the median of
+// three such runs (in one run the two reference runs around a queue run of identical work took
+// 1.3 s and 6.2 s: this machine's disk stalls); then the statement count.
 const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS);
 settle();
 const SIZES = (process.env.BENCH_QUEUE_SIZES ?? '1000,5000,20000').split(',').map(Number);
 const scaled: { queue: Awaited<ReturnType<typeof queueRun>>; reference: ReturnType<typeof referenceRun> }[] = [];
 for (const n of SIZES) {
   const runs = [];
-  for (let k = 0; k < (n <= 2_000 ? 3 : 1); k++) {
+  for (let k = 0; k < 3; k++) {
     runs.push(await queueBesideReference(n));
     settle();
   }

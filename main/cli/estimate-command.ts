@@ -12,6 +12,8 @@ import { formatEstimate, table, usd } from './format';
 export interface EstimateCommandOptions {
   provider?: string;
   budget?: number;
+  /** Takes of rows whose `takes` cell is empty (--takes). */
+  takes?: number;
   json?: boolean;
   /** Monthly budgets with what is already spent (from the settings database). */
   monthly?: { name: string; usd: number; provider?: string; spentUsd: number }[];
@@ -20,7 +22,7 @@ export interface EstimateCommandOptions {
 /** Runs the command; returns the exit code (1 when the storyboard has errors). */
 export async function estimateCommand(file: string, registry: ProviderRegistry, opts: EstimateCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
   const sb = await importStoryboard(file);
-  const plan = planStoryboard(sb.shots, registry, { provider: opts.provider, budgetUsd: opts.budget, monthly: opts.monthly });
+  const plan = planStoryboard(sb.shots, registry, { provider: opts.provider, budgetUsd: opts.budget, takes: opts.takes, monthly: opts.monthly });
   const issues = [...sb.issues, ...plan.issues];
   const errors = issues.filter((i) => i.severity === 'error');
   if (opts.json) {
@@ -36,6 +38,7 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
             mode: r.shot.mode,
             duration: r.shot.duration,
             resolution: r.shot.resolution.label,
+            takes: r.takes,
             estimate: r.estimate ?? null,
             usdMax: r.usdMax,
             runningUsd: r.runningUsd,
@@ -59,10 +62,13 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
     return 1;
   }
   const budgetNames = [...new Set(plan.rows.flatMap((r) => r.budgets.map((b) => b.name)))];
-  const head = ['shot', 'row', 'provider', 'mode', 'duration', 'resolution', 'estimate', 'running total', ...budgetNames.map((n) => `left: ${n}`), 'held back'];
+  const anyTakes = plan.rows.some((r) => r.takes > 1);
+  const head = ['shot', 'row', 'provider', 'mode', 'duration', 'resolution', ...(anyTakes ? ['takes'] : []), 'estimate', 'running total', ...budgetNames.map((n) => `left: ${n}`), 'held back'];
   const t = table(head);
   for (const r of plan.rows) {
-    const cells = [r.shot.id, String(r.shot.row), r.provider, r.shot.mode, `${r.shot.duration} s`, r.shot.resolution.label, r.estimate ? formatEstimate(r.estimate) : '-', usd(r.runningUsd)];
+    // With takes, the estimate is every take's: "3 x $0.40 = $1.20".
+    const estimate = !r.estimate ? '-' : r.takes > 1 ? `${r.takes} x ${formatEstimate(r.estimate)}${r.usdMax !== null ? ` = ${usd(r.usdMax)}` : ''}` : formatEstimate(r.estimate);
+    const cells = [r.shot.id, String(r.shot.row), r.provider, r.shot.mode, `${r.shot.duration} s`, r.shot.resolution.label, ...(anyTakes ? [String(r.takes)] : []), estimate, usd(r.runningUsd)];
     for (const n of budgetNames) {
       const b = r.budgets.find((x) => x.name === n);
       cells.push(b ? usd(b.remainingUsd) : '');
@@ -72,9 +78,10 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
   }
   out.write(`${t.toString()}\n`);
   for (const [id, tot] of Object.entries(plan.totals)) {
-    out.write(`${id}: ${tot.shots} shot(s), up to ${usd(tot.usdMax)}${tot.credits ? ` (${Number(tot.credits.toFixed(2))} credits)` : ''}${tot.unknownUsd ? `, ${tot.unknownUsd} with no known USD rate` : ''}\n`);
+    out.write(`${id}: ${tot.shots} shot(s)${tot.takes !== tot.shots ? `, ${tot.takes} takes` : ''}, up to ${usd(tot.usdMax)}${tot.credits ? ` (${Number(tot.credits.toFixed(2))} credits)` : ''}${tot.unknownUsd ? `, ${tot.unknownUsd} with no known USD rate` : ''}\n`);
   }
   const held = plan.rows.filter((r) => r.heldBack).length;
-  out.write(`total: ${plan.rows.length} shot(s), up to ${usd(plan.totalUsd)}${opts.budget !== undefined ? ` against a budget of ${usd(opts.budget)}` : ''}${budgetNames.length ? `; ${held} shot(s) would be held back` : ''}\n`);
+  const takes = plan.rows.reduce((a, r) => a + r.takes, 0);
+  out.write(`total: ${plan.rows.length} shot(s)${takes !== plan.rows.length ? `, ${takes} takes` : ''}, up to ${usd(plan.totalUsd)}${opts.budget !== undefined ? ` against a budget of ${usd(opts.budget)}` : ''}${budgetNames.length ? `; ${held} shot(s) would be held back` : ''}\n`);
   return 0;
 }

@@ -19,10 +19,17 @@ import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
 import { reportCommand } from './report-command';
 import { osKeychain } from '../secrets/keychain';
+import { MAX_TAKES } from '../storyboard/fields';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of 0 or more');
+  return n;
+}
+
+function takesArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TAKES) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_TAKES}`);
   return n;
 }
 
@@ -60,8 +67,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<storyboard>', 'storyboard file (.csv or .xlsx)')
     .option('-p, --provider <id>', 'provider for rows that name none (default: preview)')
     .option('-b, --budget <usd>', 'render budget in USD', positiveNumber)
+    .option('-t, --takes <n>', `takes (variants) of every row whose takes cell is empty, 1-${MAX_TAKES}; take k uses seed + k - 1`, takesArg)
     .option('--json', 'print JSON for scripts')
-    .action(async (file: string, o: { provider?: string; budget?: number; json?: boolean }) => {
+    .action(async (file: string, o: { provider?: string; budget?: number; takes?: number; json?: boolean }) => {
       setExit(await estimateCommand(file, registry(), { ...o, monthly: monthlyBudgets() }));
     });
   program
@@ -72,12 +80,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-p, --provider <id>', 'provider for rows that name none (default: preview)')
     .option('-c, --concurrency <n>', 'at most this many shots at once per provider', positiveInt)
     .option('-b, --budget <usd>', 'render budget in USD, saved with the project: shots that would pass it wait', positiveNumber)
+    .option('-t, --takes <n>', `takes (variants) of every row whose takes cell is empty, 1-${MAX_TAKES}; take k uses seed + k - 1`, takesArg)
     .option('--clear-budget', "remove the project's saved render budget")
     .option('--replace-storyboard', 'render into a folder that holds the project of another storyboard file (the same storyboard moved or renamed)')
     .option('--plain', 'plain progress lines even on a terminal')
     .option('--wait', 'when another process is rendering the same folder, wait for it (default: exit 3 naming it)')
     .option('--resubmit-flagged', 'submit again the shots held as "may have been submitted twice" (after checking the provider)')
-    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean; replaceStoryboard?: boolean }) => {
+    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; takes?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean; replaceStoryboard?: boolean }) => {
       const settings = openSettings();
       try {
         setExit(await renderCommand(file, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) }));

@@ -10,6 +10,7 @@ import { renderStoryboard, type RenderResult } from '../project/render-storyboar
 import { ProjectBusyError } from '../queue/lease';
 import { OtherStoryboardError } from '../queue/project-owner';
 import { FLAGGED_HOLD } from '../queue/store';
+import { latestPerVariant } from '../queue/takes';
 import { StoryboardError, formatIssue } from '../storyboard/issues';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Job } from '../queue/job';
@@ -24,6 +25,8 @@ export interface RenderCommandOptions {
   provider?: string;
   concurrency?: number;
   budget?: number;
+  /** Takes of rows whose `takes` cell is empty (--takes). */
+  takes?: number;
   /** Force plain lines even on a terminal. */
   plain?: boolean;
   /** When another process is rendering the same folder, wait for it instead of exiting. */
@@ -42,7 +45,7 @@ export const EXIT_PROJECT_BUSY = 3;
 /** Runs the command; returns the exit code. */
 export async function renderCommand(file: string, registry: ProviderRegistry, opts: RenderCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
   const tty = !!(out as NodeJS.WriteStream).isTTY && !opts.plain;
-  const bar = tty ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {value}/{total} shots | {status}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = tty ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {value}/{total} takes | {status}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   const latest = new Map<number, Job>();
   let barStarted = false;
   let runner: QueueRunner | undefined;
@@ -71,6 +74,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       provider: opts.provider,
       concurrency: opts.concurrency,
       budgetUsd: opts.budget,
+      takes: opts.takes,
       guard: opts.guard,
       waitForProject: opts.wait,
       resubmitFlagged: opts.resubmitFlagged,
@@ -86,9 +90,9 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
           return;
         }
         if (e.type !== 'job') return;
-        const prev = latest.get(e.job.shotId);
-        if (prev && prev.take > e.job.take) return;
-        latest.set(e.job.shotId, e.job);
+        // One entry per take (job): with takes, a shot renders several.
+        const prev = latest.get(e.job.id);
+        latest.set(e.job.id, e.job);
         if (bar) {
           const total = latest.size;
           const done = [...latest.values()].filter((j) => j.state === 'succeeded' || j.state === 'failed').length;
@@ -131,13 +135,14 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
 
 function printSummary(result: RenderResult, out: NodeJS.WritableStream): number {
   const { summary, sync } = result;
-  out.write(`\n${sync.kept} shot(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
-  const t = table(['shot', 'provider', 'state', 'take', 'attempts', 'estimate', 'actual', 'clip / error']);
-  for (const j of result.latest) {
+  out.write(`\n${sync.kept} take(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
+  const t = table(['shot', 'provider', 'state', 'take', 'seed', 'attempts', 'estimate', 'actual', 'clip / error']);
+  // Per shot, the latest attempt of each of the row's takes and every New take (a failed take run again shows once).
+  for (const j of latestPerVariant(result.takes)) {
     const actual = j.actualUsd !== null ? usd(j.actualUsd) : j.actualAmount !== null ? `${j.actualAmount} ${j.actualUnit}` : '-';
     const est = j.estimateUsd !== null ? usd(j.estimateUsd) : j.estimateMax !== null ? `${j.estimateMax} ${j.estimateUnit}` : '-';
     const what = j.state === 'succeeded' ? j.output : (j.holdReason ?? j.error ?? '');
-    t.push([j.shotKey, j.provider, j.state + (j.maybeDuplicate ? ' (may have been submitted twice)' : ''), String(j.take), String(j.attempts), est, actual, what ?? '']);
+    t.push([j.shotKey, j.provider, j.state + (j.maybeDuplicate ? ' (may have been submitted twice)' : ''), String(j.take), j.seed === null ? '-' : String(j.seed), String(j.attempts), est, actual, what ?? '']);
   }
   out.write(`${t.toString()}\n`);
   const waiting = Object.entries(summary.waiting);

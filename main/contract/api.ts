@@ -46,8 +46,10 @@ export const methodArgs = {
   'queue.resumeProvider': z.object({ provider: providerId }).strict(),
   'queue.cancel': z.object({ jobId: id }).strict(),
   'queue.retry': z.object({ jobId: id }).strict(),
-  /** A new take of a shot. */
-  'queue.rerender': z.object({ shotId: id }).strict(),
+  /** A new take of a shot: the next seed the shot has not used, or `seed` when the creator pins one. */
+  'queue.rerender': z.object({ shotId: id, seed: z.number().int().min(0).max(4_294_967_295).optional() }).strict(),
+  /** Makes a finished take its shot's chosen take (what the film uses); renders nothing. */
+  'queue.chooseTake': z.object({ shotId: id, jobId: id }).strict(),
   /** The timeline of the open project. */
   'timeline.get': z.object({}).strict(),
   /** Order (shot ids), take per shot, and the joint after each position (cut or crossfade). */
@@ -174,6 +176,12 @@ export interface JobView {
   shot: string;
   order: number;
   take: number;
+  /** The seed the take was sent with; null when not recorded (projects from before takes). */
+  seed: number | null;
+  /** Whether this is its shot's chosen take (what the film uses). */
+  chosen: boolean;
+  /** True for a take the creator asked for after the batch (New take). */
+  newTake: boolean;
   provider: string;
   state: 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
   progress: number;
@@ -193,7 +201,7 @@ export interface TimelineView {
   clips: {
     shotId: number;
     shot: string;
-    takes: { jobId: number; take: number; clipUrl: string; duration: number }[];
+    takes: { jobId: number; take: number; seed: number | null; clipUrl: string; duration: number }[];
     chosenJobId: number | null;
     duration: number;
   }[];
@@ -244,6 +252,7 @@ export interface MethodResults {
   'queue.cancel': null;
   'queue.retry': null;
   'queue.rerender': { jobId: number };
+  'queue.chooseTake': null;
   'timeline.get': TimelineView;
   'timeline.update': TimelineView;
   'timeline.export': { filmUrl: string; duration: number };

@@ -12,8 +12,11 @@ export interface PlanRow {
   shot: Shot;
   provider: string;
   request?: ProviderRequest;
+  /** The estimate of one take. */
   estimate?: CostEstimate;
-  /** Upper bound of the estimate in USD; null when credits have no known USD rate. */
+  /** Takes this row renders (its `takes` cell, else the batch's `takes`, else 1); each is estimated and budgeted. */
+  takes: number;
+  /** Upper bound in USD of every take of the row (one take's estimate times {@link takes}); null when credits have no known USD rate. */
   usdMax: number | null;
   /** Sum of usdMax of this row and every row before it (unknown-rate rows count 0). */
   runningUsd: number;
@@ -30,8 +33,8 @@ export interface Plan {
   rows: PlanRow[];
   /** Validation problems (row + column), errors block the render. */
   issues: StoryboardIssue[];
-  /** Totals per provider: count, USD upper bound, and credits when that is the unit. */
-  totals: Record<string, { shots: number; usdMax: number; credits: number; unknownUsd: number }>;
+  /** Totals per provider: shots, takes, USD upper bound, and credits when that is the unit (every take counted). */
+  totals: Record<string, { shots: number; takes: number; usdMax: number; credits: number; unknownUsd: number }>;
   totalUsd: number;
 }
 
@@ -39,6 +42,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Provider for rows that name none (default "preview"). */
   provider?: string;
+  /** Takes for rows whose `takes` cell is empty (--takes; default 1). */
+  takes?: number;
   /** Render budget in USD (--budget); rows whose running total passes it are marked held back. */
   budgetUsd?: number;
   /** USD per credit by provider, set by the user, where the doc gives none. */
@@ -77,7 +82,8 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
   };
   for (const shot of shots) {
     const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
-    const row: PlanRow = { shot, provider: providerId, usdMax: null, runningUsd: running, budgets: [] };
+    const takes = shot.takes ?? opts.takes ?? 1;
+    const row: PlanRow = { shot, provider: providerId, takes, usdMax: null, runningUsd: running, budgets: [] };
     plan.rows.push(row);
     const { p, scopes } = lookup(providerId);
     if (!p) {
@@ -94,15 +100,25 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
       for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: ${i.message}` });
       continue;
     }
+    if (takes > 1 && shot.seed >= 0 && p.capabilities().seeds !== false) {
+      // The last take's seed (seed + takes - 1) must be one the provider takes too.
+      const last = p.validate({ ...shot, seed: shot.seed + takes - 1 });
+      if (!last.ok) {
+        for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
+        continue;
+      }
+    }
     row.request = v.request;
     row.estimate = p.estimate(shot);
-    row.usdMax = estimateUsdMax(row.estimate, opts.usdPerCredit?.(p.id));
+    const oneTake = estimateUsdMax(row.estimate, opts.usdPerCredit?.(p.id));
+    row.usdMax = oneTake === null ? null : oneTake * takes;
     running += row.usdMax ?? 0;
     row.runningUsd = running;
-    const t = (plan.totals[providerId] ??= { shots: 0, usdMax: 0, credits: 0, unknownUsd: 0 });
+    const t = (plan.totals[providerId] ??= { shots: 0, takes: 0, usdMax: 0, credits: 0, unknownUsd: 0 });
     t.shots++;
+    t.takes += takes;
     t.usdMax += row.usdMax ?? 0;
-    if (row.estimate.unit === 'credits') t.credits += row.estimate.max;
+    if (row.estimate.unit === 'credits') t.credits += row.estimate.max * takes;
     if (row.usdMax === null) t.unknownUsd++;
     // Budgets: a row that would be held back does not spend, so later rows may still fit.
     const cost = row.usdMax ?? 0;

@@ -37,9 +37,9 @@ export async function renderStoryboard(storyboardFile: string, registry: Provide
  * Validates and estimates a storyboard for a render; throws {@link StoryboardError} with every
  * problem (row and column) when it cannot be rendered as it is. Nothing is touched.
  */
-export function planRender(storyboard: Storyboard, registry: ProviderRegistry, opts: Pick<RenderOptions, 'provider' | 'budgetUsd' | 'usdPerCredit'>): Plan {
+export function planRender(storyboard: Storyboard, registry: ProviderRegistry, opts: Pick<RenderOptions, 'provider' | 'budgetUsd' | 'usdPerCredit' | 'takes'>): Plan {
   assertImportable(storyboard);
-  const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit });
+  const plan = planStoryboard(storyboard.shots, registry, { provider: opts.provider, budgetUsd: opts.budgetUsd, usdPerCredit: opts.usdPerCredit, takes: opts.takes });
   if (plan.issues.some((i) => i.severity === 'error')) throw new StoryboardError(storyboard.file, [...storyboard.issues, ...plan.issues]);
   return plan;
 }

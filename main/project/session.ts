@@ -20,6 +20,8 @@ import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } 
 import { assertProjectOf, projectStoryboard } from '../queue/project-owner';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
+import { nextTakeSeed, randomSeedBase } from '../queue/takes';
+import type { ProviderRequest } from '../providers/provider';
 import type { StitchResult } from '../timeline/stitch';
 import { cleanStaleExports, exportFilm } from './export-film';
 import { UserError } from './errors';
@@ -62,6 +64,8 @@ export interface QueueRunOptions {
 export interface SessionRenderOptions extends QueueRunOptions {
   /** Provider for rows that name none. */
   provider?: string;
+  /** Takes of rows whose `takes` cell is empty (--takes; default 1). */
+  takes?: number;
   /** Render budget in USD, saved with the project (a later run without one keeps it). */
   budgetUsd?: number;
   /** Removes the project's saved render budget. */
@@ -81,6 +85,8 @@ export interface RenderResult {
   summary: RunSummary;
   /** The latest take of every shot after the run, in film order. */
   latest: Job[];
+  /** Every take of the shots' current versions after the run, in film order then take. */
+  takes: Job[];
   /** Absolute path of the film when every shot has a clip. */
   film?: string;
   stitch?: StitchResult;
@@ -276,7 +282,7 @@ export class ProjectSession {
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
-      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })),
+      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate!, takes: r.takes, requestFor: this.takeRequest(r.shot, r.provider) })),
       (rel) => fs.existsSync(path.join(this.dir, rel)),
     );
     if (o.resubmitFlagged) store.releaseFlagged();
@@ -287,10 +293,11 @@ export class ProjectSession {
     if (o.clearBudget) store.setRenderBudget(undefined);
     const summary = await this.drive(o);
     const latest = store.latestJobs();
-    const result: RenderResult = { storyboard, plan, summary, sync, latest };
-    const missing = latest.filter((j) => j.state !== 'succeeded');
+    const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes() };
+    // A shot is ready when a take of its current version finished (any one of its takes: the chosen one goes in the film).
+    const missing = store.shotsWithoutCurrentClip();
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
-    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).map((j) => j.shotKey).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
+    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
     else {
       const film = path.join(this.dir, 'film.mp4');
       try {
@@ -356,9 +363,49 @@ export class ProjectSession {
     return this.rerender(held.shotId);
   }
 
-  /** Queues a new take of a shot; returns it. Run the queue afterwards ({@link kick}). */
-  rerender(shotId: number): Job {
-    return this.emitJob(this.store.newTake(shotId));
+  /**
+   * The request of one take of `shot` on `provider`, sent with `seed` (the provider's own validate,
+   * so the seed lands where its API takes it); undefined when the provider is not registered or
+   * takes no seed (Capabilities.seeds false).
+   * Throws UserError naming the seed when the provider refuses the shot with it.
+   */
+  private takeRequest(shot: Storyboard['shots'][number], provider: string): ((seed: number) => ProviderRequest) | undefined {
+    const p = this.opts.registry.get(provider);
+    if (!p || p.capabilities().seeds === false) return undefined;
+    return (seed) => {
+      const v = p.validate({ ...shot, seed });
+      if (!v.ok) throw new UserError(`shot ${shot.id}: ${provider} refuses seed ${seed}: ${v.issues.map((i) => i.message).join('; ')}`);
+      return v.request;
+    };
+  }
+
+  /**
+   * Queues a new take of a shot; returns it. It uses `seed` when the creator pins one, else the next
+   * seed the shot has not used (one more than the largest). Run the queue afterwards ({@link kick}).
+   * Throws UserError when the shot's provider refuses the seed.
+   */
+  rerender(shotId: number, seed?: number): Job {
+    const { used, base, spec, provider } = this.store.takeSeedsOf(shotId);
+    const requestFor = this.takeRequest(spec, provider);
+    if (!requestFor) return this.emitJob(this.store.newTake(shotId));
+    const next = nextTakeSeed(used, base ?? randomSeedBase(), seed);
+    return this.emitJob(this.store.newTake(shotId, { seed: next, request: requestFor(next) }));
+  }
+
+  /**
+   * Makes a finished take the shot's chosen take (the creator's choice: a take finishing later does
+   * not replace it). Renders nothing. Emits the job events of the take chosen and of the one it
+   * replaces. Throws UserError when the job is not a finished take of the shot.
+   */
+  chooseTake(shotId: number, jobId: number): void {
+    const before = this.store.shots().find((s) => s.id === shotId)?.chosenJobId ?? null;
+    try {
+      this.store.chooseTake(shotId, jobId);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    if (before !== null && before !== jobId) this.emitJob(before);
+    this.emitJob(jobId);
   }
 
   /** Holds a provider's queued jobs until it is resumed. */

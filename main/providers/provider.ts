@@ -32,6 +32,11 @@ export interface Capabilities {
   mediaInputs: 'url-only' | 'url-or-file';
   /** Model ids the `model` column may name; the first is the default. */
   models: string[];
+  /**
+   * Whether the service takes a seed (default true). When it does not, a row's takes are each sent
+   * the same request and vary by the service's own randomness; no seed is recorded for them.
+   */
+  seeds?: boolean;
 }
 
 /** Limits a provider's jobs are run under so that a large batch does not trip rate limits. */

@@ -20,6 +20,18 @@ export async function probeClip(file: string): Promise<MediaInfo> {
   return info;
 }
 
+/**
+ * A note when a clip's length (its video stream's as probed, else the container's; seconds) differs
+ * from the row's `wanted` seconds by more than one frame of the clip (at least 0.05 s), else undefined.
+ */
+export function clipLengthNote(media: MediaInfo, wanted: number | undefined): string | undefined {
+  const length = media.video?.duration ?? media.duration;
+  if (wanted === undefined || !(length > 0)) return undefined;
+  const frame = media.video?.fps ? 1 / media.video.fps : 0.04;
+  if (Math.abs(length - wanted) <= Math.max(frame, 0.05) + 1e-6) return undefined;
+  return `the clip is ${length.toFixed(2)} s long; the row asks for ${wanted} s (the timeline and the film use the clip's real length)`;
+}
+
 /** Bytes free for this user on the disk holding `dir` (Infinity when it cannot be read). */
 export function freeBytes(dir: string): number {
   try {
@@ -85,9 +97,16 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     fs.renameSync(src, abs);
   }
+  // A clip of another length than the row asked for (a service that rounds, or ignores the
+  // duration) is recorded as such; the timeline and the film use its real length.
+  const lengthNote = media ? clipLengthNote(media, rc.store.shotDuration(job.shotId)) : undefined;
   // Succeeded and chosen as the shot's take in one transaction, committed with the tick's other
   // moves before the staging folder goes; lost to a crash, the next run finds the clip in place.
-  const done = await rc.store.recordClipGrouped(job, { output: rel, media: media ? JSON.stringify(media) : null, progress: 1, finished_at: rc.store.now(), error: null, hold_reason: null }, 'clip saved');
+  const done = await rc.store.recordClipGrouped(
+    job,
+    { output: rel, media: media ? JSON.stringify(media) : null, progress: 1, finished_at: rc.store.now(), error: null, hold_reason: null, ...(lengthNote ? { notes: JSON.stringify([...job.notes, lengthNote]) } : {}) },
+    'clip saved',
+  );
   fs.rmSync(rc.staging(job), { recursive: true, force: true });
   rc.opts.guard?.settle?.(done);
   rc.emitJob(done);

@@ -39,6 +39,14 @@ export interface Job {
   /** Position of the shot in the film. */
   order: number;
   take: number;
+  /** The seed this take was sent with (take k of a row: seed + k - 1); null when none was (a provider without seeds) or not recorded (before database version 8). */
+  seed: number | null;
+  /** Which of its row's takes this is (1..N); null for a New take, and for takes recorded before database version 8. */
+  variant: number | null;
+  /** Who asked for this take: the storyboard row (its `takes`) or the creator afterwards ("New take"). */
+  origin: 'storyboard' | 'new-take';
+  /** Whether this is its shot's chosen take (the one the film and every export use). */
+  chosen: boolean;
   provider: string;
   state: JobState;
   attempts: number;

@@ -143,4 +143,15 @@ export const MIGRATIONS: string[] = [
   // frame rate, pixel format, audio layout, exact duration and frame count), probed once when the
   // clip is recorded: a stream-copy stitch and a timeline drag read nothing else (JSON, MediaInfo).
   `ALTER TABLE jobs ADD COLUMN media TEXT;`,
+  // 8: takes. Each take records the seed it was sent with (NULL for takes recorded before, and for
+  // providers without seeds), who asked for it ('storyboard': the row's takes; 'new-take': the
+  // creator afterwards) and which of the row's takes it is (variant 1..N; NULL for a New take and
+  // for takes recorded before, read as 1); a shot whose row says seed -1 keeps the random seed its
+  // takes count from; and whether the creator chose the shot's take by hand (then a take finishing
+  // later does not replace the choice).
+  `ALTER TABLE jobs ADD COLUMN seed INTEGER;
+   ALTER TABLE jobs ADD COLUMN variant INTEGER;
+   ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'storyboard' CHECK (origin IN ('storyboard', 'new-take'));
+   ALTER TABLE shots ADD COLUMN seed_base INTEGER;
+   ALTER TABLE shots ADD COLUMN chosen_by_creator INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -27,6 +27,7 @@ import { driveRemote } from './remote-driver';
 import type { RunContext } from './run-context';
 import type { QueueEvent, QueueRunnerOptions, RunSummary } from './run-types';
 import { FLAGGED_HOLD, StaleJobError, type ProjectStore } from './store';
+import { latestPerVariant } from './takes';
 
 export type { QueueEvent, QueueRunnerOptions, RunSummary, SubmitGuard } from './run-types';
 export { freeBytes, probeClip, safeName } from './clip-finish';
@@ -326,11 +327,11 @@ export class QueueRunner {
     }
   }
 
-  /** Counts the latest takes of the project's active shots. */
+  /** Counts the takes of the project's active shots as they are now: per shot, the latest take of each seed (see latestPerVariant). */
   summary(): RunSummary {
     const s: RunSummary = { succeeded: 0, failed: 0, canceled: 0, waiting: {}, maybeDuplicate: 0, stoppedBecause: this.stopReason };
     const pausedProviders = this.store.pausedProviders();
-    for (const j of this.store.latestJobs()) {
+    for (const j of latestPerVariant(this.store.currentTakes())) {
       if (j.maybeDuplicate) s.maybeDuplicate++;
       if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'canceled') s[j.state]++;
       else {

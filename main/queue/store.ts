@@ -18,6 +18,7 @@ import path from 'node:path';
 import { openDatabase, type Db } from './db';
 import { MIGRATIONS } from './migrations';
 import { TRANSITIONS, type Job, type JobState } from './job';
+import { planTakes, randomSeedBase, type ExistingTake } from './takes';
 import type { Shot } from '../storyboard/shot';
 import type { CostEstimate, ProviderRequest } from '../providers/provider';
 
@@ -51,15 +52,23 @@ export interface PlannedShot {
   provider: string;
   request: ProviderRequest;
   estimate: CostEstimate;
+  /** Takes the row asks for (default 1); take k uses seed base + k - 1 (see takes.ts). */
+  takes?: number;
+  /**
+   * The request of the take sent with `seed` (the provider's validate with that seed), for a
+   * provider that takes a seed. Without it (a provider without seeds) every take is sent `request`
+   * as it is and records no seed.
+   */
+  requestFor?: (seed: number) => ProviderRequest;
 }
 
-/** What syncing a storyboard into the store did. */
+/** What syncing a storyboard into the store did (counts of takes, except `removed`). */
 export interface SyncResult {
-  /** Shots that got a new job (first take, changed shot, or a failed/canceled one re-run). */
+  /** Takes queued (a shot's first takes, a changed shot, a failed/canceled take run again, a raised `takes`). */
   queued: number;
-  /** Shots whose finished clip is kept. */
+  /** Finished takes whose clip is kept. */
   kept: number;
-  /** Shots with a job still in flight from an earlier run (resumed). */
+  /** Takes still queued or in flight from an earlier run (resumed). */
   resumed: number;
   /** Shots no longer in the storyboard (kept in the database, left out of the film). */
   removed: number;
@@ -70,7 +79,8 @@ export interface SyncResult {
  * (so a change that only reaches the request, e.g. a control mode read from notes, is a new take).
  */
 export function specHash(shot: Shot, provider: string, request?: ProviderRequest): string {
-  const { row: _row, order: _order, notes: _notes, metadata: _metadata, ...rest } = shot;
+  // How many takes is not what a clip is: raising it adds takes, it does not re-render take 1.
+  const { row: _row, order: _order, notes: _notes, metadata: _metadata, takes: _takes, ...rest } = shot;
   return crypto.createHash('sha256').update(JSON.stringify({ rest, provider, body: request?.body })).digest('hex').slice(0, 32);
 }
 
@@ -83,6 +93,10 @@ function toJob(r: JobRow): Job {
     shotKey: r.shot_key as string,
     order: r.ord as number,
     take: r.take as number,
+    seed: (r.seed as number) ?? null,
+    variant: (r.variant as number) ?? null,
+    origin: (r.origin as Job['origin']) ?? 'storyboard',
+    chosen: !!r.chosen,
     provider: r.provider as string,
     state: r.state as JobState,
     attempts: r.attempts as number,
@@ -141,9 +155,9 @@ export type JobPatch = Partial<{
   finished_at: number | null;
 }>;
 
-const JOB_SELECT = `SELECT jobs.*, shots.shot_key, shots.ord FROM jobs JOIN shots ON shots.id = jobs.shot_id`;
+const JOB_SELECT = `SELECT jobs.*, shots.shot_key, shots.ord, shots.chosen_job_id IS jobs.id AS chosen FROM jobs JOIN shots ON shots.id = jobs.shot_id`;
 /** What an UPDATE of one job returns: the row as written, with its shot's key and order (as {@link JOB_SELECT}). */
-const JOB_RETURNING = `RETURNING *, (SELECT shot_key FROM shots WHERE shots.id = jobs.shot_id) AS shot_key, (SELECT ord FROM shots WHERE shots.id = jobs.shot_id) AS ord`;
+const JOB_RETURNING = `RETURNING *, (SELECT shot_key FROM shots WHERE shots.id = jobs.shot_id) AS shot_key, (SELECT ord FROM shots WHERE shots.id = jobs.shot_id) AS ord, (SELECT chosen_job_id FROM shots WHERE shots.id = jobs.shot_id) IS jobs.id AS chosen`;
 /**
  * The next runnable queued jobs of a provider, oldest first. `jobs_runnable` (migration 6) holds
  * exactly the queued, not held jobs, keyed by (provider, id, next_run_at): the rows come out in id
@@ -151,7 +165,7 @@ const JOB_RETURNING = `RETURNING *, (SELECT shot_key FROM shots WHERE shots.id =
  * that plan whatever the planner's statistics say (test/queue/store-speed.test.ts checks it).
  */
 export const RUNNABLE_QUEUED_SQL =
-  `SELECT jobs.*, shots.shot_key, shots.ord FROM jobs INDEXED BY jobs_runnable CROSS JOIN shots ON shots.id = jobs.shot_id ` +
+  `SELECT jobs.*, shots.shot_key, shots.ord, shots.chosen_job_id IS jobs.id AS chosen FROM jobs INDEXED BY jobs_runnable CROSS JOIN shots ON shots.id = jobs.shot_id ` +
   `WHERE jobs.state = 'queued' AND jobs.hold_reason IS NULL AND jobs.provider = ? AND jobs.next_run_at <= ? ORDER BY jobs.id LIMIT ?`;
 /**
  * What the project has committed, in USD, as the running total kept by migration 6's triggers
@@ -162,6 +176,28 @@ export const RUNNABLE_QUEUED_SQL =
 const COMMITTED_USD_SQL = `SELECT (t.usd + t.usd_c) - COALESCE((SELECT CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END FROM jobs
    WHERE id = ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))), 0) AS usd
   FROM committed_totals t WHERE t.id = 1`;
+
+/**
+ * Makes a take that just finished (@job) its shot's (@shot) chosen take when the shot has none, when
+ * the chosen take is of an earlier version of the shot (the row changed since), when the creator has
+ * not chosen by hand and this is a New take they asked for, or when the creator has not chosen by
+ * hand and this is a lower take of the same batch (take 1 before take 2, whichever finished first).
+ * Otherwise the choice stays: a finished take is one more to choose from, never a silent swap.
+ */
+const CHOOSE_FINISHED_TAKE_SQL = `UPDATE shots SET
+    chosen_by_creator = CASE WHEN chosen_job_id IS NULL OR (SELECT spec_hash FROM jobs WHERE id = shots.chosen_job_id) IS NOT (SELECT spec_hash FROM jobs WHERE id = @job) THEN 0 ELSE chosen_by_creator END,
+    chosen_job_id = @job
+  WHERE id = @shot AND (
+    chosen_job_id IS NULL
+    OR NOT EXISTS (SELECT 1 FROM jobs c WHERE c.id = shots.chosen_job_id AND c.state = 'succeeded')
+    OR (SELECT spec_hash FROM jobs WHERE id = shots.chosen_job_id) IS NOT (SELECT spec_hash FROM jobs WHERE id = @job)
+    OR (chosen_by_creator = 0 AND (SELECT origin FROM jobs WHERE id = @job) = 'new-take')
+    OR (chosen_by_creator = 0 AND (SELECT origin FROM jobs WHERE id = shots.chosen_job_id) = 'storyboard' AND (SELECT origin FROM jobs WHERE id = @job) = 'storyboard'
+        AND (SELECT take FROM jobs WHERE id = @job) < (SELECT take FROM jobs WHERE id = shots.chosen_job_id)))`;
+
+/** What one shot's jobs other than `?` have committed in USD (a row budget's spending), by the share of {@link COMMITTED_USD_SQL}. */
+const COMMITTED_USD_OF_SHOT_SQL = `SELECT COALESCE(SUM(CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END), 0) AS usd FROM jobs
+   WHERE shot_id = ? AND id <> ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))`;
 
 type Statement = Database.Statement;
 
@@ -264,63 +300,89 @@ export class ProjectStore {
       }
       const upsert = this.stmt(
         `INSERT INTO shots (shot_key, ord, row, spec, spec_hash, provider, active, updated_at) VALUES (@key, @ord, @row, @spec, @hash, @provider, 1, @now)
-         ON CONFLICT (shot_key) DO UPDATE SET ord = @ord, row = @row, spec = @spec, spec_hash = @hash, provider = @provider, active = 1, updated_at = @now RETURNING id`,
+         ON CONFLICT (shot_key) DO UPDATE SET ord = @ord, row = @row, spec = @spec, spec_hash = @hash, provider = @provider, active = 1, updated_at = @now RETURNING id, seed_base`,
       );
       for (const p of planned) {
         const hashOf = specHash(p.shot, p.provider, p.request);
-        const { id: shotId } = upsert.get({ key: p.shot.id, ord: p.shot.order, row: p.shot.row, spec: JSON.stringify(p.shot), hash: hashOf, provider: p.provider, now }) as { id: number };
-        const latest = this.stmt('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
-        const sameSpec = latest?.spec_hash === hashOf;
-        if (latest && sameSpec && latest.state === 'succeeded' && latest.output && clipExists(latest.output as string)) {
-          res.kept++;
-          continue;
+        const { id: shotId, seed_base: storedBase } = upsert.get({ key: p.shot.id, ord: p.shot.order, row: p.shot.row, spec: JSON.stringify(p.shot), hash: hashOf, provider: p.provider, now }) as { id: number; seed_base: number | null };
+        // Takes of an earlier version of the shot that have not started are withdrawn; in-flight ones finish.
+        for (const old of this.stmt(`SELECT id FROM jobs WHERE shot_id = ? AND spec_hash <> ? AND state = 'queued'`).all(shotId, hashOf) as { id: number }[]) {
+          this.transitionInTx(old.id, 'queued', 'canceled', { finished_at: now, error: 'replaced by a new take: the shot changed' }, 'shot changed');
         }
-        if (latest && sameSpec && !['succeeded', 'failed', 'canceled'].includes(latest.state as string)) {
+        const existing = this.stmt('SELECT id, take, variant, state, origin, output FROM jobs WHERE shot_id = ? AND spec_hash = ? ORDER BY take').all(shotId, hashOf) as ExistingTake[];
+        const plan = planTakes(existing, Math.max(1, p.takes ?? 1), clipExists);
+        res.kept += plan.kept.length;
+        res.resumed += plan.resumed.length;
+        for (const id of plan.resumed) {
           // Resume as is; a queued job may have been held for budget: let it be re-evaluated.
           // (Never a job held because it may have been submitted twice: only the creator releases that.)
-          this.stmt('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ? AND (hold_reason IS NULL OR hold_reason <> ?)').run(now, latest.id, FLAGGED_HOLD);
-          res.resumed++;
-          continue;
+          this.stmt('UPDATE jobs SET hold_reason = NULL, updated_at = ? WHERE id = ? AND (hold_reason IS NULL OR hold_reason <> ?)').run(now, id, FLAGGED_HOLD);
         }
-        if (latest && !['succeeded', 'failed', 'canceled'].includes(latest.state as string)) {
-          // The shot changed while a take was queued: cancel the old queued take; in-flight ones finish.
-          if (latest.state === 'queued') this.transitionInTx(latest.id as number, 'queued', 'canceled', { finished_at: now, error: 'replaced by a new take: the shot changed' }, 'shot changed');
+        for (const id of plan.withdraw) {
+          this.transitionInTx(id, 'queued', 'canceled', { finished_at: now, error: 'withdrawn: the row asks for fewer takes' }, 'takes lowered');
         }
-        this.insertJob(shotId, p, hashOf, ((latest?.take as number) ?? 0) + 1, now);
-        res.queued++;
+        if (plan.add.length === 0) continue;
+        // Seeds (providers that take one): the row's, else (seed -1) a random one picked once for the shot and kept.
+        let base: number | null = p.requestFor && p.shot.seed >= 0 ? p.shot.seed : null;
+        if (base === null && p.requestFor) {
+          base = storedBase ?? randomSeedBase();
+          if (storedBase === null) this.stmt('UPDATE shots SET seed_base = ? WHERE id = ?').run(base, shotId);
+        }
+        let take = ((this.stmt('SELECT MAX(take) AS t FROM jobs WHERE shot_id = ?').get(shotId) as { t: number | null }).t ?? 0) + 1;
+        for (const variant of plan.add) {
+          const seed = base === null ? null : base + variant - 1;
+          const request = p.requestFor && seed !== null ? p.requestFor(seed) : p.request;
+          this.insertJob(shotId, { ...p, request }, hashOf, take++, now, { seed, variant, origin: 'storyboard' });
+          res.queued++;
+        }
       }
     });
     tx.immediate();
     return res;
   }
 
-  private insertJob(shotId: number, p: PlannedShot, hashOf: string, take: number, now: number): number {
+  private insertJob(shotId: number, p: Pick<PlannedShot, 'provider' | 'request' | 'estimate'>, hashOf: string, take: number, now: number, t: { seed: number | null; variant: number | null; origin: Job['origin'] }): number {
     const est = p.estimate;
     const usd = est.usdPerUnit !== undefined ? est.max * est.usdPerUnit : null;
     const info = this.stmt(
-      `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(shotId, take, p.provider, hashOf, JSON.stringify(p.request), est.unit, est.min, est.max, usd, JSON.stringify(p.request.notes ?? []), now, now);
+      `INSERT INTO jobs (shot_id, take, seed, variant, origin, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(shotId, take, t.seed, t.variant, t.origin, p.provider, hashOf, JSON.stringify(p.request), est.unit, est.min, est.max, usd, JSON.stringify(p.request.notes ?? []), now, now);
     const id = Number(info.lastInsertRowid);
-    this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `take ${take} queued`);
+    this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `take ${take} queued${t.seed !== null ? ` (seed ${t.seed})` : ''}`);
     return id;
   }
 
   /**
-   * Queues a new take of a shot (re-render), with the same request as its latest job.
-   * Returns the new job's id. Throws when the shot is unknown.
+   * The seeds a shot's takes have used (recorded ones only) and the base its seeds count from
+   * (the row's seed, else the random one recorded for it, else undefined). Throws for an unknown shot.
    */
-  newTake(shotId: number): number {
+  takeSeedsOf(shotId: number): { used: number[]; base: number | undefined; spec: Shot; provider: string; specHash: string } {
+    const shot = this.stmt('SELECT spec, spec_hash, provider, seed_base FROM shots WHERE id = ?').get(shotId) as { spec: string; spec_hash: string; provider: string; seed_base: number | null } | undefined;
+    if (!shot) throw new Error(`shot ${shotId} does not exist`);
+    const spec = JSON.parse(shot.spec) as Shot;
+    const used = (this.stmt('SELECT DISTINCT seed FROM jobs WHERE shot_id = ? AND seed IS NOT NULL').all(shotId) as { seed: number }[]).map((r) => r.seed);
+    return { used, base: spec.seed >= 0 ? spec.seed : (shot.seed_base ?? undefined), spec, provider: shot.provider, specHash: shot.spec_hash };
+  }
+
+  /**
+   * Queues a new take of a shot (the creator's "New take"). With `take`, it is sent that request
+   * and records that seed (null: the provider takes none; the caller built the request from the
+   * shot with the seed: see ProjectSession.rerender); without, it repeats the latest take's request
+   * and seed. Returns the new job's id. Throws when the shot has no take yet.
+   */
+  newTake(shotId: number, take?: { seed: number | null; request: ProviderRequest }): number {
     return this.db.transaction(() => {
       const latest = this.stmt('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
       if (!latest) throw new Error(`shot ${shotId} has no job to take again`);
       const now = this.now();
+      const seed = take ? take.seed : ((latest.seed as number | null) ?? null);
       const info = this.stmt(
-        `INSERT INTO jobs (shot_id, take, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
-           SELECT shot_id, take + 1, provider, spec_hash, request, 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, ?, ? FROM jobs WHERE id = ?`,
-      ).run(now, now, latest.id);
+        `INSERT INTO jobs (shot_id, take, seed, origin, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+           SELECT shot_id, take + 1, ?, 'new-take', provider, spec_hash, COALESCE(?, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(?, notes), ?, ? FROM jobs WHERE id = ?`,
+      ).run(seed, take ? JSON.stringify(take.request) : null, take ? JSON.stringify(take.request.notes ?? []) : null, now, now, latest.id);
       const id = Number(info.lastInsertRowid);
-      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', 're-render requested');
+      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `re-render requested: new take${seed !== null ? `, seed ${seed}` : ''}`);
       return id;
     })();
   }
@@ -368,6 +430,14 @@ export class ProjectStore {
     return (this.stmt(COMMITTED_USD_SQL).get(exceptJobId) as { usd: number }).usd;
   }
 
+  /**
+   * USD one shot's takes other than `exceptJobId` have committed (the same share as
+   * {@link committedUsd}, summed over the shot's jobs): what a row budget has already paid for.
+   */
+  committedUsdOfShot(shotId: number, exceptJobId = -1): number {
+    return (this.stmt(COMMITTED_USD_OF_SHOT_SQL).get(shotId, exceptJobId) as { usd: number }).usd;
+  }
+
   /** One job by id, or undefined. */
   job(id: number): Job | undefined {
     const r = this.stmt(`${JOB_SELECT} WHERE jobs.id = ?`).get(id) as JobRow | undefined;
@@ -384,6 +454,20 @@ export class ProjectStore {
     return (
       this.stmt(`${JOB_SELECT} WHERE shots.active = 1 AND jobs.take = (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) ORDER BY shots.ord`).all() as JobRow[]
     ).map(toJob);
+  }
+
+  /** Every take of the active shots' current versions (the row as it is now), in film order then take. */
+  currentTakes(): Job[] {
+    return (this.stmt(`${JOB_SELECT} WHERE shots.active = 1 AND jobs.spec_hash = shots.spec_hash ORDER BY shots.ord, jobs.take`).all() as JobRow[]).map(toJob);
+  }
+
+  /** Shot ids (the storyboard's) of active shots that have no finished take of their current version, in film order. */
+  shotsWithoutCurrentClip(): string[] {
+    return (
+      this.stmt(
+        `SELECT shot_key FROM shots WHERE active = 1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.shot_id = shots.id AND jobs.spec_hash = shots.spec_hash AND jobs.state = 'succeeded') ORDER BY ord`,
+      ).all() as { shot_key: string }[]
+    ).map((r) => r.shot_key);
   }
 
   /** Jobs in the given states, oldest first. */
@@ -439,11 +523,18 @@ export class ProjectStore {
     }));
   }
 
+  /** The length in seconds the shot's row asks for now, or undefined for an unknown shot. */
+  shotDuration(shotId: number): number | undefined {
+    const r = this.stmt(`SELECT json_extract(spec, '$.duration') AS d FROM shots WHERE id = ?`).get(shotId) as { d: number | null } | undefined;
+    return r?.d ?? undefined;
+  }
+
   /** Chooses which succeeded take of a shot the film uses. Throws when the job is not a succeeded take of that shot. */
   chooseTake(shotId: number, jobId: number): void {
     const j = this.job(jobId);
     if (!j || j.shotId !== shotId || j.state !== 'succeeded') throw new Error(`job ${jobId} is not a finished take of shot ${shotId}`);
-    this.stmt('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(jobId, shotId);
+    // A choice that changes the take is the creator's: a take finishing later no longer replaces it.
+    this.stmt('UPDATE shots SET chosen_by_creator = CASE WHEN chosen_job_id IS ? THEN chosen_by_creator ELSE 1 END, chosen_job_id = ? WHERE id = ?').run(jobId, jobId, shotId);
   }
 
   /**
@@ -509,14 +600,15 @@ export class ProjectStore {
   }
 
   /**
-   * Records a job's clip: downloading -> succeeded with `patch`, and the clip chosen as its shot's
-   * take, in one transaction committed with the other writes of this tick (see {@link transitionGrouped}).
+   * Records a job's clip: downloading -> succeeded with `patch`, and, by {@link CHOOSE_FINISHED_TAKE_SQL}'s
+   * rule, the clip chosen as its shot's take, in one transaction committed with the other writes of
+   * this tick (see {@link transitionGrouped}).
    */
   recordClipGrouped(job: Pick<Job, 'id' | 'shotId'>, patch: JobPatch, message: string): Promise<Job> {
     return this.inGroup(() => {
-      const done = this.transitionInTx(job.id, 'downloading', 'succeeded', patch, message);
-      this.stmt('UPDATE shots SET chosen_job_id = ? WHERE id = ?').run(job.id, job.shotId);
-      return done;
+      // The choice first, so the job as written says whether it is the chosen take.
+      this.stmt(CHOOSE_FINISHED_TAKE_SQL).run({ job: job.id, shot: job.shotId });
+      return this.transitionInTx(job.id, 'downloading', 'succeeded', patch, message);
     });
   }
 

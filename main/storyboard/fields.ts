@@ -88,6 +88,19 @@ export function parseSeed(text: string): number {
   return n;
 }
 
+/** Most takes one row may ask for (column `takes`, `--takes`): each take is a paid render. */
+export const MAX_TAKES = 10;
+
+/**
+ * Takes: how many variants of the shot one batch renders, a whole number from 1 to
+ * {@link MAX_TAKES}. Take k uses seed `seed + k - 1` (see main/queue/takes.ts).
+ */
+export function parseTakes(text: string): number {
+  const n = parseNumber(text, 'takes');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TAKES) throw new CellError(`takes must be a whole number from 1 to ${MAX_TAKES} (each take is a paid render), got "${short(text)}"`);
+  return n;
+}
+
 /** Mode: one of {@link MODES}; "t2v"/"i2v"/"a2v" and spaces for hyphens are accepted. */
 export function parseMode(text: string): Mode {
   const t = text.trim().toLowerCase().replace(/[\s_]+/g, '-');

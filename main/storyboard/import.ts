@@ -26,6 +26,7 @@ import {
   parseMode,
   parseResolution,
   parseSeed,
+  parseTakes,
 } from './fields';
 import { StoryboardError, type StoryboardIssue } from './issues';
 import type { RawSheet } from './raw-sheet';
@@ -329,6 +330,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
       aspectRatio,
       fps: cell('fps', parseFps, SHOT_DEFAULTS.fps),
       seed: cell('seed', parseSeed, SHOT_DEFAULTS.seed),
+      takes: cell('takes', parseTakes, undefined),
       provider: get('provider').toLowerCase() || undefined,
       model: get('model') || undefined,
       negativePrompt: get('negative_prompt') || undefined,

@@ -65,8 +65,14 @@ export interface Shot {
   aspectRatio: AspectRatio;
   /** Frames per second. */
   fps: number;
-  /** -1 means random. */
+  /** -1 means random (a random seed is then picked once for the shot and recorded with each take). */
   seed: number;
+  /**
+   * How many takes (variants) one batch renders, from the `takes` column; undefined when the cell
+   * is empty (the batch's `--takes`, else 1). Take k uses seed `seed + k - 1`. Not part of what
+   * makes a clip: raising it adds takes, lowering it keeps the finished ones.
+   */
+  takes?: number;
   /** Provider id chosen for this row, if the row names one (else the batch's). */
   provider?: string;
   model?: string;

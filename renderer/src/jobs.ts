@@ -32,6 +32,8 @@ export interface JobsData {
   jobStats: JobStats;
   /** The latest take of each shot, by shot id; a new map only when one changed. */
   latestTake: ReadonlyMap<number, number>;
+  /** The chosen take's job id of each shot that has one, by shot id (from JobView.chosen); a new map only when one changed. */
+  chosenTake: ReadonlyMap<number, number>;
   /** The providers of the jobs, sorted; a new array only when the set changed. */
   jobProviders: string[];
 }
@@ -50,6 +52,7 @@ export const NO_JOBS: JobsData = {
   jobById: new Map(),
   jobStats: { total: 0, byState: ZERO_BY_STATE, ended: 0, progress: 0 },
   latestTake: new Map(),
+  chosenTake: new Map(),
   jobProviders: [],
 };
 
@@ -60,9 +63,11 @@ export function jobsDataOf(list: Iterable<JobView>): JobsData {
   const sorted = [...jobById.values()].sort(JOB_ORDER);
   const byState = { ...ZERO_BY_STATE };
   const latestTake = new Map<number, number>();
+  const chosenTake = new Map<number, number>();
   const providers = new Set<string>();
   let progress = 0;
   for (const j of sorted) {
+    if (j.chosen) chosenTake.set(j.shotId, j.id);
     byState[j.state]++;
     progress += progressOf(j);
     latestTake.set(j.shotId, Math.max(latestTake.get(j.shotId) ?? 0, j.take));
@@ -73,6 +78,7 @@ export function jobsDataOf(list: Iterable<JobView>): JobsData {
     jobById,
     jobStats: { total: sorted.length, byState, ended: byState.succeeded + byState.failed + byState.canceled, progress },
     latestTake,
+    chosenTake,
     jobProviders: [...providers].sort(),
   };
 }
@@ -87,6 +93,7 @@ export function applyJobChanges(prev: JobsData, changed: Iterable<JobView>): Job
   const byState = { ...prev.jobStats.byState };
   let progress = prev.jobStats.progress;
   let latestTake = prev.latestTake;
+  let chosenTake = prev.chosenTake;
   let rebuildLatest = false;
   let resort = false;
   let rebuildProviders = false;
@@ -109,6 +116,13 @@ export function applyJobChanges(prev: JobsData, changed: Iterable<JobView>): Job
     }
     byState[j.state]++;
     progress += progressOf(j);
+    // The newest word on a shot's choice wins: a take now chosen, or the chosen one no longer.
+    const chosen = chosenTake.get(j.shotId);
+    if ((j.chosen && chosen !== j.id) || (!j.chosen && chosen === j.id)) {
+      if (chosenTake === prev.chosenTake) chosenTake = new Map(prev.chosenTake);
+      if (j.chosen) (chosenTake as Map<number, number>).set(j.shotId, j.id);
+      else (chosenTake as Map<number, number>).delete(j.shotId);
+    }
     const latest = latestTake.get(j.shotId);
     if (!rebuildLatest && (latest === undefined || j.take > latest)) {
       if (latestTake === prev.latestTake) latestTake = new Map(prev.latestTake);
@@ -140,7 +154,7 @@ export function applyJobChanges(prev: JobsData, changed: Iterable<JobView>): Job
   // The progress sum is kept by adding and subtracting: it can drift by float rounding only (the
   // screens round it to a whole percent), and a refresh (queue.list) counts it again from scratch.
   const jobStats = sameCounts ? s : { total, byState, ended, progress: total ? progress : 0 };
-  return { jobIds, jobById, jobStats, latestTake, jobProviders };
+  return { jobIds, jobById, jobStats, latestTake, chosenTake, jobProviders };
 }
 
 /** Merges new jobs (sorted) into the sorted id list: appended when they all come after it (the usual case), else merged. */

@@ -295,9 +295,13 @@ function createAppStore(api: ApiClient): AppStore {
   });
   const { setState: set, getState: get } = store;
 
-  // Job ids start again in every project: thumbnails of the previous one no longer apply.
-  store.subscribe((s, prev) => {
-    if (s.project !== prev.project && prev.project !== null) clearThumbnails();
+  // Another project: the thumbnails of the previous one are not shown again (they are kept by clip
+  // URL, so they never stand for another project's clips; this only keeps the cache small).
+  let lastProject: string | null = null;
+  store.subscribe((s) => {
+    if (s.project === null || s.project === lastProject) return;
+    if (lastProject !== null) clearThumbnails();
+    lastProject = s.project;
   });
 
   const boot = async () => {

@@ -62,7 +62,7 @@ describe('one process drives a project folder at a time', () => {
     expect(await firstDone, firstOut).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stderr).toMatch(/waiting: .* is being rendered by ltx-batch render/);
-    expect(b.stdout).toMatch(/4 shot\(s\) kept from an earlier run/);
+    expect(b.stdout).toMatch(/4 take\(s\) kept from an earlier run/);
     expect(submitsOf(tag)).toBe(4);
     await slow.close();
   });

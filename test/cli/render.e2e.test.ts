@@ -25,7 +25,33 @@ describe('ltx-batch render (end to end, preview provider)', () => {
     // A second run keeps every clip and renders nothing again.
     const again = await runCli(['render', 'examples/storyboard.csv', '--out', out]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('8 shot(s) kept from an earlier run, 0 resumed, 0 queued');
+    expect(again.stdout).toContain('8 take(s) kept from an earlier run, 0 resumed, 0 queued');
+  });
+
+  it('--takes 2 estimates and renders two takes of every row, seeds seed and seed + 1, and says so', async () => {
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,seed,provider\n1,a harbour at dawn,0.4,64x36,20,\n2,gulls over the pier,6,1080p,30,ltx' });
+    const est = await runCli(['estimate', path.join(dir, 'sb.csv'), '--takes', '2', '--json']);
+    const rows = (JSON.parse(est.stdout) as { rows: { takes: number; usdMax: number; estimate: { max: number } }[] }).rows;
+    expect(rows.map((r) => r.takes)).toEqual([2, 2]);
+    expect(rows[1].usdMax).toBeCloseTo(rows[1].estimate.max * 2, 9);
+    const bad = await runCli(['render', path.join(dir, 'sb.csv'), '--out', tmpDir(), '--takes', '11']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--takes.*from 1 to 10/);
+    fs.writeFileSync(path.join(dir, 'sb.csv'), 'shot,prompt,duration,resolution,seed\n1,a harbour at dawn,0.4,64x36,20\n2,gulls over the pier,0.4,64x36,30');
+    const out = tmpDir();
+    const res = await runCli(['render', path.join(dir, 'sb.csv'), '--out', out, '--takes', '2', '--plain']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('0 take(s) kept from an earlier run, 0 resumed, 4 queued');
+    expect(res.stdout).toContain('4 succeeded, 0 failed');
+    const db = new Database(path.join(out, 'project.sqlite'), { readonly: true });
+    expect(db.prepare('SELECT take, seed FROM jobs ORDER BY id').all()).toEqual([
+      { take: 1, seed: 20 },
+      { take: 2, seed: 21 },
+      { take: 1, seed: 30 },
+      { take: 2, seed: 31 },
+    ]);
+    db.close();
+    expect(fs.readdirSync(path.join(out, 'clips'))).toHaveLength(4);
   });
 
   it('resumes after the process is killed mid-batch: no shot rendered twice, film complete', async () => {

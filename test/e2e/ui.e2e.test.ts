@@ -195,6 +195,51 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 
+  it('takes: a row of two takes renders both, the Queue marks the chosen one, and choosing another (Queue or Timeline) renders nothing', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-takes-');
+    const file = path.join(dir, 'takes.csv');
+    fs.writeFileSync(file, 'shot,prompt,duration,resolution,seed,takes\n1,a harbour at dawn,0.4,64x36,20,2\n2,gulls over the pier,0.4,64x36,30,');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByTestId('project-input').fill('ui-e2e-takes');
+    await page.getByTestId('render-button').click();
+    await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('render-finished').textContent()).resolves.toContain('3 succeeded, 0 failed');
+    const grid = page.getByTestId('queue-grid');
+    // Take 1 of shot 1 is chosen (seed 20), take 2 (seed 21) is not.
+    await expect(grid.getByTestId('job-1-1').getByLabel('chosen take: the film uses it').count()).resolves.toBe(1);
+    await expect(grid.getByTestId('job-1-2').getByLabel('chosen take: the film uses it').count()).resolves.toBe(0);
+    await expect(grid.getByTestId('job-1-2').textContent()).resolves.toContain('seed 21');
+    await grid.getByRole('button', { name: 'use take 2 of shot 1 in the film' }).click();
+    await grid.getByTestId('job-1-2').getByLabel('chosen take: the film uses it').waitFor();
+    await expect(grid.getByTestId('job-1-1').getByLabel('chosen take: the film uses it').count()).resolves.toBe(0);
+    await expect(page.getByTestId('count-succeeded').textContent()).resolves.toBe('3 succeeded');
+    // The Timeline shows shot 1's takes side by side, take 2 circled; picking take 1 saves the choice.
+    await page.getByTestId('nav-timeline').click();
+    await page.getByTestId('take-1-2').waitFor();
+    await expect(page.getByTestId('take-1-2').getAttribute('aria-pressed')).resolves.toBe('true');
+    // Each take shows a picture of itself, even a clip shorter than the usual thumbnail time (0.4 s),
+    // and after earlier tests opened other projects whose job ids were the same.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.take-thumb img')).filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 2, undefined, { timeout: 15_000 });
+    await page.getByTestId('take-1-1').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=take-1-1]')?.getAttribute('aria-pressed') === 'true');
+    await page.waitForFunction(() => document.querySelector('[data-testid=timeline-strip]')?.getAttribute('data-saving') === 'false');
+    await screenshot(page, 'timeline-takes.png');
+    // A New take with a pinned seed.
+    await page.getByTestId('nav-queue').click();
+    await grid.getByRole('button', { name: 'new take of shot 1 with a seed you choose' }).click();
+    await page.getByLabel('Seed of the new take').fill('99');
+    await page.getByRole('button', { name: 'Render', exact: true }).click();
+    await grid.getByTestId('job-1-3').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=job-1-3]')?.textContent?.includes('seed 99'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=job-1-3] [data-testid=job-state]')?.textContent === 'succeeded', undefined, { timeout: 30_000 });
+    // Take 1 was chosen by hand: the new take does not replace it.
+    await expect(grid.getByTestId('job-1-1').getByLabel('chosen take: the film uses it').count()).resolves.toBe(1);
+    await screenshot(page, 'queue-takes.png');
+    expect(h.pageErrors).toEqual([]);
+  }, 90_000);
+
   it('renders 10,000 rows in the Shots grid and scrolls to the last', async () => {
     const { page } = h;
     const dir = tempDir('ltx-10k-');

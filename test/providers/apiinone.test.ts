@@ -389,7 +389,7 @@ describe('ltx-batch render --provider apiinone (end to end)', () => {
     expect(res.stdout).not.toContain(KEY);
     // The estimate column shows the upper bound (the control range's 512 credits x $0.01); the actual is
     // what the task answer reports: 7 s (the video's 6.2 s, rounded up) x 12.8 at 480p = 90 credits.
-    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ 1\s+│ \$5\.12\s+│ \$0\.90\s/);
+    expect(res.stdout).toMatch(/│ 2\s+│ apiinone\s+│ succeeded │ 1\s+│ [-\d]+\s+│ 1\s+│ \$5\.12\s+│ \$0\.90\s/);
     const sent = sim.submissions.slice(before).map((s) => s.body as { type: string; mode?: string; video_duration?: number });
     expect(sent.map((b) => `${b.type}:${b.mode ?? '-'}:${b.video_duration ?? '-'}`).sort()).toEqual(['control:pose:7', 'text-to-video:-:-']);
     const film = await probe(path.join(out, 'film.mp4'));

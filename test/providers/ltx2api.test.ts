@@ -168,7 +168,7 @@ describe('ltx-batch render --provider ltx2api (end to end)', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('2 succeeded');
-    expect(res.stdout).toMatch(/│ 1\s+│ ltx2api\s+│ succeeded │ 1\s+│ 1\s+│ 20 credits\s+│ 20 credits/);
+    expect(res.stdout).toMatch(/│ 1\s+│ ltx2api\s+│ succeeded │ 1\s+│ [-\d]+\s+│ 1\s+│ 20 credits\s+│ 20 credits/);
     const film = await probe(path.join(out, 'film.mp4'));
     expect(Math.abs(film.duration - 11)).toBeLessThan(0.2);
     expect(fs.readFileSync(path.join(out, 'project.sqlite')).includes(Buffer.from(KEY))).toBe(false);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { probe } from '../../main/media/ffprobe';
+import { ffmpegPath } from '../../main/media/ffmpeg-path';
 import { runCli } from '../helpers/cli';
 import { ROOT, tmpDir, withFiles } from '../helpers/tmp';
 
@@ -24,26 +25,37 @@ function runnerProcesses(): string[] {
 }
 
 describe('ltx-batch render --provider local (tiny LTX-2 pipeline on CPU)', () => {
-  it('starts the runner, renders every shot through the real pipeline, stitches the film, and leaves no runner behind', async () => {
+  it('starts the runner, renders every shot and take through the real pipeline at exactly duration x fps frames, stitches the film, and leaves no runner behind', async () => {
     expect(fs.existsSync(path.join(venv, 'bin', 'python')), `the runner venv is missing at ${venv}: run bash resources/runner/install.sh ${venv} --cpu --test`).toBe(true);
     const before = runnerProcesses();
-    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,fps\n1,a red ball,1,64x64,8\n2,a blue cube,1,64x64,8\n3,a green cone,1,96x64,8\n' });
+    // Shot 1 in two takes (seeds 7 and 8); 1 s at 8 fps is 8 frames, where the model's rule makes 9.
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,fps,seed,takes\n1,a red ball,1,64x64,8,7,2\n2,a blue cube,1,64x64,8,,\n3,a green cone,1,96x64,8,,\n' });
     const out = tmpDir();
     const home = tmpDir();
     const res = await runCli(['render', path.join(dir, 'sb.csv'), '--out', out, '--provider', 'local', '--plain'], { LTX_RUNNER_VENV: venv, LTX_RUNNER_MODEL: 'tiny-random', LTX_BATCH_HOME: home });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('3 succeeded');
-    const clips = fs.readdirSync(path.join(out, 'clips'));
-    expect(clips).toHaveLength(3);
-    const first = await probe(path.join(out, 'clips', clips.sort()[0]));
-    expect(first.video).toMatchObject({ width: 64, height: 64 });
+    expect(res.stdout).toContain('4 succeeded');
+    const clips = fs.readdirSync(path.join(out, 'clips')).sort();
+    expect(clips).toEqual(['shot-1-take1.mp4', 'shot-1-take2.mp4', 'shot-2-take1.mp4', 'shot-3-take1.mp4']);
+    const first = await probe(path.join(out, 'clips', clips[0]));
+    expect(first.video).toMatchObject({ width: 64, height: 64, frames: 8 });
     expect(first.audio).toBeDefined();
+    expect(first.audio!.duration!).toBeLessThanOrEqual(1.07);
+    // The two takes were sent seeds 7 and 8 and are different pictures.
+    const frameOf = (f: string) => execFileSync(ffmpegPath(), ['-v', 'error', '-i', path.join(out, 'clips', f), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    expect(frameOf(clips[0]).equals(frameOf(clips[1]))).toBe(false);
+    // The film: take 1 of shot 1, then shots 2 and 3: 24 frames, 3.0 s, not 27 frames (3.375 s).
     const film = await probe(path.join(out, 'film.mp4'));
-    expect(film.duration).toBeGreaterThan(2.5);
+    expect(film.video!.frames).toBe(24);
+    expect(film.video!.duration!).toBeCloseTo(3.0, 2);
     // GPU (here: CPU) seconds recorded per job and in the ledger.
     const db = new Database(path.join(out, 'project.sqlite'), { readonly: true });
     const gpu = db.prepare(`SELECT gpu_seconds FROM jobs WHERE state = 'succeeded'`).all() as { gpu_seconds: number }[];
+    expect(db.prepare('SELECT take, seed FROM jobs WHERE shot_id = (SELECT id FROM shots WHERE shot_key = ?) ORDER BY take').all('1')).toEqual([
+      { take: 1, seed: 7 },
+      { take: 2, seed: 8 },
+    ]);
     db.close();
     expect(gpu.every((g) => g.gpu_seconds > 0)).toBe(true);
     const settings = new Database(path.join(home, 'settings.sqlite'), { readonly: true });

@@ -3,7 +3,7 @@ import { jobView } from '../views';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
 
-export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queue.pauseProvider' | 'queue.resumeProvider' | 'queue.cancel' | 'queue.retry' | 'queue.rerender'> {
+export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queue.pauseProvider' | 'queue.resumeProvider' | 'queue.cancel' | 'queue.retry' | 'queue.rerender' | 'queue.chooseTake'> {
   return {
     'queue.list': async () => {
       const s = ctx.session;
@@ -27,10 +27,14 @@ export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queu
       ctx.kick();
       return null;
     },
-    'queue.rerender': async ({ shotId }) => {
-      const job = ctx.requireDriver().rerender(shotId);
+    'queue.rerender': async ({ shotId, seed }) => {
+      const job = ctx.requireDriver().rerender(shotId, seed);
       ctx.kick();
       return { jobId: job.id };
+    },
+    'queue.chooseTake': async ({ shotId, jobId }) => {
+      ctx.requireDriver().chooseTake(shotId, jobId);
+      return null;
     },
   };
 }

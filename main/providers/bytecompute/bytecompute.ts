@@ -68,6 +68,8 @@ const CAPABILITIES: Capabilities = {
   // "image_uri: Image URL or base64 data URI": local files are sent as data URIs.
   mediaInputs: 'url-or-file',
   models: [BYTECOMPUTE_MODEL],
+  // The doc names no seed field: takes vary by the service.
+  seeds: false,
 };
 
 /**

@@ -84,6 +84,8 @@ const CAPABILITIES: Capabilities = {
   promptMaxChars: LTX_PROMPT_MAX_CHARS,
   mediaInputs: 'url-or-file',
   models: LTX_MODEL_SPECS.map((m) => m.id),
+  // The API has no seed field (docs.ltx.video, read 2026-12-02): takes vary by the service.
+  seeds: false,
 };
 
 /** The model a row renders with: its own, else the default (audio-to-video: ltx-2-3-pro, the model that has it). */

@@ -21,7 +21,12 @@ export interface AnimaticSpec {
   audio?: string;
   /** Second line of the title, e.g. "5.0 s · 1280x720 · text-to-video". */
   subtitle?: string;
+  /** The take's seed: picks the card's background, so takes of one shot are told apart at a glance. */
+  seed?: number;
 }
+
+/** Dark card backgrounds (0xRRGGBB), one per seed modulo their count; the default without a seed is the first. */
+export const CARD_COLOURS = ['1c2233', '2a1c33', '1c3328', '33261c', '1c2e33', '331c24', '28331c', '24243a'];
 
 /** Escapes a value for an ffmpeg filter option (paths with colons, quotes, backslashes). */
 export function filterValue(v: string): string {
@@ -96,7 +101,8 @@ export function animaticArgs(spec: AnimaticSpec, dest: string, workDir: string):
     // Cover the frame, then zoom in by up to 8% over the shot.
     videoChain = `[0:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,format=yuv420p,zoompan=z='1+0.08*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${W}x${H}:fps=${fps}`;
   } else {
-    args.push('-f', 'lavfi', '-i', `color=c=0x1c2233:s=${W}x${H}:r=${fps}:d=${duration}`);
+    const colour = CARD_COLOURS[spec.seed === undefined ? 0 : spec.seed % CARD_COLOURS.length];
+    args.push('-f', 'lavfi', '-i', `color=c=0x${colour}:s=${W}x${H}:r=${fps}:d=${duration}`);
     videoChain = `[0:v]setsar=1,drawbox=x=iw*0.07:y=ih*0.36:w=iw*0.86:h=max(2\\,ih*0.006):color=0x5b8cff@0.9:t=fill`;
   }
   if (spec.audio) args.push('-i', spec.audio);

@@ -50,8 +50,10 @@ export function createPreviewProvider(opts: { concurrency?: number } = {}): Prov
         fps: shot.fps,
         image: localOnly(shot.image),
         audio: localOnly(shot.audio),
-        subtitle: `${shot.duration} s · ${shot.resolution.width}x${shot.resolution.height} · ${shot.fps} fps · ${shot.mode}`,
+        subtitle: `${shot.duration} s · ${shot.resolution.width}x${shot.resolution.height} · ${shot.fps} fps · ${shot.mode}${shot.seed >= 0 ? ` · seed ${shot.seed}` : ''}`,
       };
+      // A take's seed picks the card's colour; a random seed (-1) is left out (each take is sent its own).
+      if (shot.seed >= 0) spec.seed = shot.seed;
       return { ok: true, request: { route: 'ffmpeg animatic', body: spec as unknown as Record<string, unknown>, notes } };
     },
     estimate(): CostEstimate {

@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Group, Menu, Paper, Progress, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Badge, Box, Button, Group, Menu, NumberInput, Paper, Popover, Progress, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
 import { createContext, memo, useCallback, useContext, useMemo, useState } from 'react';
 import type { ErrorView, JobView } from '../../../main/contract/api';
@@ -23,17 +23,19 @@ const STATE_COLOR: Record<JobView['state'], string> = {
 
 /** What the rows share: the actions and which jobs have one on its way. */
 interface QueueCtx {
-  act: (job: JobView, what: 'cancel' | 'retry' | 'rerender') => Promise<void>;
+  /** An action on a job; `seed` pins a new take's seed. */
+  act: (job: JobView, what: 'cancel' | 'retry' | 'rerender' | 'choose', seed?: number) => Promise<void>;
   play: (job: JobView) => void;
   busy: ReadonlySet<number>;
 }
 const Ctx = createContext<QueueCtx | null>(null);
 const useQueue = () => useContext(Ctx)!;
 
-/** The job a row shows, and whether it is its shot's latest take (cells read it from here). */
+/** The job a row shows, whether it is its shot's latest take, and whether it is the chosen take (cells read it from here). */
 interface RowJobState {
   job: JobView;
   latest: boolean;
+  chosen: boolean;
 }
 const RowJob = createContext<RowJobState | null>(null);
 const useRowJob = () => useContext(RowJob)!;
@@ -42,13 +44,31 @@ function Thumb() {
   const { job } = useRowJob();
   const { play } = useQueue();
   const ok = job.state === 'succeeded' && !!job.clipUrl;
-  const url = useThumbnail(job.id, ok);
+  const url = useThumbnail(job.id, ok ? job.clipUrl : null);
   if (!ok) return <div className="thumb thumb-empty" />;
   return (
     <UnstyledButton className="thumb" onClick={() => play(job)} title={`play shot ${job.shot}, take ${job.take}`} aria-label={`play shot ${job.shot} take ${job.take}`} data-testid={`thumb-${job.shot}`}>
       {url ? <img src={url} alt="" /> : url === null ? <span className="thumb-none">▶</span> : <span className="thumb-loading" />}
       <span className="thumb-play">▶</span>
     </UnstyledButton>
+  );
+}
+
+/** The take number, its seed, and whether it is the chosen take (what the film uses). */
+function TakeCell() {
+  const { job, chosen } = useRowJob();
+  return (
+    <Stack gap={0} align="flex-end" w="100%">
+      <span className="cell-text mono">
+        {chosen && (
+          <span className="chosen-mark" role="img" aria-label="chosen take: the film uses it" title="chosen take: the film uses it">
+            ●{' '}
+          </span>
+        )}
+        {job.take}
+      </span>
+      {job.seed !== null && <span className="cell-text mono dim small">seed {job.seed}</span>}
+    </Stack>
   );
 }
 
@@ -95,8 +115,42 @@ function DetailCell() {
   );
 }
 
+/** "New take" with a pinned seed: a small form in a popover. */
+function PinnedSeedTake() {
+  const { job } = useRowJob();
+  const { act } = useQueue();
+  const [open, setOpen] = useState(false);
+  const [seed, setSeed] = useState<number | string>('');
+  return (
+    <Popover opened={open} onChange={setOpen} position="bottom-end" withArrow trapFocus>
+      <Popover.Target>
+        <ActionIcon size="sm" variant="subtle" aria-label={`new take of shot ${job.shot} with a seed you choose`} onClick={() => setOpen((o) => !o)}>
+          ⋯
+        </ActionIcon>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typeof seed !== 'number') return;
+            setOpen(false);
+            void act(job, 'rerender', seed);
+          }}
+        >
+          <Group gap={6} align="flex-end" wrap="nowrap">
+            <NumberInput size="xs" label="Seed of the new take" min={0} max={4294967295} allowDecimal={false} allowNegative={false} value={seed} onChange={setSeed} w={150} data-autofocus />
+            <Button size="xs" type="submit" disabled={typeof seed !== 'number'}>
+              Render
+            </Button>
+          </Group>
+        </form>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
 function ActionsCell() {
-  const { job, latest } = useRowJob();
+  const { job, latest, chosen } = useRowJob();
   const { act, busy } = useQueue();
   const live = LIVE.has(job.state);
   return (
@@ -111,12 +165,20 @@ function ActionsCell() {
           Retry
         </Button>
       )}
+      {job.state === 'succeeded' && !chosen && (
+        <Button size="compact-xs" variant="light" loading={busy.has(job.id)} onClick={() => void act(job, 'choose')} aria-label={`use take ${job.take} of shot ${job.shot} in the film`}>
+          Use take
+        </Button>
+      )}
       {job.state === 'succeeded' && latest && (
-        <Tooltip label="Render this shot again as a new take; choose the take on the timeline">
-          <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')}>
-            New take
-          </Button>
-        </Tooltip>
+        <>
+          <Tooltip label="Render this shot again as a new take, with the next seed it has not used; choose the take here or on the timeline">
+            <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')}>
+              New take
+            </Button>
+          </Tooltip>
+          <PinnedSeedTake />
+        </>
       )}
     </Group>
   );
@@ -133,25 +195,26 @@ const col = createColumnHelper<typeof gridFeatures, JobRef>();
 const columns = col.columns([
   col.display({ id: 'thumb', header: '', size: 84, cell: () => <Thumb /> }),
   col.display({ id: 'shot', header: 'Shot', size: 64, cell: () => <JobText field="shot" className="cell-text strong" /> }),
-  col.display({ id: 'take', header: 'Take', size: 58, meta: { align: 'right' }, cell: () => <JobText field="take" className="cell-text mono" /> }),
+  col.display({ id: 'take', header: 'Take', size: 96, meta: { align: 'right' }, cell: () => <TakeCell /> }),
   col.display({ id: 'provider', header: 'Provider', size: 100, cell: () => <JobText field="provider" className="cell-text" /> }),
   col.display({ id: 'state', header: 'State', size: 128, cell: () => <StateCell /> }),
   col.display({ id: 'attempts', header: 'Tries', size: 60, meta: { align: 'right' }, cell: () => <JobText field="attempts" className="cell-text mono" /> }),
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: () => <JobText field="estimate" className="cell-text mono dim" /> }),
   col.display({ id: 'actual', header: 'Actual', size: 76, meta: { align: 'right' }, cell: () => <JobText field="actual" className="cell-text mono" /> }),
   col.display({ id: 'detail', header: 'Errors and notes', size: 200, meta: { grow: true }, cell: () => <DetailCell /> }),
-  col.display({ id: 'actions', header: '', size: 120, cell: () => <ActionsCell /> }),
+  col.display({ id: 'actions', header: '', size: 240, cell: () => <ActionsCell /> }),
 ]);
 
 /** One job's row: renders again only when its job (or whether it is the latest take) changes. */
 const JobRow = memo(function JobRow(props: GridRowProps<JobRef>) {
   const job = useJob(props.row.original.id);
   const latest = useAppStore((s) => (job ? s.latestTake.get(job.shotId) === job.take : false));
-  const state = useMemo(() => (job ? { job, latest } : null), [job, latest]);
+  const chosen = useAppStore((s) => (job ? s.chosenTake.get(job.shotId) === job.id : false));
+  const state = useMemo(() => (job ? { job, latest, chosen } : null), [job, latest, chosen]);
   if (!state) return null;
   return (
     <RowJob.Provider value={state}>
-      <GridRow {...props} className={`state-${state.job.state} ${latest ? '' : 'old-take'}`} testId={`job-${state.job.shot}-${state.job.take}`} />
+      <GridRow {...props} className={`state-${state.job.state} ${latest || chosen ? '' : 'old-take'} ${chosen ? 'chosen-take' : ''}`} testId={`job-${state.job.shot}-${state.job.take}`} />
     </RowJob.Provider>
   );
 });
@@ -264,13 +327,14 @@ export function QueueScreen() {
 
   const play = useCallback((j: JobView) => j.clipUrl && setClip({ url: j.clipUrl, title: `Shot ${j.shot} · take ${j.take}` }), []);
   const act = useCallback(
-    async (job: JobView, what: 'cancel' | 'retry' | 'rerender') => {
+    async (job: JobView, what: 'cancel' | 'retry' | 'rerender' | 'choose', seed?: number) => {
       setBusy((b) => new Set(b).add(job.id));
       setError(null);
       try {
         if (what === 'cancel') await api.call('queue.cancel', { jobId: job.id });
         else if (what === 'retry') await api.call('queue.retry', { jobId: job.id });
-        else await api.call('queue.rerender', { shotId: job.shotId });
+        else if (what === 'choose') await api.call('queue.chooseTake', { shotId: job.shotId, jobId: job.id });
+        else await api.call('queue.rerender', seed === undefined ? { shotId: job.shotId } : { shotId: job.shotId, seed });
       } catch (e) {
         const v = toErrorView(e);
         setError({ ...v, message: `shot ${job.shot}: ${v.message}` });

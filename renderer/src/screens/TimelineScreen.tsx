@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Group, NativeSelect, Paper, Progress, ScrollArea, SegmentedControl, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { Badge, Box, Button, Group, Paper, Progress, ScrollArea, SegmentedControl, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { DndContext, KeyboardSensor, PointerSensor, closestCenter, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { SortableContext, arrayMove, horizontalListSortingStrategy, sortableKeyboardCoordinates, useSortable } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
@@ -14,9 +14,28 @@ import { useThumbnail } from '../thumbnails';
 type Clip = TimelineView['clips'][number];
 type Joint = 'cut' | 'crossfade';
 
+/** One take in a shot's strip: its thumbnail; a click makes it the chosen take (renders nothing). */
+function TakeThumb({ shot, take, chosen, onChoose }: { shot: string; take: Clip['takes'][number]; chosen: boolean; onChoose: () => void }) {
+  const thumb = useThumbnail(take.jobId, take.clipUrl);
+  const label = `take ${take.take}${take.seed !== null ? `, seed ${take.seed}` : ''}`;
+  return (
+    <UnstyledButton
+      className={`take-thumb${chosen ? ' is-chosen' : ''}`}
+      onClick={onChoose}
+      aria-pressed={chosen}
+      aria-label={`${chosen ? 'chosen: ' : 'use '}${label} of shot ${shot}`}
+      title={`${label}${chosen ? ' (chosen: the film uses it)' : ': click to use it in the film'}`}
+      data-testid={`take-${shot}-${take.take}`}
+    >
+      {thumb ? <img src={thumb} alt={`shot ${shot} ${label}`} /> : null}
+      <span className="take-label">{take.take}</span>
+    </UnstyledButton>
+  );
+}
+
 function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void }) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: clip.shotId });
-  const thumb = useThumbnail(clip.chosenJobId, clip.chosenJobId !== null);
+  const thumb = useThumbnail(clip.chosenJobId, clip.takes.find((t) => t.jobId === clip.chosenJobId)?.clipUrl);
   const style = { transform: CSS.Translate.toString(transform), transition, zIndex: isDragging ? 2 : undefined };
   return (
     <Paper ref={setNodeRef} style={style} withBorder className={`clip-card${isDragging ? ' dragging' : ''}${clip.chosenJobId === null ? ' missing' : ''}`} data-testid={`clip-${clip.shot}`}>
@@ -45,21 +64,18 @@ function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; 
         <Text size="xs" className="mono" c="dimmed">
           {seconds(clip.duration)}
         </Text>
-        {clip.takes.length > 1 ? (
-          <NativeSelect
-            size="xs"
-            w={82}
-            aria-label={`take of shot ${clip.shot}`}
-            value={String(clip.chosenJobId ?? '')}
-            onChange={(e) => onTake(Number(e.currentTarget.value))}
-            data={clip.takes.map((t) => ({ value: String(t.jobId), label: `take ${t.take}` }))}
-          />
-        ) : (
-          <Text size="xs" c="dimmed">
-            {clip.takes.length ? `take ${clip.takes[0].take}` : ''}
-          </Text>
-        )}
+        <Text size="xs" c="dimmed">
+          {clip.takes.find((t) => t.jobId === clip.chosenJobId) ? `take ${clip.takes.find((t) => t.jobId === clip.chosenJobId)!.take}` : ''}
+          {clip.takes.length > 1 ? ` of ${clip.takes.length}` : ''}
+        </Text>
       </Group>
+      {clip.takes.length > 1 && (
+        <Box px={6} pb={6} className="take-strip" role="group" aria-label={`takes of shot ${clip.shot}`}>
+          {clip.takes.map((t) => (
+            <TakeThumb key={t.jobId} shot={clip.shot} take={t} chosen={t.jobId === clip.chosenJobId} onChoose={() => t.jobId !== clip.chosenJobId && onTake(t.jobId)} />
+          ))}
+        </Box>
+      )}
     </Paper>
   );
 }

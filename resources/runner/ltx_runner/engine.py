@@ -52,7 +52,9 @@ class EngineUnavailable(RuntimeError):
 class GenerationParams:
     """One render, already rounded: sizes in pixels, ``num_frames`` of the form 8k+1, ``fps`` an integer.
 
-    ``steps`` and ``guidance_scale`` of None mean the model's defaults;
+    ``output_frames`` is how many of the generated frames the clip keeps (the
+    shot's exact ``duration x fps``; None keeps all ``num_frames``); the audio
+    is cut to the same length.  ``steps`` and ``guidance_scale`` of None mean the model's defaults;
     ``image_path`` is a local image file for image-to-video; ``output_path``
     is where the MP4 is written.
     """
@@ -69,6 +71,7 @@ class GenerationParams:
     image_path: str | None = None
     steps: int | None = None
     guidance_scale: float | None = None
+    output_frames: int | None = None
 
 
 @dataclass
@@ -364,7 +367,14 @@ class Engine:
         tmp = p.output_path + ".part.mp4"
         sample_rate = int(pipe.vocoder.config.output_sampling_rate)
         audio0 = audio[0].float().cpu() if audio is not None else None
-        encode_video(video[0], fps=int(p.fps), output_path=tmp, audio=audio0, audio_sample_rate=sample_rate)
+        frames = video[0]
+        keep = p.output_frames
+        if keep is not None and 0 < keep < len(frames):
+            # Exact length: the model made the next 8k+1 frames; the shot is duration x fps of them.
+            frames = frames[:keep]
+            if audio0 is not None:
+                audio0 = audio0[..., : int(round(keep / p.fps * sample_rate))]
+        encode_video(frames, fps=int(p.fps), output_path=tmp, audio=audio0, audio_sample_rate=sample_rate)
         os.replace(tmp, p.output_path)
 
     def generate(

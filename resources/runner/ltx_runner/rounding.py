@@ -2,8 +2,10 @@
 
 * width and height: multiples of 32 (the pipeline's ``check_inputs`` rejects
   anything else);
-* frame count: of the form 8k+1 (the video VAE compresses time by 8 and keeps
-  the first frame, so the latent has (n-1)//8+1 frames);
+* frame count: the clip keeps exactly ``duration x fps`` frames; the model
+  generates the next count of the form 8k+1 (the video VAE compresses time by 8
+  and keeps the first frame, so the latent has (n-1)//8+1 frames) and the extra
+  frames are cut before encoding, so a 5 s shot at 25 fps is 125 frames, not 129;
 * fps: an integer (``diffusers.utils.encode_video`` truncates fps to int).
 """
 
@@ -46,15 +48,29 @@ def round_frames(frames: float) -> int:
     return max(MIN_FRAMES, FRAME_MULTIPLE * k + 1)
 
 
+def frames_to_generate(frames: int) -> int:
+    """The smallest frame count of the form 8k+1 (at least 9) that holds ``frames`` frames.
+
+    Raises ValueError for a non-positive count.
+    """
+    if not frames or frames <= 0:
+        raise ValueError(f"frame count must be positive, got {frames!r}")
+    k = math.ceil(max(frames - 1, 0) / FRAME_MULTIPLE)
+    return max(MIN_FRAMES, FRAME_MULTIPLE * k + 1)
+
+
 def round_request(width: float, height: float, duration: float, fps: float) -> dict[str, Any]:
     """Round a shot request to what the model can render.
 
     Arguments: width and height in pixels, duration in seconds, fps in frames
     per second.  Returns a dict with, for each of ``width``, ``height``,
     ``fps``, ``frames`` and ``duration``, ``{"requested": original, "used":
-    rounded}``, plus ``changed``: the names whose value changed.  ``frames``
-    requested is ``duration * fps`` (may be fractional); ``duration`` used is
-    ``frames / fps`` in seconds.  Raises ValueError on non-positive input.
+    rounded}``, plus ``changed``: the names whose value changed, and
+    ``generated_frames``: the 8k+1 count the model makes (the clip keeps the
+    first ``frames.used`` of them).  ``frames`` requested is ``duration * fps``
+    (may be fractional); used is ``duration * fps used`` rounded to a whole
+    frame (at least 1); ``duration`` used is ``frames / fps`` in seconds.
+    Raises ValueError on non-positive input.
     """
     if fps is None or fps <= 0:
         raise ValueError(f"fps must be positive, got {fps!r}")
@@ -64,7 +80,7 @@ def round_request(width: float, height: float, duration: float, fps: float) -> d
     h = round_size(height)
     fps_used = max(1, _round_half_up(fps))
     frames_requested = duration * fps
-    frames_used = round_frames(duration * fps_used)
+    frames_used = max(1, _round_half_up(duration * fps_used))
     duration_used = frames_used / fps_used
     out: dict[str, Any] = {
         "width": {"requested": width, "used": w},
@@ -78,4 +94,5 @@ def round_request(width: float, height: float, duration: float, fps: float) -> d
         if abs(float(out[key]["requested"]) - float(out[key]["used"])) > 1e-9:
             changed.append(key)
     out["changed"] = changed
+    out["generated_frames"] = frames_to_generate(frames_used)
     return out

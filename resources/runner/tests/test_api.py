@@ -86,8 +86,10 @@ def test_job_flow_events_result_and_no_reload(client, runtime, tmp_path):
     rounded = body["rounded"]
     assert rounded["width"] == {"requested": 60, "used": 64}
     assert rounded["height"] == {"requested": 70, "used": 64}
-    assert rounded["frames"] == {"requested": 8, "used": 9}
-    assert "width" in rounded["changed"] and "frames" in rounded["changed"]
+    # 1 s at 8 fps is 8 frames: the model makes 9 (8k+1) and the clip keeps 8.
+    assert rounded["frames"] == {"requested": 8, "used": 8}
+    assert rounded["generated_frames"] == 9
+    assert "width" in rounded["changed"] and "frames" not in rounded["changed"]
 
     events = _events(client, job_id)
     steps = [e for e in events if e["event"] == "step"]
@@ -134,7 +136,9 @@ def test_result_bytes_are_a_playable_mp4(client, tmp_path):
     info = probe_mp4(str(p))
     assert len(info["video"]) == 1 and len(info["audio"]) == 1
     assert (info["video"][0]["width"], info["video"][0]["height"]) == (64, 96)
-    assert info["frames"] == 9
+    # Exactly duration x fps frames (the model's 9th frame is cut), and audio no longer than the video.
+    assert info["frames"] == 8
+    assert info["audio"][0]["duration"] == pytest.approx(1.0, abs=0.07)
     # deleting frees it
     assert client.delete(f"/jobs/{job_id}").json()["deleted"] is True
     assert client.get(f"/jobs/{job_id}").status_code == 404

@@ -27,10 +27,24 @@ def test_round_request_reports_original_and_new_values():
     r = round_request(width=500, height=280, duration=5, fps=24)
     assert r["width"] == {"requested": 500, "used": 512}
     assert r["height"] == {"requested": 280, "used": 288}
-    assert r["frames"] == {"requested": 120, "used": 121}
+    # The clip keeps exactly duration x fps frames; the model makes the next 8k+1 and the rest is cut.
+    assert r["frames"] == {"requested": 120, "used": 120}
+    assert r["generated_frames"] == 121
     assert r["fps"] == {"requested": 24, "used": 24}
-    assert r["duration"]["used"] == pytest.approx(121 / 24)
-    assert set(r["changed"]) == {"width", "height", "frames", "duration"}
+    assert r["duration"]["used"] == pytest.approx(5)
+    assert set(r["changed"]) == {"width", "height"}
+
+
+@pytest.mark.parametrize(
+    "duration, fps, frames, generated",
+    [(1, 8, 8, 9), (5, 25, 125, 129), (0.1, 8, 1, 9), (4.84, 25, 121, 121), (2, 24, 48, 49), (10, 30, 300, 305)],
+)
+def test_exact_frame_count_generates_the_next_valid_count(duration, fps, frames, generated):
+    r = round_request(64, 64, duration, fps)
+    assert r["frames"]["used"] == frames
+    assert r["generated_frames"] == generated
+    assert (generated - 1) % 8 == 0 and generated >= frames
+    assert r["duration"]["used"] == pytest.approx(frames / fps)
 
 
 def test_round_request_no_change():
@@ -43,7 +57,8 @@ def test_fractional_fps_becomes_integer():
     r = round_request(64, 64, 1.0, 23.976)
     assert r["fps"]["used"] == 24
     assert "fps" in r["changed"]
-    assert r["frames"]["used"] == 25
+    assert r["frames"]["used"] == 24
+    assert r["generated_frames"] == 25
 
 
 @pytest.mark.parametrize("bad", [dict(width=0, height=64, duration=1, fps=8), dict(width=64, height=64, duration=0, fps=8),
