@@ -13,9 +13,9 @@ ipcRenderer.on('ltx:event', (_e: IpcRendererEvent, event: EventName, payload: un
 const api: LtxApi = {
   async call(method, args) {
     if (!METHOD_NAMES.includes(method as MethodName)) throw new Error(`unknown method ${String(method)}`);
-    const r = (await ipcRenderer.invoke('ltx:call', method, args)) as { ok: boolean; result?: unknown; error?: { message: string; fix?: string } };
+    const r = (await ipcRenderer.invoke('ltx:call', method, args)) as { ok: boolean; result?: unknown; error?: { message: string; fix?: string; confirm?: string } };
     // A plain object crosses the context bridge intact (an Error would lose its `fix`).
-    if (!r.ok) throw { message: r.error?.message ?? 'failed', fix: r.error?.fix };
+    if (!r.ok) throw { message: r.error?.message ?? 'failed', fix: r.error?.fix, confirm: r.error?.confirm };
     return r.result as never;
   },
   on(event, listener) {

@@ -22,7 +22,7 @@ export type CallReply = { ok: true; result: unknown } | { ok: false; error: Erro
  */
 export function errorView(e: unknown): ErrorView {
   const message = (e as Error)?.message ?? String(e);
-  if (e instanceof UserError) return { message, fix: e.fix };
+  if (e instanceof UserError) return e.confirm ? { message, fix: e.fix, confirm: e.confirm } : { message, fix: e.fix };
   if (e instanceof ContractError) return { message };
   return { message: `something went wrong: ${message}` };
 }

@@ -7,6 +7,20 @@ import { formatIssue } from '../storyboard/issues';
 import { planStoryboard } from '../pricing/plan';
 import type { ProviderRegistry } from '../providers/registry';
 import { formatEstimate, table, usd } from './format';
+import type { StoryboardLook } from '../storyboard/import';
+import type { LookOptions } from '../storyboard/style';
+
+/** The look in the estimate: the style's parts and each character with how many shots name it. */
+function describeLook(look: StoryboardLook): string {
+  const lines: string[] = [];
+  const { prefix, suffix, negative } = look.style;
+  const parts = [prefix && `before each prompt "${prefix}"`, suffix && `after it "${suffix}"`, negative && `negative "${negative}"`].filter(Boolean);
+  if (parts.length) lines.push(`style: ${parts.join('; ')}`);
+  const names = Object.keys(look.characters);
+  if (names.length) lines.push(`characters: ${names.map((n) => `{${n}} (${look.uses[n] ?? 0} shot(s))`).join(', ')}`);
+  lines.push(`look from: ${look.sources.join(', ')}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
 
 /** Options of the estimate command. */
 export interface EstimateCommandOptions {
@@ -14,6 +28,8 @@ export interface EstimateCommandOptions {
   budget?: number;
   /** Takes of rows whose `takes` cell is empty (--takes). */
   takes?: number;
+  /** --style, --negative, --characters. */
+  look?: LookOptions;
   json?: boolean;
   /** Monthly budgets with what is already spent (from the settings database). */
   monthly?: { name: string; usd: number; provider?: string; spentUsd: number }[];
@@ -21,7 +37,7 @@ export interface EstimateCommandOptions {
 
 /** Runs the command; returns the exit code (1 when the storyboard has errors). */
 export async function estimateCommand(file: string, registry: ProviderRegistry, opts: EstimateCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
-  const sb = await importStoryboard(file);
+  const sb = await importStoryboard(file, opts.look);
   const plan = planStoryboard(sb.shots, registry, { provider: opts.provider, budgetUsd: opts.budget, takes: opts.takes, monthly: opts.monthly });
   const issues = [...sb.issues, ...plan.issues];
   const errors = issues.filter((i) => i.severity === 'error');
@@ -39,6 +55,8 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
             duration: r.shot.duration,
             resolution: r.shot.resolution.label,
             takes: r.takes,
+            prompt: r.shot.prompt,
+            negativePrompt: r.shot.negativePrompt ?? null,
             estimate: r.estimate ?? null,
             usdMax: r.usdMax,
             runningUsd: r.runningUsd,
@@ -48,6 +66,7 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
           })),
           totals: plan.totals,
           totalUsd: plan.totalUsd,
+          look: sb.look ?? null,
           issues,
         },
         null,
@@ -77,6 +96,7 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
     t.push(cells);
   }
   out.write(`${t.toString()}\n`);
+  if (sb.look) out.write(describeLook(sb.look));
   for (const [id, tot] of Object.entries(plan.totals)) {
     out.write(`${id}: ${tot.shots} shot(s)${tot.takes !== tot.shots ? `, ${tot.takes} takes` : ''}, up to ${usd(tot.usdMax)}${tot.credits ? ` (${Number(tot.credits.toFixed(2))} credits)` : ''}${tot.unknownUsd ? `, ${tot.unknownUsd} with no known USD rate` : ''}\n`);
   }

@@ -68,9 +68,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-p, --provider <id>', 'provider for rows that name none (default: preview)')
     .option('-b, --budget <usd>', 'render budget in USD', positiveNumber)
     .option('-t, --takes <n>', `takes (variants) of every row whose takes cell is empty, 1-${MAX_TAKES}; take k uses seed + k - 1`, takesArg)
+    .option('--style <text>', 'a style for every row: text around each prompt ({prompt} marks where the prompt goes; without it the text follows the prompt)')
+    .option('--negative <text>', "a negative prompt added to every row's")
+    .option('--characters <file>', 'a CSV of name, description: {Name} in a prompt becomes the description')
     .option('--json', 'print JSON for scripts')
-    .action(async (file: string, o: { provider?: string; budget?: number; takes?: number; json?: boolean }) => {
-      setExit(await estimateCommand(file, registry(), { ...o, monthly: monthlyBudgets() }));
+    .action(async (file: string, o: { provider?: string; budget?: number; takes?: number; json?: boolean; style?: string; negative?: string; characters?: string }) => {
+      setExit(await estimateCommand(file, registry(), { ...o, look: { style: o.style, negative: o.negative, charactersFile: o.characters }, monthly: monthlyBudgets() }));
     });
   program
     .command('render')
@@ -81,15 +84,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --concurrency <n>', 'at most this many shots at once per provider', positiveInt)
     .option('-b, --budget <usd>', 'render budget in USD, saved with the project: shots that would pass it wait', positiveNumber)
     .option('-t, --takes <n>', `takes (variants) of every row whose takes cell is empty, 1-${MAX_TAKES}; take k uses seed + k - 1`, takesArg)
+    .option('--style <text>', 'a style for every row: text around each prompt ({prompt} marks where the prompt goes; without it the text follows the prompt)')
+    .option('--negative <text>', "a negative prompt added to every row's")
+    .option('--characters <file>', 'a CSV of name, description: {Name} in a prompt becomes the description')
+    .option('--accept-changes', "re-render finished shots whose prompt changed because the style or a character's description did")
     .option('--clear-budget', "remove the project's saved render budget")
     .option('--replace-storyboard', 'render into a folder that holds the project of another storyboard file (the same storyboard moved or renamed)')
     .option('--plain', 'plain progress lines even on a terminal')
     .option('--wait', 'when another process is rendering the same folder, wait for it (default: exit 3 naming it)')
     .option('--resubmit-flagged', 'submit again the shots held as "may have been submitted twice" (after checking the provider)')
-    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; takes?: number; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean; replaceStoryboard?: boolean }) => {
+    .action(async (file: string, o: { out: string; provider?: string; concurrency?: number; budget?: number; takes?: number; style?: string; negative?: string; characters?: string; acceptChanges?: boolean; plain?: boolean; wait?: boolean; resubmitFlagged?: boolean; clearBudget?: boolean; replaceStoryboard?: boolean }) => {
       const settings = openSettings();
       try {
-        setExit(await renderCommand(file, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) }));
+        setExit(await renderCommand(file, registry(), { ...o, look: { style: o.style, negative: o.negative, charactersFile: o.characters }, guard: ledgerGuard(settings, path.resolve(o.out)) }));
       } finally {
         settings.close();
       }

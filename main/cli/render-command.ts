@@ -8,6 +8,8 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
 import { ProjectBusyError } from '../queue/lease';
+import { LookChangedError } from '../project/restyle';
+import type { LookOptions } from '../storyboard/style';
 import { OtherStoryboardError } from '../queue/project-owner';
 import { FLAGGED_HOLD } from '../queue/store';
 import { latestPerVariant } from '../queue/takes';
@@ -27,6 +29,10 @@ export interface RenderCommandOptions {
   budget?: number;
   /** Takes of rows whose `takes` cell is empty (--takes). */
   takes?: number;
+  /** --style, --negative, --characters. */
+  look?: LookOptions;
+  /** Re-render finished shots whose prompt changed because the style or a character did. */
+  acceptChanges?: boolean;
   /** Force plain lines even on a terminal. */
   plain?: boolean;
   /** When another process is rendering the same folder, wait for it instead of exiting. */
@@ -75,6 +81,8 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
       concurrency: opts.concurrency,
       budgetUsd: opts.budget,
       takes: opts.takes,
+      look: opts.look,
+      acceptChanges: opts.acceptChanges,
       guard: opts.guard,
       waitForProject: opts.wait,
       resubmitFlagged: opts.resubmitFlagged,
@@ -113,6 +121,10 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
     if (e instanceof StoryboardError) {
       for (const i of e.issues) err.write(`${formatIssue(i, file)}\n`);
       err.write(`${e.issues.filter((i) => i.severity === 'error').length} error(s): fix them and run again; nothing was queued.\n`);
+      return 1;
+    }
+    if (e instanceof LookChangedError) {
+      err.write(`${e.message}\n${e.fix}\n`);
       return 1;
     }
     if (e instanceof OtherStoryboardError) {

@@ -38,7 +38,14 @@ export const methodArgs = {
   'estimate.get': z.object({ provider: providerId.optional(), budgetUsd: usd.optional() }).strict(),
   /** Renders the loaded storyboard into a project folder (a name under the projects folder, or a path). */
   'render.start': z
-    .object({ project: z.string().min(1).max(4096), provider: providerId.optional(), budgetUsd: usd.optional(), concurrency: z.number().int().min(1).max(64).optional() })
+    .object({
+      project: z.string().min(1).max(4096),
+      provider: providerId.optional(),
+      budgetUsd: usd.optional(),
+      concurrency: z.number().int().min(1).max(64).optional(),
+      /** Re-render finished shots whose prompt changed only because the style or a character did. */
+      acceptChanges: z.boolean().optional(),
+    })
     .strict(),
   /** Every job of the open project. */
   'queue.list': z.object({}).strict(),
@@ -204,6 +211,8 @@ export interface TimelineView {
     takes: { jobId: number; take: number; seed: number | null; clipUrl: string; duration: number }[];
     chosenJobId: number | null;
     duration: number;
+    /** A continued shot made from a take of its parent that the parent no longer uses (see TimelineShot.continuity). */
+    continuity?: { parent: string; madeFromTake: number; parentTake: number | null };
   }[];
   joints: ('cut' | 'crossfade')[];
   /** Seconds of each crossfade. */
@@ -296,6 +305,8 @@ export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
 export interface ErrorView {
   message: string;
   fix?: string;
+  /** When the call can be made again with the creator's go-ahead: the label of that button ("Re-render them"); the renderer then calls again with its confirm flag (render.start: acceptChanges). */
+  confirm?: string;
 }
 
 /** What the renderer gets: the typed API (window.ltx in Electron, a WebSocket client in browser mode). */

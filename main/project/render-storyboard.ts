@@ -6,6 +6,7 @@
  */
 import { assertImportable, importStoryboard, type Storyboard } from '../storyboard/import';
 import { StoryboardError } from '../storyboard/issues';
+import type { LookOptions } from '../storyboard/style';
 import { planStoryboard, type Plan } from '../pricing/plan';
 import type { ProviderRegistry } from '../providers/registry';
 import type { QueueEvent, SubmitGuard } from '../queue/runner';
@@ -22,6 +23,8 @@ export interface RenderOptions extends SessionRenderOptions {
   guard?: SubmitGuard;
   /** Who is rendering, shown to another process that finds the project busy (default "ltx-batch render"). */
   leaseLabel?: string;
+  /** The command line's style and characters (--style, --negative, --characters), over the workbook's sheets. */
+  look?: LookOptions;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface RenderOptions extends SessionRenderOptions {
  * row and column) when the storyboard or a row/provider combination is invalid; nothing is queued then.
  */
 export async function renderStoryboard(storyboardFile: string, registry: ProviderRegistry, opts: RenderOptions): Promise<RenderResult> {
-  return renderLoadedStoryboard(await importStoryboard(storyboardFile), registry, opts);
+  return renderLoadedStoryboard(await importStoryboard(storyboardFile, opts.look), registry, opts);
 }
 
 /**

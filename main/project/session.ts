@@ -21,10 +21,12 @@ import { assertProjectOf, projectStoryboard } from '../queue/project-owner';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
 import { nextTakeSeed, randomSeedBase } from '../queue/takes';
+import { withStartFrame } from '../queue/continuity';
 import type { ProviderRequest } from '../providers/provider';
 import type { StitchResult } from '../timeline/stitch';
 import { cleanStaleExports, exportFilm } from './export-film';
 import { UserError } from './errors';
+import { LookChangedError, restyledRows } from './restyle';
 
 export { exportFilm };
 
@@ -74,6 +76,8 @@ export interface SessionRenderOptions extends QueueRunOptions {
   replaceStoryboard?: boolean;
   /** Submit again the jobs held as "may have been submitted twice" (the creator has checked the provider). */
   resubmitFlagged?: boolean;
+  /** Re-render finished shots whose prompt changed only because the style or a character did (see restyle.ts); without it such a render throws LookChangedError. */
+  acceptChanges?: boolean;
   /** 0..1 while the film is stitched. */
   onStitchProgress?: (fraction: number) => void;
 }
@@ -279,10 +283,21 @@ export class ProjectSession {
 
   private async renderPlanned(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions): Promise<RenderResult> {
     const store = this.store;
+    // A new style or character description re-renders finished shots only when the creator says so.
+    const restyled = restyledRows(store.shots(), plan.rows);
+    if (restyled.length > 0 && !o.acceptChanges) throw new LookChangedError(restyled);
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
-      plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate!, takes: r.takes, requestFor: this.takeRequest(r.shot, r.provider) })),
+      plan.rows.map((r) => ({
+        shot: r.shot,
+        provider: r.provider,
+        request: r.request!,
+        estimate: r.estimate!,
+        takes: r.takes,
+        requestFor: this.takeRequest(r.shot, r.provider),
+        seeds: this.opts.registry.get(r.provider)?.capabilities().seeds !== false,
+      })),
       (rel) => fs.existsSync(path.join(this.dir, rel)),
     );
     if (o.resubmitFlagged) store.releaseFlagged();
@@ -351,7 +366,8 @@ export class ProjectSession {
 
   /**
    * Retries a job: one held as "may have been submitted twice" is released (the creator checked the
-   * provider); any other gets a new take of its shot. Returns the job that will render. Run the
+   * provider); a failed or canceled take renders again as the same take of its row (its seed and
+   * request); anything else gets a new take of its shot. Returns the job that will render. Run the
    * queue afterwards ({@link kick}).
    */
   retry(jobId: number): Job {
@@ -360,21 +376,23 @@ export class ProjectSession {
       this.store.releaseFlagged([held.id]);
       return this.emitJob(held.id);
     }
+    if (held.state === 'failed' || held.state === 'canceled') return this.emitJob(this.store.retryTake(held.id));
     return this.rerender(held.shotId);
   }
 
   /**
-   * The request of one take of `shot` on `provider`, sent with `seed` (the provider's own validate,
-   * so the seed lands where its API takes it); undefined when the provider is not registered or
-   * takes no seed (Capabilities.seeds false).
-   * Throws UserError naming the seed when the provider refuses the shot with it.
+   * The request of one take of `shot` on `provider`: the provider's own validate with the take's
+   * seed (null: the provider takes none, the row's is kept), so the seed lands where its API takes
+   * it, and for a continued shot its start frame in this project (continuity.ts). Undefined when the
+   * provider is not registered. Throws UserError when the provider refuses the take.
    */
-  private takeRequest(shot: Storyboard['shots'][number], provider: string): ((seed: number) => ProviderRequest) | undefined {
+  private takeRequest(shot: Storyboard['shots'][number], provider: string): ((seed: number | null) => ProviderRequest) | undefined {
     const p = this.opts.registry.get(provider);
-    if (!p || p.capabilities().seeds === false) return undefined;
+    if (!p) return undefined;
+    const base = withStartFrame(shot, this.dir);
     return (seed) => {
-      const v = p.validate({ ...shot, seed });
-      if (!v.ok) throw new UserError(`shot ${shot.id}: ${provider} refuses seed ${seed}: ${v.issues.map((i) => i.message).join('; ')}`);
+      const v = p.validate(seed === null ? base : { ...base, seed });
+      if (!v.ok) throw new UserError(`shot ${shot.id}: ${provider} refuses ${seed === null ? 'the take' : `seed ${seed}`}: ${v.issues.map((i) => i.message).join('; ')}`);
       return v.request;
     };
   }
@@ -387,7 +405,7 @@ export class ProjectSession {
   rerender(shotId: number, seed?: number): Job {
     const { used, base, spec, provider } = this.store.takeSeedsOf(shotId);
     const requestFor = this.takeRequest(spec, provider);
-    if (!requestFor) return this.emitJob(this.store.newTake(shotId));
+    if (!requestFor || this.opts.registry.get(provider)?.capabilities().seeds === false) return this.emitJob(this.store.newTake(shotId));
     const next = nextTakeSeed(used, base ?? randomSeedBase(), seed);
     return this.emitJob(this.store.newTake(shotId, { seed: next, request: requestFor(next) }));
   }

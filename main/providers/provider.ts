@@ -37,6 +37,8 @@ export interface Capabilities {
    * the same request and vary by the service's own randomness; no seed is recorded for them.
    */
   seeds?: boolean;
+  /** Whether the service takes the shot's last frame (column `end_image`; default false). */
+  endImage?: boolean;
 }
 
 /** Limits a provider's jobs are run under so that a large batch does not trip rate limits. */

@@ -45,6 +45,10 @@ export interface Job {
   variant: number | null;
   /** Who asked for this take: the storyboard row (its `takes`) or the creator afterwards ("New take"). */
   origin: 'storyboard' | 'new-take';
+  /** The project shot id this take continues from (it starts from that shot's chosen take's last frame); null when none. */
+  afterShot: number | null;
+  /** The parent's take (job id) whose last frame this take started from, once it was sent; null otherwise. */
+  fromJob: number | null;
   /** Whether this is its shot's chosen take (the one the film and every export use). */
   chosen: boolean;
   provider: string;

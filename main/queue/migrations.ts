@@ -148,8 +148,12 @@ export const MIGRATIONS: string[] = [
   // creator afterwards) and which of the row's takes it is (variant 1..N; NULL for a New take and
   // for takes recorded before, read as 1); a shot whose row says seed -1 keeps the random seed its
   // takes count from; and whether the creator chose the shot's take by hand (then a take finishing
-  // later does not replace the choice).
+  // later does not replace the choice). Continuity: a continued shot's takes name the shot they
+  // continue (after_shot) and are held until it has a finished take.
   `ALTER TABLE jobs ADD COLUMN seed INTEGER;
+   ALTER TABLE jobs ADD COLUMN after_shot INTEGER REFERENCES shots(id);
+   ALTER TABLE jobs ADD COLUMN from_job INTEGER;
+   CREATE INDEX jobs_after_shot ON jobs (after_shot) WHERE after_shot IS NOT NULL AND state = 'queued';
    ALTER TABLE jobs ADD COLUMN variant INTEGER;
    ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'storyboard' CHECK (origin IN ('storyboard', 'new-take'));
    ALTER TABLE shots ADD COLUMN seed_base INTEGER;

@@ -28,6 +28,7 @@ import type { RunContext } from './run-context';
 import type { QueueEvent, QueueRunnerOptions, RunSummary } from './run-types';
 import { FLAGGED_HOLD, StaleJobError, type ProjectStore } from './store';
 import { latestPerVariant } from './takes';
+import { prepareStartFrame } from './continuity';
 
 export type { QueueEvent, QueueRunnerOptions, RunSummary, SubmitGuard } from './run-types';
 export { freeBytes, probeClip, safeName } from './clip-finish';
@@ -38,6 +39,8 @@ export class QueueRunner {
   private readonly active = new Map<number, Promise<void>>();
   /** Jobs whose driver ended on an error that could not even be recorded: not restarted in this run. */
   private readonly stuck = new Set<number>();
+  /** Set when a take ended: the holds of takes that continue a shot are looked at again before the next fill. */
+  private continuityDirty = true;
   private readonly activeByProvider = new Map<string, number>();
   private readonly abort = new AbortController();
   /** One controller per job being driven: aborted by a stop (via `abort`) or by {@link cancel}. */
@@ -232,6 +235,11 @@ export class QueueRunner {
       if (!p || paused.has(p.id)) continue;
       this.start(job, p);
     }
+    // A take that ended may let the takes that continue its shot go (or say why they still wait).
+    if (this.continuityDirty) {
+      this.continuityDirty = false;
+      this.store.updateContinuityHolds();
+    }
     for (const providerId of this.store.queuedProviders()) {
       const p = this.providers.get(providerId);
       if (!p) {
@@ -278,6 +286,7 @@ export class QueueRunner {
         this.canceled.delete(job.id);
         this.active.delete(job.id);
         this.activeByProvider.set(p.id, (this.activeByProvider.get(p.id) ?? 1) - 1);
+        this.continuityDirty = true;
       });
     this.active.set(job.id, run);
   }
@@ -299,6 +308,8 @@ export class QueueRunner {
       if (job.state === 'queued') {
         job = await this.claim(job);
         if (!job) return;
+        // A continued shot starts from its parent's chosen take: its last frame is written now.
+        if (job.afterShot !== null) job = await prepareStartFrame(this.rc, job);
       }
       const request = JSON.parse(job.request) as ProviderRequest;
       if (p.kind === 'local') await driveLocal(this.rc, job, p, request);

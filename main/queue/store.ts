@@ -55,11 +55,12 @@ export interface PlannedShot {
   /** Takes the row asks for (default 1); take k uses seed base + k - 1 (see takes.ts). */
   takes?: number;
   /**
-   * The request of the take sent with `seed` (the provider's validate with that seed), for a
-   * provider that takes a seed. Without it (a provider without seeds) every take is sent `request`
-   * as it is and records no seed.
+   * The request of a take: the provider's validate with the take's seed (null: the provider takes
+   * none) and, for a continued shot, its start frame. Without it every take is sent `request` as it is.
    */
-  requestFor?: (seed: number) => ProviderRequest;
+  requestFor?: (seed: number | null) => ProviderRequest;
+  /** Whether the provider takes a seed (default true): takes then record and send seed + k - 1. */
+  seeds?: boolean;
 }
 
 /** What syncing a storyboard into the store did (counts of takes, except `removed`). */
@@ -80,7 +81,8 @@ export interface SyncResult {
  */
 export function specHash(shot: Shot, provider: string, request?: ProviderRequest): string {
   // How many takes is not what a clip is: raising it adds takes, it does not re-render take 1.
-  const { row: _row, order: _order, notes: _notes, metadata: _metadata, takes: _takes, ...rest } = shot;
+  // Nor the row's cells as written before the look was applied: the prompt that is sent is in `rest`.
+  const { row: _row, order: _order, notes: _notes, metadata: _metadata, takes: _takes, rowPrompt: _rp, rowNegativePrompt: _rn, ...rest } = shot;
   return crypto.createHash('sha256').update(JSON.stringify({ rest, provider, body: request?.body })).digest('hex').slice(0, 32);
 }
 
@@ -95,6 +97,8 @@ function toJob(r: JobRow): Job {
     take: r.take as number,
     seed: (r.seed as number) ?? null,
     variant: (r.variant as number) ?? null,
+    afterShot: (r.after_shot as number) ?? null,
+    fromJob: (r.from_job as number) ?? null,
     origin: (r.origin as Job['origin']) ?? 'storyboard',
     chosen: !!r.chosen,
     provider: r.provider as string,
@@ -142,6 +146,7 @@ export type JobPatch = Partial<{
   actual_amount: number | null;
   actual_usd: number | null;
   refunded: number;
+  from_job: number | null;
   gpu_seconds: number | null;
   hold_reason: string | null;
   error: string | null;
@@ -198,6 +203,15 @@ const CHOOSE_FINISHED_TAKE_SQL = `UPDATE shots SET
 /** What one shot's jobs other than `?` have committed in USD (a row budget's spending), by the share of {@link COMMITTED_USD_SQL}. */
 const COMMITTED_USD_OF_SHOT_SQL = `SELECT COALESCE(SUM(CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END), 0) AS usd FROM jobs
    WHERE shot_id = ? AND id <> ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))`;
+
+/** True (in an UPDATE of jobs) when the job's parent shot has a chosen, finished take of its current version. */
+const PARENT_READY_SQL = `EXISTS (SELECT 1 FROM shots p JOIN jobs c ON c.id = p.chosen_job_id WHERE p.id = jobs.after_shot AND c.state = 'succeeded' AND c.spec_hash = p.spec_hash)`;
+/** The hold reason of a take waiting for its parent shot: "waiting for shot 3", and why when the parent's latest take failed with none on its way. */
+const WAITING_FOR_PARENT_SQL = `('waiting for shot ' || (SELECT shot_key FROM shots WHERE id = jobs.after_shot) || COALESCE(
+    (SELECT CASE WHEN l.state IN ('failed', 'canceled') THEN ', which ' || l.state || COALESCE(': ' || l.error, '') END
+     FROM jobs l JOIN shots p ON p.id = l.shot_id WHERE l.shot_id = jobs.after_shot AND l.spec_hash = p.spec_hash
+       AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.shot_id = l.shot_id AND o.spec_hash = p.spec_hash AND o.state NOT IN ('succeeded', 'failed', 'canceled'))
+     ORDER BY l.take DESC LIMIT 1), ''))`;
 
 type Statement = Database.Statement;
 
@@ -323,22 +337,57 @@ export class ProjectStore {
         }
         if (plan.add.length === 0) continue;
         // Seeds (providers that take one): the row's, else (seed -1) a random one picked once for the shot and kept.
-        let base: number | null = p.requestFor && p.shot.seed >= 0 ? p.shot.seed : null;
-        if (base === null && p.requestFor) {
+        const seeded = !!p.requestFor && p.seeds !== false;
+        let base: number | null = seeded && p.shot.seed >= 0 ? p.shot.seed : null;
+        if (base === null && seeded) {
           base = storedBase ?? randomSeedBase();
           if (storedBase === null) this.stmt('UPDATE shots SET seed_base = ? WHERE id = ?').run(base, shotId);
         }
         let take = ((this.stmt('SELECT MAX(take) AS t FROM jobs WHERE shot_id = ?').get(shotId) as { t: number | null }).t ?? 0) + 1;
         for (const variant of plan.add) {
           const seed = base === null ? null : base + variant - 1;
-          const request = p.requestFor && seed !== null ? p.requestFor(seed) : p.request;
+          const request = p.requestFor ? p.requestFor(seed) : p.request;
           this.insertJob(shotId, { ...p, request }, hashOf, take++, now, { seed, variant, origin: 'storyboard' });
           res.queued++;
         }
       }
+      // Continuity: the takes of continued shots name their parent and wait for its finished take.
+      for (const p of planned) {
+        if (!p.shot.continueFrom) continue;
+        this.stmt(
+          `UPDATE jobs SET after_shot = (SELECT id FROM shots WHERE shot_key = ?) WHERE shot_id = (SELECT id FROM shots WHERE shot_key = ?) AND state = 'queued' AND after_shot IS NULL`,
+        ).run(p.shot.continueFrom, p.shot.id);
+      }
+      this.updateContinuityHolds();
     });
     tx.immediate();
     return res;
+  }
+
+  /**
+   * Holds the queued takes of continued shots whose parent has no finished take of its current
+   * version as its chosen take ("waiting for shot 3", ", which failed: ..." when its latest take
+   * failed and none is on its way), and releases those whose parent has one. Returns how many
+   * holds changed. Cheap: reads only queued takes that continue a shot (index jobs_after_shot).
+   */
+  updateContinuityHolds(): number {
+    const release = this.stmt(`UPDATE jobs SET hold_reason = NULL, next_run_at = 0 WHERE state = 'queued' AND after_shot IS NOT NULL AND hold_reason LIKE 'waiting for shot %' AND (${PARENT_READY_SQL})`).run().changes;
+    const hold = this.stmt(
+      `UPDATE jobs SET hold_reason = ${WAITING_FOR_PARENT_SQL} WHERE state = 'queued' AND after_shot IS NOT NULL AND (hold_reason IS NULL OR hold_reason LIKE 'waiting for shot %') AND NOT (${PARENT_READY_SQL}) AND hold_reason IS NOT ${WAITING_FOR_PARENT_SQL}`,
+    ).run().changes;
+    return release + hold;
+  }
+
+  /**
+   * The shot a shot continues from, as its chosen take stands: shot id, its key, the chosen take's
+   * number and clip (null when it has none). Undefined when the shot continues none.
+   */
+  continuityParentOf(shotId: number): { shotId: number; shotKey: string; jobId: number | null; take: number | null; output: string | null } | undefined {
+    const r = this.stmt(
+      `SELECT p.id AS id, p.shot_key AS key, c.id AS job, c.take AS take, CASE WHEN c.state = 'succeeded' THEN c.output END AS output
+       FROM shots s JOIN shots p ON p.shot_key = json_extract(s.spec, '$.continueFrom') LEFT JOIN jobs c ON c.id = p.chosen_job_id WHERE s.id = ?`,
+    ).get(shotId) as { id: number; key: string; job: number | null; take: number | null; output: string | null } | undefined;
+    return r ? { shotId: r.id, shotKey: r.key, jobId: r.job, take: r.take, output: r.output } : undefined;
   }
 
   private insertJob(shotId: number, p: Pick<PlannedShot, 'provider' | 'request' | 'estimate'>, hashOf: string, take: number, now: number, t: { seed: number | null; variant: number | null; origin: Job['origin'] }): number {
@@ -378,11 +427,32 @@ export class ProjectStore {
       const now = this.now();
       const seed = take ? take.seed : ((latest.seed as number | null) ?? null);
       const info = this.stmt(
-        `INSERT INTO jobs (shot_id, take, seed, origin, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
-           SELECT shot_id, take + 1, ?, 'new-take', provider, spec_hash, COALESCE(?, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(?, notes), ?, ? FROM jobs WHERE id = ?`,
+        `INSERT INTO jobs (shot_id, take, seed, origin, after_shot, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+           SELECT shot_id, take + 1, ?, 'new-take', after_shot, provider, spec_hash, COALESCE(?, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(?, notes), ?, ? FROM jobs WHERE id = ?`,
       ).run(seed, take ? JSON.stringify(take.request) : null, take ? JSON.stringify(take.request.notes ?? []) : null, now, now, latest.id);
       const id = Number(info.lastInsertRowid);
       this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `re-render requested: new take${seed !== null ? `, seed ${seed}` : ''}`);
+      this.updateContinuityHolds();
+      return id;
+    })();
+  }
+
+  /**
+   * Renders a failed or canceled take again as the same take of its row: a new job with its seed,
+   * variant, origin, request and estimate (a Retry, where New take makes another variant). Returns
+   * the new job's id. Throws when the job does not exist.
+   */
+  retryTake(jobId: number): number {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const info = this.stmt(
+        `INSERT INTO jobs (shot_id, take, seed, variant, origin, after_shot, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+           SELECT shot_id, (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) + 1, seed, variant, origin, after_shot, provider, spec_hash, request, 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, ?, ? FROM jobs WHERE id = ?`,
+      ).run(now, now, jobId);
+      if (info.changes === 0) throw new Error(`job ${jobId} does not exist`);
+      const id = Number(info.lastInsertRowid);
+      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `retry of job ${jobId}`);
+      this.updateContinuityHolds();
       return id;
     })();
   }

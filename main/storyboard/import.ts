@@ -34,6 +34,8 @@ import { MAX_COLUMNS, MAX_SHOTS } from './limits';
 import { readCsv, MAX_CELL_CHARS } from './read-csv';
 import { readXlsx } from './read-xlsx';
 import { sniffFormat } from './sniff-format';
+import { applyLook, resolveLook, type Look, type LookOptions } from './style';
+import { resolveContinuity } from './continuity';
 import type { AspectRatio, Shot } from './shot';
 import { checkMediaFile } from '../media/sniff';
 
@@ -59,7 +61,12 @@ export interface Storyboard {
   shots: Shot[];
   issues: StoryboardIssue[];
   mapping?: ColumnMapping;
+  /** The film's style and characters when the storyboard or the command line gives any, with how many shots use each character. */
+  look?: StoryboardLook;
 }
+
+/** A storyboard's look (style.ts) and, per character, how many shots name it. */
+export type StoryboardLook = Look & { uses: Record<string, number> };
 
 /** True when the storyboard has at least one error. */
 export function hasErrors(sb: Storyboard): boolean {
@@ -76,9 +83,9 @@ export function assertImportable(sb: Storyboard): void {
  * from the bytes). Never throws for bad content: problems are returned in `issues`.
  * Throws only when the file cannot be read at all (missing, unreadable).
  */
-export async function importStoryboard(file: string): Promise<Storyboard> {
+export async function importStoryboard(file: string, look: LookOptions = {}): Promise<Storyboard> {
   const { sheet, ...meta } = await readStoryboardSheet(file);
-  return { ...meta, ...interpretSheet(sheet, path.dirname(meta.file)) };
+  return { ...meta, ...interpretSheet(sheet, path.dirname(meta.file), undefined, look) };
 }
 
 /**
@@ -148,7 +155,12 @@ function clipNameKey(id: string): string {
  * Turns raw rows into shots. Exported for the renderer's column-mapping screen, which re-runs it
  * with a mapping the creator edited.
  */
-export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOverride?: ColumnMapping): { shots: Shot[]; issues: StoryboardIssue[]; mapping?: ColumnMapping } {
+export function interpretSheet(
+  sheet: RawSheet,
+  storyboardDir: string,
+  mappingOverride?: ColumnMapping,
+  lookOptions: LookOptions = {},
+): { shots: Shot[]; issues: StoryboardIssue[]; mapping?: ColumnMapping; look?: StoryboardLook } {
   const issues: StoryboardIssue[] = sheet.warnings.map((message) => ({ severity: 'warning' as const, message }));
   if (sheet.fatal) {
     issues.push({ severity: 'error', row: sheet.fatal.row || undefined, column: sheet.fatal.column, message: sheet.fatal.message });
@@ -302,6 +314,11 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
     const aspectRatio = cell('aspect_ratio', parseAspectRatio, SHOT_DEFAULTS.aspectRatio);
     const resolution = cell('resolution', parseResolutionFor[aspectRatio], defaultResolution[aspectRatio]);
     const image = cell('image', parseImage, undefined);
+    const endImage = cell('end_image', parseImage, undefined);
+    if (endImage?.kind === 'file') {
+      const problem = checkInsideFolder(endImage, storyboardDir, 'image') ?? checkMediaFile(endImage.path, 'image');
+      if (problem) err('end_image', problem);
+    }
     const audio = cell('audio', parseAudio, undefined);
     const video = cell('video', parseVideo, undefined);
     if (image || audio || video) {
@@ -312,8 +329,11 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
         }
       }
     }
-    const mode = cell('mode', parseMode, image ? 'image-to-video' : 'text-to-video');
-    if (mode === 'image-to-video' && !image && get('image') === '') err('image', 'mode image-to-video needs an image (a file next to the storyboard or an http(s) URL)');
+    const continueFrom = get('continue_from') || undefined;
+    if (continueFrom && (image || get('image') !== '')) err('continue_from', `a continued shot starts from the last frame of shot ${continueFrom}; remove its image, or the continue_from cell`);
+    const mode = cell('mode', parseMode, image || continueFrom ? 'image-to-video' : 'text-to-video');
+    if (continueFrom && mode !== 'image-to-video') err('continue_from', `a continued shot is image-to-video (it starts from the last frame of shot ${continueFrom}); this row's mode is ${mode}`);
+    if (mode === 'image-to-video' && !image && !continueFrom && get('image') === '') err('image', 'mode image-to-video needs an image (a file next to the storyboard or an http(s) URL)');
     if ((mode === 'audio-to-video' || mode === 'lipsync') && !audio && get('audio') === '') err('audio', `mode ${mode} needs an audio file or URL`);
     if (mode === 'control' && !video && get('video') === '') err('video', 'mode control needs a video (the motion to follow)');
     const shot: Shot = {
@@ -323,6 +343,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
       prompt,
       mode,
       image,
+      ...(endImage ? { endImage } : {}),
       audio,
       video,
       duration: cell('duration', parseDuration, SHOT_DEFAULTS.duration),
@@ -331,6 +352,7 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
       fps: cell('fps', parseFps, SHOT_DEFAULTS.fps),
       seed: cell('seed', parseSeed, SHOT_DEFAULTS.seed),
       takes: cell('takes', parseTakes, undefined),
+      ...(continueFrom ? { continueFrom } : {}),
       provider: get('provider').toLowerCase() || undefined,
       model: get('model') || undefined,
       negativePrompt: get('negative_prompt') || undefined,
@@ -347,5 +369,13 @@ export function interpretSheet(sheet: RawSheet, storyboardDir: string, mappingOv
     shots.sort((a, b) => Number(a.id) - Number(b.id) || a.row - b.row);
   }
   shots.forEach((s, i) => (s.order = i));
-  return { shots, issues, mapping };
+  // Continuity: `previous` resolved in film order; unknown shots and cycles are errors.
+  for (const i of resolveContinuity(shots, colName('continue_from'))) issues.push(i);
+  // The film's look: the workbook's Style and Characters sheets and the command line's options.
+  const resolved = resolveLook(sheet.lookSheets, lookOptions);
+  for (const i of resolved.issues) issues.push(i);
+  const applied = applyLook(shots, resolved.look, colName('prompt'));
+  for (const i of applied.issues) issues.push(i);
+  const hasLook = resolved.look.sources.length > 0;
+  return { shots, issues, mapping, look: hasLook ? { ...resolved.look, uses: applied.uses } : undefined };
 }

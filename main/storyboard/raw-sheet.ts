@@ -1,3 +1,5 @@
+import type { LookSheets } from './style';
+
 /**
  * A storyboard sheet as read from a file, before the cells are interpreted: rows of cell text,
  * the first being the header row. Shared by the CSV and XLSX readers.
@@ -25,4 +27,6 @@ export interface RawSheet {
   delimiter?: string;
   /** XLSX only: the worksheet that was read. */
   sheetName?: string;
+  /** XLSX only: the workbook's `Style` and `Characters` sheets, as rows of cell text with their row numbers (see style.ts). */
+  lookSheets?: LookSheets;
 }

@@ -6,7 +6,8 @@
  * without being inflated. Old .xls workbooks, OpenDocument (.ods) files and zips that are not Excel
  * workbooks are named as such.
  *
- * Takes the first visible worksheet (hidden sheets are skipped with a warning; when the visible sheet
+ * Takes the first visible worksheet other than `Style` and `Characters` (which describe the film's
+ * look and are returned beside it: see style.ts) (hidden sheets are skipped with a warning; when the visible sheet
  * is empty and a hidden one has data, that is an error naming the hidden sheet). Numbers keep their
  * computed value, formulas give their cached result (the value Excel shows), rich text and
  * hyperlinks give their text, dates give ISO text. Error values (#REF!, #DIV/0!, #N/A, ...) and
@@ -89,8 +90,13 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
     });
     return any;
   };
-  const visible = wb.worksheets.filter((ws) => ws.state === 'visible' || ws.state === undefined);
-  const hidden = wb.worksheets.filter((ws) => !visible.includes(ws));
+  // The sheets that describe the film's look (style.ts) are read beside the storyboard, never as it.
+  const lookSheet = (name: string) => wb.worksheets.find((w) => w.name.trim().toLowerCase() === name);
+  const styleSheet = lookSheet('style');
+  const charactersSheet = lookSheet('characters');
+  const isLook = (w: ExcelJS.Worksheet) => w === styleSheet || w === charactersSheet;
+  const visible = wb.worksheets.filter((ws) => (ws.state === 'visible' || ws.state === undefined) && !isLook(ws));
+  const hidden = wb.worksheets.filter((ws) => !visible.includes(ws) && !isLook(ws));
   if (hidden.length > 0) warnings.push(`hidden sheet(s) skipped: ${hidden.map((w) => w.name).join(', ')}`);
   if (visible.length === 0) {
     return fatal(`the workbook has no visible worksheet${hidden.length ? ` (hidden: ${hidden.map((w) => `"${w.name}"`).join(', ')}); unhide the storyboard sheet` : ''}`);
@@ -142,5 +148,16 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
     rows.push(cells);
     rowNumbers.push(rowNumber);
   });
-  return { rows, rowNumbers, warnings, cellIssues, sheetName: ws.name };
+  const lookRows = (w: ExcelJS.Worksheet | undefined) => {
+    if (!w) return undefined;
+    const out: { cells: string[]; row: number }[] = [];
+    w.eachRow({ includeEmpty: false }, (row, row1) => {
+      const cells: string[] = [];
+      for (let c = 1; c <= Math.max(row.cellCount, 0); c++) cells.push(cellText(row.getCell(c).value).text);
+      out.push({ cells, row: row1 });
+    });
+    return out;
+  };
+  const lookSheets = styleSheet || charactersSheet ? { style: lookRows(styleSheet), characters: lookRows(charactersSheet) } : undefined;
+  return { rows, rowNumbers, warnings, cellIssues, sheetName: ws.name, lookSheets };
 }

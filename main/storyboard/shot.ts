@@ -38,7 +38,10 @@ export interface Resolution {
  * A media input of a shot (image, audio or video column): a local file or an http(s) URL.
  * Local paths are resolved against the storyboard's folder and never leave it.
  */
-export type MediaRef = { kind: 'file'; path: string; original: string } | { kind: 'url'; url: string; original: string };
+export type MediaRef =
+  /** `pending`: a file the queue writes just before the take is sent (a continued shot's start frame): at planning it does not exist yet. */
+  | { kind: 'file'; path: string; original: string; pending?: true }
+  | { kind: 'url'; url: string; original: string };
 
 /** A LoRA reference from the `loras` column: `path` is a URL or name, `scale` a weight (APIXO: 0-4). */
 export interface LoraRef {
@@ -57,6 +60,8 @@ export interface Shot {
   prompt: string;
   mode: Mode;
   image?: MediaRef;
+  /** The shot's last frame (column `end_image`), for providers that take one (Capabilities.endImage). */
+  endImage?: MediaRef;
   audio?: MediaRef;
   video?: MediaRef;
   /** Clip length in seconds. */
@@ -73,6 +78,19 @@ export interface Shot {
    * makes a clip: raising it adds takes, lowering it keeps the finished ones.
    */
   takes?: number;
+  /**
+   * The shot id this shot continues from (column `continue_from`; `previous` resolved to the shot
+   * before it in film order): it starts from the last frame of that shot's chosen take, as
+   * image-to-video, and is rendered once that take exists (see main/queue/continuity.ts).
+   */
+  continueFrom?: string;
+  /**
+   * The row's prompt cell as written, when the look changed it (`{Name}` references expanded, the
+   * style's prefix and suffix added: see style.ts); `prompt` is then what is sent.
+   */
+  rowPrompt?: string;
+  /** The row's negative_prompt cell as written ('' when empty), when the style's negative prompt was added to it. */
+  rowNegativePrompt?: string;
   /** Provider id chosen for this row, if the row names one (else the batch's). */
   provider?: string;
   model?: string;

@@ -20,16 +20,31 @@ export interface TimelineShot {
   /** The take used in the film (the chosen one, else the latest finished one). */
   chosen: Job | null;
   jointAfter: 'cut' | 'crossfade';
+  /**
+   * For a continued shot whose chosen take started from a take of its parent that is no longer the
+   * parent's chosen one (another take was chosen, or a new take finished): which take it started
+   * from and which the parent uses now. Nothing is re-rendered by itself; the creator is offered it.
+   */
+  continuity?: { parent: string; madeFromTake: number; parentTake: number | null };
 }
 
 /** The project's timeline, in film order (shots without a finished take are included with chosen = null). */
 export function readTimeline(store: ProjectStore): TimelineShot[] {
   const rows = timelineRows(store.db);
-  const jobs = store.jobs().filter((j) => j.state === 'succeeded');
+  const all = store.jobs();
+  const byId = new Map(all.map((j) => [j.id, j]));
+  const jobs = all.filter((j) => j.state === 'succeeded');
+  const chosenOf = new Map(rows.map((r) => [r.id, r.chosen_job_id]));
   return rows.map((r) => {
     const takes = jobs.filter((j) => j.shotId === r.id);
     const chosen = takes.find((j) => j.id === r.chosen_job_id) ?? takes[takes.length - 1] ?? null;
-    return { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after };
+    const shot: TimelineShot = { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after };
+    const from = chosen?.fromJob != null ? byId.get(chosen.fromJob) : undefined;
+    if (from && chosenOf.get(from.shotId) !== from.id) {
+      const now = chosenOf.get(from.shotId);
+      shot.continuity = { parent: from.shotKey, madeFromTake: from.take, parentTake: now != null ? (byId.get(now)?.take ?? null) : null };
+    }
+    return shot;
   });
 }
 

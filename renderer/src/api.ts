@@ -14,19 +14,24 @@ declare global {
 /** An error the core (or the connection) reports, with the fix when there is one. */
 export class ApiError extends Error {
   readonly fix?: string;
-  constructor(message: string, fix?: string) {
+  /** See ErrorView.confirm. */
+  readonly confirm?: string;
+  constructor(message: string, fix?: string, confirm?: string) {
     super(message);
     this.name = 'ApiError';
     this.fix = fix;
+    this.confirm = confirm;
   }
 }
 
 /** Turns anything thrown by a call into words for the creator: message and fix. */
 export function toErrorView(e: unknown): ErrorView {
   if (e && typeof e === 'object') {
-    const o = e as { message?: unknown; fix?: unknown };
+    const o = e as { message?: unknown; fix?: unknown; confirm?: unknown };
     const message = typeof o.message === 'string' && o.message ? o.message : 'something went wrong';
-    return { message: cleanMessage(message), fix: typeof o.fix === 'string' && o.fix ? o.fix : undefined };
+    const view: ErrorView = { message: cleanMessage(message), fix: typeof o.fix === 'string' && o.fix ? o.fix : undefined };
+    if (typeof o.confirm === 'string' && o.confirm) view.confirm = o.confirm;
+    return view;
   }
   return { message: typeof e === 'string' && e ? e : 'something went wrong' };
 }
@@ -103,7 +108,7 @@ export function createWsClient(url: string): ApiClient {
         if (!p) return;
         pending.delete(msg.id);
         if (msg.ok) p.resolve(msg.result);
-        else p.reject(new ApiError(msg.error?.message || `${p.method} failed`, msg.error?.fix));
+        else p.reject(new ApiError(msg.error?.message || `${p.method} failed`, msg.error?.fix, msg.error?.confirm));
       } else if (msg.type === 'event' && typeof msg.event === 'string') {
         for (const l of listeners.get(msg.event) ?? []) {
           try {

@@ -82,7 +82,8 @@ export interface JobsSlice extends JobsData {
 /** The render, paused providers and the stitching progress. */
 export interface RenderSlice {
   render: RenderStatus;
-  startRender: () => Promise<void>;
+  /** Starts a render of the open storyboard; `acceptChanges` is the creator's go-ahead to re-render shots restyled by a changed style or character. */
+  startRender: (o?: { acceptChanges?: boolean }) => Promise<void>;
   /** Paused providers: provider id -> why. */
   paused: Record<string, string>;
   setPaused: (provider: string, reason: string | null) => void;
@@ -216,12 +217,13 @@ function storyboardSlice(set: SetState, get: GetState, api: ApiClient): Storyboa
 function renderSlice(set: SetState, get: GetState, api: ApiClient): RenderSlice {
   return {
     render: { kind: 'idle' },
-    startRender: async () => {
+    startRender: async (o = {}) => {
       const { batch, storyboard, refreshJobs } = get();
       const r = await api.call('render.start', {
         project: batch.project.trim() || (storyboard ? projectNameFor(storyboard.file) : 'project'),
         provider: batch.provider || undefined,
         budgetUsd: batch.budgetUsd ?? undefined,
+        ...(o.acceptChanges ? { acceptChanges: true } : {}),
       });
       set({ project: r.project, render: { kind: 'running', project: r.project }, paused: {}, timeline: null, screen: 'queue' });
       // The authoritative list (kept clips of an earlier run included); events keep it live after.

@@ -101,11 +101,11 @@ for (const name of simNames) {
 }
 
 // The storyboard: unique prompts so the simulators' submissions can be traced to shots. One shot in
-// six is ltx, one in twelve bytecompute, the others ltx2api and apixo. All but bytecompute's clips
+// six is ltx (each continuing the shot before it), one in twelve bytecompute, the others ltx2api and apixo. All but bytecompute's clips
 // come out 1280x720 at 24 fps (quartered by the simulators), so stitching the film re-encodes only
 // bytecompute's (832x480 at 25 fps; it takes no 24): each re-encode costs about a second.
 const cycle: SimName[] = ['ltx2api', 'apixo', 'bytecompute', 'ltx2api', 'apixo', 'ltx', 'ltx2api', 'apixo', 'ltx2api', 'apixo', 'ltx2api', 'ltx'];
-const rows = ['shot,prompt,duration,resolution,fps,provider'];
+const rows = ['shot,prompt,duration,resolution,fps,provider,continue_from'];
 const shotProvider = new Map<string, SimName>();
 const shotSeconds = new Map<string, number>();
 for (let i = 1; i <= SHOTS; i++) {
@@ -113,7 +113,9 @@ for (let i = 1; i <= SHOTS; i++) {
   const seconds = p === 'ltx' ? 6 : p === 'bytecompute' ? 4 : 5;
   shotProvider.set(String(i), p);
   shotSeconds.set(String(i), seconds);
-  rows.push(`${i},"crash harness shot ${i} on ${p}",${seconds},${p === 'bytecompute' ? '480p' : '720p'},${p === 'ltx' ? 24 : ''},${p}`);
+  // Every ltx shot continues the shot before it: the queue holds it until that shot's clip exists
+  // (dependencies across kills and restarts), then sends its last frame as the start image.
+  rows.push(`${i},"crash harness shot ${i} on ${p}",${seconds},${p === 'bytecompute' ? '480p' : '720p'},${p === 'ltx' ? 24 : ''},${p},${p === 'ltx' && i > 1 ? 'previous' : ''}`);
 }
 const board = path.join(work, 'storyboard.csv');
 fs.writeFileSync(board, rows.join('\n'));

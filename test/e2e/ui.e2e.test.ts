@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, openByPath, screenshot, since, startHarness, tempDir, type Harness } from './harness';
 
@@ -237,6 +238,40 @@ describe('LTX Batch UI (browser mode)', () => {
     // Take 1 was chosen by hand: the new take does not replace it.
     await expect(grid.getByTestId('job-1-1').getByLabel('chosen take: the film uses it').count()).resolves.toBe(1);
     await screenshot(page, 'queue-takes.png');
+    expect(h.pageErrors).toEqual([]);
+  }, 90_000);
+
+  it("a workbook's Characters sheet: a changed description re-renders its shots only after the creator's go-ahead", async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-look-');
+    const file = path.join(dir, 'look.xlsx');
+    const write = async (description: string) => {
+      const wb = new ExcelJS.Workbook();
+      const shots = wb.addWorksheet('Shots');
+      for (const r of [['shot', 'prompt', 'duration', 'resolution'], [1, '{Mara} at the harbour', 0.4, '64x36'], [2, 'gulls', 0.4, '64x36']]) shots.addRow(r);
+      const chars = wb.addWorksheet('Characters');
+      for (const r of [['name', 'description'], ['Mara', description]]) chars.addRow(r);
+      await wb.xlsx.writeFile(file);
+    };
+    await write('a woman in a red coat');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByTestId('project-input').fill('ui-e2e-look');
+    await page.getByTestId('render-button').click();
+    await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
+    await write('a woman in a green coat');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByTestId('project-input').fill('ui-e2e-look');
+    await page.getByTestId('render-button').click();
+    const note = page.getByTestId('render-error');
+    await note.waitFor();
+    await expect(note.textContent()).resolves.toContain("1 finished shot(s) would render again because the style or a character's description changed (shot 1)");
+    await note.getByRole('button', { name: 'Re-render them' }).click();
+    await page.getByTestId('screen-queue').waitFor();
+    await page.getByTestId('job-1-2').waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=job-1-2] [data-testid=job-state]')?.textContent === 'succeeded', undefined, { timeout: 30_000 });
+    await expect(page.getByTestId('queue-grid').getByTestId('job-2-2').count()).resolves.toBe(0);
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 

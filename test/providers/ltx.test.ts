@@ -14,6 +14,10 @@ import { startLtxSimulator, type LtxSimulator } from '../simulators/ltx';
 import { renderOnce, requestFor, shot, testCtx } from '../helpers/provider-harness';
 import { runCli } from '../helpers/cli';
 import { withFiles } from '../helpers/tmp';
+import { importStoryboard } from '../../main/storyboard/import';
+import { planStoryboard } from '../../main/pricing/plan';
+import { ProviderRegistry } from '../../main/providers/registry';
+import { createPreviewProvider } from '../../main/providers/preview/preview';
 import { startRawServer, head } from '../helpers/raw-http';
 
 let sim: LtxSimulator;
@@ -127,6 +131,26 @@ describe('ltx: v2 async jobs against the simulator', () => {
     await p.submit!(requestFor(p, shot({ mode: 'image-to-video', image: big, duration: 6, res: '1080p' })), testCtx());
     expect((sim.submissions.at(-1)!.body as { image_uri: string }).image_uri).toMatch(/^ltx:\/\/uploads\//);
     expect(sim.uploads.at(-1)).toMatchObject({ puts: 1, putWithAuth: false });
+  });
+
+  it('end_image: the last frame goes as last_frame_uri with ltx-2-3 models; other models and modes are refused naming the column; a provider that cannot is an estimate-time error naming ltx', async () => {
+    sim.resetRecords();
+    const p = provider();
+    const start = fileRef('start.png', PNG);
+    const end = fileRef('end.png', PNG);
+    const { final } = await renderOnce(p, requestFor(p, shot({ mode: 'image-to-video', image: start, endImage: end, duration: 6, res: '1080p', model: 'ltx-2-3-pro' })));
+    expect(final.status).toBe('succeeded');
+    const body = sim.submissions.at(-1)!.body as { image_uri: string; last_frame_uri: string };
+    expect(body.last_frame_uri).toMatch(/^data:image\/png;base64,/);
+    expect(body.image_uri).toMatch(/^data:image\/png;base64,/);
+    expect(issuesOf(p, shot({ mode: 'image-to-video', image: start, endImage: end, duration: 6, res: '1080p', model: 'ltx-2-fast' }))).toEqual([{ column: 'end_image', message: 'ltx takes an end image with ltx-2-3-fast or ltx-2-3-pro only; got "ltx-2-fast"' }]);
+    expect(issuesOf(p, shot({ endImage: end, duration: 6, res: '1080p' }))).toEqual([{ column: 'end_image', message: 'ltx takes an end image in image-to-video only (with a start image); this row is text-to-video' }]);
+    // The plan names the providers that can, for a row whose provider cannot.
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,image,end_image,duration,resolution,provider\n1,a door opens,start.png,end.png,6,1080p,preview\n2,a door closes,start.png,end.png,6,1080p,ltx', 'start.png': PNG, 'end.png': PNG });
+    const sb = await importStoryboard(path.join(dir, 'sb.csv'));
+    expect(sb.shots[0].endImage).toMatchObject({ kind: 'file', original: 'end.png' });
+    const plan = planStoryboard(sb.shots, new ProviderRegistry([createPreviewProvider(), p]));
+    expect(plan.issues).toEqual([{ severity: 'error', row: 2, column: 'end_image', message: 'preview cannot start from an image and end on another (end_image); providers that can: ltx' }]);
   });
 
   it('the error envelope: 402 pauses as credits, 422 content filter fails the shot, 429 is retryable with Retry-After', async () => {
@@ -253,5 +277,33 @@ describe('ltx: a mixed fast/pro storyboard through the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(fs.existsSync(path.join(out, 'film.mp4'))).toBe(true);
     expect(sim.submissions).toHaveLength(4);
+  });
+});
+
+describe('ltx: takes, a continued shot, an end image and a style through the CLI', () => {
+  it('renders two takes of shot 1, then shot 2 from the last frame of its chosen take to an end image, every prompt styled', async () => {
+    const dir = withFiles({
+      'board.csv': ['shot,prompt,duration,resolution,takes,continue_from,end_image', '1,{Mara} on the harbour wall,6,1080p,2,,', '2,{Mara} turns to the sea,6,1080p,,previous,end.png'].join('\n'),
+      'chars.csv': 'name,description\nMara,a woman in a red wool coat',
+      'end.png': PNG,
+    });
+    const env = { LTX_API_KEY: KEY, LTX_BASE_URL: sim.baseUrl, LTX_BATCH_POLL_SCALE: '0.001' };
+    const look = ['--characters', path.join(dir, 'chars.csv'), '--style', 'cinematic, {prompt}'];
+    const est = await runCli(['estimate', path.join(dir, 'board.csv'), '--provider', 'ltx', '--json', ...look], env);
+    expect(est.code, est.stderr).toBe(0);
+    // Three takes at ltx-2-3-fast's 1080p rate: two of shot 1, one of shot 2 (priced as image-to-video).
+    expect((JSON.parse(est.stdout) as { totalUsd: number }).totalUsd).toBeCloseTo(3 * 6 * 0.06, 6);
+    sim.resetRecords();
+    const out = path.join(dir, 'out');
+    const r = await runCli(['render', path.join(dir, 'board.csv'), '--provider', 'ltx', '--out', out, ...look], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sim.submissions).toHaveLength(3);
+    const bodies = sim.submissions.map((x) => x.body as { prompt: string; image_uri?: string; last_frame_uri?: string });
+    expect(bodies.every((b) => b.prompt.startsWith('cinematic, a woman in a red wool coat'))).toBe(true);
+    // Shot 2 went last, from a PNG (the start frame written from shot 1's chosen take) to the end image.
+    expect(bodies[2].image_uri).toMatch(/^data:image\/png;base64,/);
+    expect(bodies[2].last_frame_uri).toBe(`data:image/png;base64,${PNG.toString('base64')}`);
+    expect(fs.existsSync(path.join(out, 'frames', '2-start.png'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'film.mp4'))).toBe(true);
   });
 });

@@ -129,8 +129,8 @@ describe('takes', () => {
     const plan = planStoryboard(sb.shots, reg);
     const dir = tmpDir('ltx-takes-');
     const store = new ProjectStore(dir);
-    const planned = (p: typeof plan) => p.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate!, takes: r.takes, requestFor: (seed: number) => {
-        const v = createPreviewProvider().validate({ ...r.shot, seed });
+    const planned = (p: typeof plan) => p.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate!, takes: r.takes, requestFor: (seed: number | null) => {
+        const v = createPreviewProvider().validate({ ...r.shot, seed: seed ?? r.shot.seed });
         if (!v.ok) throw new Error('the preview refused the seed');
         return v.request;
       } }));

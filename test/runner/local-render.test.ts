@@ -29,15 +29,17 @@ describe('ltx-batch render --provider local (tiny LTX-2 pipeline on CPU)', () =>
     expect(fs.existsSync(path.join(venv, 'bin', 'python')), `the runner venv is missing at ${venv}: run bash resources/runner/install.sh ${venv} --cpu --test`).toBe(true);
     const before = runnerProcesses();
     // Shot 1 in two takes (seeds 7 and 8); 1 s at 8 fps is 8 frames, where the model's rule makes 9.
-    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,fps,seed,takes\n1,a red ball,1,64x64,8,7,2\n2,a blue cube,1,64x64,8,,\n3,a green cone,1,96x64,8,,\n' });
+    // Shot 4 continues shot 3: image-to-video from the last frame of shot 3's chosen take.
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,fps,seed,takes,continue_from\n1,a red ball,1,64x64,8,7,2,\n2,a blue cube,1,64x64,8,,,\n3,a green cone,1,96x64,8,,,\n4,the cone tips over,1,96x64,8,,,previous\n' });
     const out = tmpDir();
     const home = tmpDir();
     const res = await runCli(['render', path.join(dir, 'sb.csv'), '--out', out, '--provider', 'local', '--plain'], { LTX_RUNNER_VENV: venv, LTX_RUNNER_MODEL: 'tiny-random', LTX_BATCH_HOME: home });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('4 succeeded');
+    expect(res.stdout).toContain('5 succeeded');
     const clips = fs.readdirSync(path.join(out, 'clips')).sort();
-    expect(clips).toEqual(['shot-1-take1.mp4', 'shot-1-take2.mp4', 'shot-2-take1.mp4', 'shot-3-take1.mp4']);
+    expect(clips).toEqual(['shot-1-take1.mp4', 'shot-1-take2.mp4', 'shot-2-take1.mp4', 'shot-3-take1.mp4', 'shot-4-take1.mp4']);
+    expect(fs.existsSync(path.join(out, 'frames', '4-start.png'))).toBe(true);
     const first = await probe(path.join(out, 'clips', clips[0]));
     expect(first.video).toMatchObject({ width: 64, height: 64, frames: 8 });
     expect(first.audio).toBeDefined();
@@ -45,10 +47,10 @@ describe('ltx-batch render --provider local (tiny LTX-2 pipeline on CPU)', () =>
     // The two takes were sent seeds 7 and 8 and are different pictures.
     const frameOf = (f: string) => execFileSync(ffmpegPath(), ['-v', 'error', '-i', path.join(out, 'clips', f), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
     expect(frameOf(clips[0]).equals(frameOf(clips[1]))).toBe(false);
-    // The film: take 1 of shot 1, then shots 2 and 3: 24 frames, 3.0 s, not 27 frames (3.375 s).
+    // The film: take 1 of shot 1, then shots 2, 3 and 4: 32 frames, 4.0 s, not 36 frames (4.5 s).
     const film = await probe(path.join(out, 'film.mp4'));
-    expect(film.video!.frames).toBe(24);
-    expect(film.video!.duration!).toBeCloseTo(3.0, 2);
+    expect(film.video!.frames).toBe(32);
+    expect(film.video!.duration!).toBeCloseTo(4.0, 2);
     // GPU (here: CPU) seconds recorded per job and in the ledger.
     const db = new Database(path.join(out, 'project.sqlite'), { readonly: true });
     const gpu = db.prepare(`SELECT gpu_seconds FROM jobs WHERE state = 'succeeded'`).all() as { gpu_seconds: number }[];

@@ -1,4 +1,5 @@
 /** The estimate of the loaded storyboard against every budget, and rendering it into a project. */
+import { LookChangedError, restyledRows } from '../../project/restyle';
 import path from 'node:path';
 import type { EstimateView } from '../../contract/api';
 import { formatEstimate } from '../../pricing/money';
@@ -58,6 +59,9 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       if (owner && path.resolve(owner) !== path.resolve(sb.file)) {
         throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
       }
+      // A new style or character description re-renders finished shots only with the creator's go-ahead.
+      const restyled = restyledRows(session.store.shots(), plan.rows);
+      if (restyled.length > 0 && !o.acceptChanges) throw new LookChangedError(restyled);
       // The render goes on in the background; the renderer follows it through events.
       // When another process (a CLI render, another window) is rendering the project, the app
       // follows it read-only and starts this render as soon as that one ends.
@@ -65,6 +69,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
         provider: o.provider,
         budgetUsd: o.budgetUsd,
         concurrency: o.concurrency,
+        acceptChanges: o.acceptChanges,
         onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }),
         waitForProject: true,
         waitSignal: ctx.waiting.signal,

@@ -34,7 +34,7 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
       takes.push({ jobId: j.id, take: j.take, seed: j.seed, clipUrl: ctx.deps.mediaUrl(file), duration: await clipDuration(j, file) });
     }
     const chosen = takes.find((k) => k.jobId === t.chosen?.id);
-    clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0 });
+    clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0, ...(t.continuity ? { continuity: t.continuity } : {}) });
   }
   const film = path.join(store.dir, 'film.mp4');
   return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };

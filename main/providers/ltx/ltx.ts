@@ -86,6 +86,8 @@ const CAPABILITIES: Capabilities = {
   models: LTX_MODEL_SPECS.map((m) => m.id),
   // The API has no seed field (docs.ltx.video, read 2026-12-02): takes vary by the service.
   seeds: false,
+  // image-to-video's last_frame_uri, ltx-2-3 models (models.ts lastFrame).
+  endImage: true,
 };
 
 /** The model a row renders with: its own, else the default (audio-to-video: ltx-2-3-pro, the model that has it). */
@@ -237,6 +239,15 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
           if (v !== undefined) body.image_uri = v;
         }
       } else if (shot.image && endpoint) notes.push(`ltx ${shot.mode} takes no image; the image was not sent`);
+      if (shot.endImage) {
+        // The last frame: image-to-video's last_frame_uri, ltx-2-3 models only.
+        if (shot.mode !== 'image-to-video') issues.push({ column: 'end_image', message: `ltx takes an end image in image-to-video only (with a start image); this row is ${shot.mode}` });
+        else if (model && !model.lastFrame) issues.push({ column: 'end_image', message: `ltx takes an end image with ${LTX_MODEL_SPECS.filter((m) => m.lastFrame).map((m) => m.id).join(' or ')} only; got "${model.id}"` });
+        else {
+          const v = mediaField(shot.endImage, 'image', 'end_image', issues);
+          if (v !== undefined) body.last_frame_uri = v;
+        }
+      }
       if (shot.mode === 'audio-to-video') {
         if (!shot.audio) issues.push({ column: 'audio', message: 'ltx audio-to-video needs an audio track: a WAV, MP3, M4A or OGG file next to the storyboard, or an https:// URL' });
         else {

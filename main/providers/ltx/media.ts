@@ -61,7 +61,8 @@ export function mediaField(ref: MediaRef, kind: 'image' | 'audio', column: strin
   }
   let size: number;
   try {
-    size = fs.statSync(ref.path).size;
+    // A file the queue writes before the take is sent (a start frame, a PNG) is checked then.
+    size = ref.pending ? 0 : fs.statSync(ref.path).size;
   } catch {
     issues.push({ column, message: `the ${kind} file "${ref.original}" cannot be read` });
     return undefined;

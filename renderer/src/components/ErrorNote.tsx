@@ -1,8 +1,8 @@
-import { Alert, Text } from '@mantine/core';
+import { Alert, Button, Text } from '@mantine/core';
 import type { ErrorView } from '../../../main/contract/api';
 
 /** A problem where it happened: what went wrong, and what to do about it when the core knows. */
-export function ErrorNote({ error, title, onClose, testId }: { error: ErrorView | null | undefined; title?: string; onClose?: () => void; testId?: string }) {
+export function ErrorNote({ error, title, onClose, onConfirm, testId }: { error: ErrorView | null | undefined; title?: string; onClose?: () => void; onConfirm?: () => void; testId?: string }) {
   if (!error) return null;
   return (
     <Alert color="red" variant="light" title={title} withCloseButton={!!onClose} onClose={onClose} data-testid={testId ?? 'error-note'} role="alert" py="xs">
@@ -16,6 +16,11 @@ export function ErrorNote({ error, title, onClose, testId }: { error: ErrorView 
           </Text>
           {error.fix}
         </Text>
+      )}
+      {error.confirm && onConfirm && (
+        <Button size="xs" mt={6} color="red" variant="light" onClick={onConfirm}>
+          {error.confirm}
+        </Button>
       )}
     </Alert>
   );

@@ -103,7 +103,7 @@ function DetailCell() {
   const { job } = useRowJob();
   const lines: { text: string; cls: string }[] = [];
   if (job.error && job.state !== 'succeeded') lines.push({ text: job.error, cls: job.state === 'canceled' ? 'dim' : 'err' });
-  if (job.holdReason && LIVE.has(job.state)) lines.push({ text: `waiting: ${job.holdReason}`, cls: 'warn' });
+  if (job.holdReason && LIVE.has(job.state)) lines.push({ text: job.holdReason.startsWith('waiting for shot ') ? job.holdReason : `waiting: ${job.holdReason}`, cls: 'warn' });
   for (const n of job.notes) lines.push({ text: n, cls: 'dim' });
   if (!lines.length) return null;
   const all = lines.map((l) => l.text).join('\n');

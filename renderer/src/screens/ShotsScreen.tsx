@@ -413,11 +413,11 @@ export function ShotsScreen() {
   const heldBack = estimate?.rows.filter((r) => r.heldBack).length ?? 0;
   const blocked = errorRows > 0 ? `${plural(errorRows, 'row')} with errors (marked in red) must be fixed before rendering` : null;
 
-  const start = async () => {
+  const start = async (o?: { acceptChanges?: boolean }) => {
     setStarting(true);
     setRenderError(null);
     try {
-      await startRender();
+      await startRender(o);
     } catch (e) {
       setRenderError(toErrorView(e));
     } finally {
@@ -516,7 +516,7 @@ export function ShotsScreen() {
         )}
       </Paper>
 
-      <ErrorNote error={renderError} title="Nothing was rendered" onClose={() => setRenderError(null)} testId="render-error" />
+      <ErrorNote error={renderError} title="Nothing was rendered" onClose={() => setRenderError(null)} onConfirm={() => void start({ acceptChanges: true })} testId="render-error" />
       <ErrorNote error={editError} title="The change was not saved" onClose={() => setEditError(null)} />
       <ErrorNote error={estimateError} title="No estimate" />
 

@@ -33,7 +33,7 @@ function TakeThumb({ shot, take, chosen, onChoose }: { shot: string; take: Clip[
   );
 }
 
-function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void }) {
+function ClipCard({ clip, index, onTake, onPlay, onRerender }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void; onRerender: () => void }) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: clip.shotId });
   const thumb = useThumbnail(clip.chosenJobId, clip.takes.find((t) => t.jobId === clip.chosenJobId)?.clipUrl);
   const style = { transform: CSS.Translate.toString(transform), transition, zIndex: isDragging ? 2 : undefined };
@@ -69,6 +69,18 @@ function ClipCard({ clip, index, onTake, onPlay }: { clip: Clip; index: number; 
           {clip.takes.length > 1 ? ` of ${clip.takes.length}` : ''}
         </Text>
       </Group>
+      {clip.continuity && (
+        <Box px={6} pb={6} data-testid={`continuity-${clip.shot}`}>
+          <Text size="xs" c="yellow.4">
+            Starts from shot {clip.continuity.parent} take {clip.continuity.madeFromTake}; the film now uses {clip.continuity.parentTake !== null ? `take ${clip.continuity.parentTake}` : 'no take'} of shot {clip.continuity.parent}.
+          </Text>
+          {clip.continuity.parentTake !== null && (
+            <Button size="compact-xs" variant="light" color="yellow" mt={4} onClick={onRerender}>
+              Re-render from take {clip.continuity.parentTake}
+            </Button>
+          )}
+        </Box>
+      )}
       {clip.takes.length > 1 && (
         <Box px={6} pb={6} className="take-strip" role="group" aria-label={`takes of shot ${clip.shot}`}>
           {clip.takes.map((t) => (
@@ -87,6 +99,16 @@ export function TimelineScreen() {
   const [exporting, setExporting] = useState(false);
   const [saving, setSaving] = useState(false);
   const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
+  // A continued shot made from a take its parent no longer uses: a new take, from the parent's chosen take.
+  const rerender = async (c: Clip) => {
+    setError(null);
+    try {
+      await api.call('queue.rerender', { shotId: c.shotId });
+      setScreen('queue');
+    } catch (e) {
+      setError({ ...toErrorView(e), message: `shot ${c.shot}: ${toErrorView(e).message}` });
+    }
+  };
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
 
   useEffect(() => {
@@ -190,6 +212,7 @@ export function TimelineScreen() {
                           if (t) setClip({ url: t.clipUrl, title: `Shot ${c.shot} · take ${t.take}` });
                         }}
                         onTake={(jobId) => void save(clips.map((x) => (x.shotId === c.shotId ? { ...x, chosenJobId: jobId, duration: x.takes.find((t) => t.jobId === jobId)?.duration ?? x.duration } : x)), timeline!.joints)}
+                        onRerender={() => void rerender(c)}
                       />
                       {i < clips.length - 1 && (
                         <div className="joint">
