@@ -56,7 +56,10 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
     shots: sb.shots.map((x) => ({
       row: x.row,
       id: x.id,
-      prompt: x.prompt,
+      prompt: x.rowPrompt ?? x.prompt,
+      sentPrompt: x.rowPrompt !== undefined ? x.prompt : null,
+      takes: x.takes ?? null,
+      continueFrom: x.continueFrom ?? null,
       mode: x.mode,
       duration: x.duration,
       resolution: x.resolution.label,

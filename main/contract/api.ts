@@ -127,7 +127,14 @@ export interface IssueView {
 export interface ShotView {
   row: number;
   id: string;
+  /** The prompt cell as written (with `{Name}` references; what an edit changes). */
   prompt: string;
+  /** The prompt that is sent, when the style or characters change it (else null). */
+  sentPrompt: string | null;
+  /** Takes the row asks for (its `takes` cell), null when empty. */
+  takes: number | null;
+  /** The shot this shot continues from (its `continue_from`, resolved), null when none. */
+  continueFrom: string | null;
   mode: string;
   duration: number;
   resolution: string;

@@ -204,8 +204,13 @@ const CHOOSE_FINISHED_TAKE_SQL = `UPDATE shots SET
 const COMMITTED_USD_OF_SHOT_SQL = `SELECT COALESCE(SUM(CASE WHEN refunded = 1 THEN 0 ELSE COALESCE(actual_usd, estimate_usd, 0) END), 0) AS usd FROM jobs
    WHERE shot_id = ? AND id <> ? AND (state IN ('submitting','running','downloading','succeeded') OR (state IN ('failed','canceled','queued') AND submitted_at IS NOT NULL))`;
 
-/** True (in an UPDATE of jobs) when the job's parent shot has a chosen, finished take of its current version. */
-const PARENT_READY_SQL = `EXISTS (SELECT 1 FROM shots p JOIN jobs c ON c.id = p.chosen_job_id WHERE p.id = jobs.after_shot AND c.state = 'succeeded' AND c.spec_hash = p.spec_hash)`;
+/**
+ * True (in an UPDATE of jobs) when the job's parent shot has a chosen, finished take of its current
+ * version that no lower take of its batch can still replace (take 1 is chosen over take 2 when it
+ * finishes: a child waits for it rather than start from a frame the film will not use).
+ */
+const PARENT_READY_SQL = `EXISTS (SELECT 1 FROM shots p JOIN jobs c ON c.id = p.chosen_job_id WHERE p.id = jobs.after_shot AND c.state = 'succeeded' AND c.spec_hash = p.spec_hash
+    AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.shot_id = p.id AND o.spec_hash = p.spec_hash AND o.origin = 'storyboard' AND o.take < c.take AND o.state IN ('queued', 'submitting', 'running', 'downloading')))`;
 /** The hold reason of a take waiting for its parent shot: "waiting for shot 3", and why when the parent's latest take failed with none on its way. */
 const WAITING_FOR_PARENT_SQL = `('waiting for shot ' || (SELECT shot_key FROM shots WHERE id = jobs.after_shot) || COALESCE(
     (SELECT CASE WHEN l.state IN ('failed', 'canceled') THEN ', which ' || l.state || COALESCE(': ' || l.error, '') END

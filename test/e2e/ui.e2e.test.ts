@@ -256,6 +256,10 @@ describe('LTX Batch UI (browser mode)', () => {
     await write('a woman in a red coat');
     await openByPath(page, file);
     await page.getByTestId('nav-shots').click();
+    // The grid shows the prompt cell as written (what an edit changes), the sent prompt on hover.
+    const prompt = page.getByLabel('prompt of row 2');
+    await expect(prompt.textContent()).resolves.toBe('{Mara} at the harbour');
+    await expect(prompt.getAttribute('title')).resolves.toBe('sent as: a woman in a red coat at the harbour');
     await page.getByTestId('project-input').fill('ui-e2e-look');
     await page.getByTestId('render-button').click();
     await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });

@@ -110,4 +110,26 @@ describe('continuity', () => {
     expect(again).toMatchObject({ succeeded: 3, failed: 0, waiting: {} });
     session.close();
   });
+
+  it("a parent's takes: the child waits for take 1 (the film's take) even when take 2 finishes first", async () => {
+    const preview = createPreviewProvider({ concurrency: 3 });
+    const slowTake1: Provider = {
+      ...preview,
+      async render(req, dest, ctx) {
+        const body = req.body as { shotId: string; seed?: number };
+        if (body.shotId === '1' && body.seed === 10) await new Promise((r) => setTimeout(r, 600));
+        return preview.render!(req, dest, ctx);
+      },
+    };
+    const reg = new ProviderRegistry([slowTake1]);
+    const sb = await importStoryboard(path.join(withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,seed,takes,continue_from\n1,a harbour,0.4,64x36,10,2,\n2,gulls,0.4,64x36,20,,previous' }), 'sb.csv'));
+    const session = ProjectSession.open(tmpDir('ltx-cont-'), { registry: reg });
+    await session.render(sb, planStoryboard(sb.shots, reg));
+    const [t1, t2, child] = session.store.jobs();
+    expect([t1.seed, t2.seed, t1.chosen]).toEqual([10, 11, true]);
+    expect(t2.finishedAt!).toBeLessThan(t1.finishedAt!);
+    expect(child.submittedAt!).toBeGreaterThanOrEqual(t1.finishedAt!);
+    expect(child.notes).toContain('starts from the last frame of shot 1 take 1');
+    session.close();
+  });
 });

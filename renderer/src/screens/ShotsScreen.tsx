@@ -95,12 +95,18 @@ function own(meta: Omit<GridColumnMeta, 'renderCell'>, render: (s: ShotView, td:
 const columns = col.columns([
   col.accessor('row', { header: 'Row', size: 50, meta: own({ align: 'right', className: 'mono dim' }, (s, td) => <div {...td}>{s.row}</div>) }),
   col.accessor('id', { header: 'Shot', size: 54, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="id" text={s.id} strong />) }),
-  col.accessor('prompt', { header: 'Prompt', size: 240, meta: own({ grow: true }, (s, td) => <EditCell td={td} row={s.row} field="prompt" value={s.prompt} />) }),
+  col.accessor('prompt', { header: 'Prompt', size: 240, meta: own({ grow: true }, (s, td) => <EditCell td={td} row={s.row} field="prompt" value={s.prompt} hint={s.sentPrompt === null ? undefined : `sent as: ${s.sentPrompt}`} />) }),
   col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="mode" text={s.mode} />) }),
   col.accessor('duration', { header: 'Sec', size: 50, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="duration" value={String(s.duration)} align="right" />) }),
   col.accessor('resolution', { header: 'Resolution', size: 100, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="resolution" value={s.resolution} />) }),
   col.accessor('provider', { header: 'Provider', size: 100, meta: own({}, (s, td) => <ProviderCell td={td} shot={s} />) }),
   col.accessor('model', { header: 'Model', size: 96, meta: own({}, (s, td) => <ModelCell td={td} shot={s} />) }),
+  col.accessor('takes', { header: 'Takes', size: 54, meta: own({ align: 'right', className: 'mono' }, (s, td) => <PlainCell td={td} row={s.row} column="takes" text={s.takes === null ? '1' : String(s.takes)} />) }),
+  col.accessor('continueFrom', {
+    header: 'Continues',
+    size: 78,
+    meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="continue_from" text={s.continueFrom === null ? '' : `shot ${s.continueFrom}`} />),
+  }),
   col.accessor('seed', { header: 'Seed', size: 70, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="seed" value={String(s.seed)} shown={s.seed === -1 ? 'random' : undefined} align="right" />) }),
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: own({ align: 'right' }, (s, td) => <EstimateCell td={td} row={s.row} />) }),
   col.display({ id: 'running', header: 'Running', size: 78, meta: own({ align: 'right' }, (s, td) => <RunningCell td={td} row={s.row} />) }),
@@ -163,13 +169,13 @@ function cellView({ td, label, text, cls, title, align, onStart, caret }: { td: 
  * is being saved the cell shows the new text. Not editing, it holds two pieces of state and no
  * effect (the editor, with its focus handling, exists only while editing).
  */
-function EditCell({ td, row, field, value, shown, align }: { td: Td; row: number; field: EditField; value: string; shown?: string; align?: 'right' }) {
+function EditCell({ td, row, field, value, shown, align, hint }: { td: Td; row: number; field: EditField; value: string; shown?: string; align?: 'right'; hint?: string }) {
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
   const [saving, setSaving] = useState<string | null>(null);
   const { cls, title } = cellClass(row, field, problems);
   if (!editing)
-    return cellView({ td, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
+    return cellView({ td, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
   const commit = async (v: string | null) => {
     setEditing(false);
     if (v === null || v === value) return;
