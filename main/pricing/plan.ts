@@ -2,7 +2,7 @@
  * Plans a storyboard: picks each shot's provider, validates the shot against it and estimates its
  * cost, with a running total against a budget. Nothing is sent anywhere.
  */
-import type { CostEstimate, ProviderRequest } from '../providers/provider';
+import type { Capabilities, CostEstimate, ProviderRequest } from '../providers/provider';
 import { DEFAULT_PROVIDER, type ProviderRegistry } from '../providers/registry';
 import type { StoryboardIssue } from '../storyboard/issues';
 import type { Shot } from '../storyboard/shot';
@@ -81,6 +81,15 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
     }
     return hit;
   };
+  // Named for every provider alike: what a row asks for that its provider cannot do, and which providers can.
+  const can = (what: (c: Capabilities) => boolean) =>
+    registry
+      .ids()
+      .filter((id) => {
+        const q = registry.get(id);
+        return !!q && what(q.capabilities());
+      })
+      .join(', ') || 'none registered';
   for (const shot of shots) {
     const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
     const takes = shot.takes ?? opts.takes ?? 1;
@@ -97,32 +106,30 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
       continue;
     }
     if (shot.endImage && p.capabilities().endImage !== true) {
-      // Named here, for every provider alike: which of the providers can take it.
-      const can = registry.ids().filter((id) => registry.get(id)?.capabilities().endImage === true);
-      plan.issues.push({ severity: 'error', row: shot.row, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${can.length ? can.join(', ') : 'none registered'}` });
+      plan.issues.push({ severity: 'error', row: shot.row, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${can((c) => c.endImage === true)}` });
       continue;
     }
     if (shot.continueFrom && p.capabilities().mediaInputs !== 'url-or-file') {
-      const can = registry.ids().filter((id) => registry.get(id)?.capabilities().mediaInputs === 'url-or-file');
-      plan.issues.push({ severity: 'error', row: shot.row, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${can.join(', ') || 'none registered'}` });
+      plan.issues.push({ severity: 'error', row: shot.row, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${can((c) => c.mediaInputs === 'url-or-file')}` });
       continue;
     }
-    // A continued shot is checked as image-to-video from its start frame (written when its take is claimed).
-    const v = p.validate(withStartFrame(shot, ''));
+    // A continued shot is checked and priced as image-to-video from its start frame (written when its take is claimed).
+    const asSent = withStartFrame(shot, '');
+    const v = p.validate(asSent);
     if (!v.ok) {
       for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: ${i.message}` });
       continue;
     }
     if (takes > 1 && shot.seed >= 0 && p.capabilities().seeds !== false) {
       // The last take's seed (seed + takes - 1) must be one the provider takes too.
-      const last = p.validate({ ...withStartFrame(shot, ''), seed: shot.seed + takes - 1 });
+      const last = p.validate({ ...asSent, seed: shot.seed + takes - 1 });
       if (!last.ok) {
         for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
         continue;
       }
     }
     row.request = v.request;
-    row.estimate = p.estimate(withStartFrame(shot, ''));
+    row.estimate = p.estimate(asSent);
     const oneTake = estimateUsdMax(row.estimate, opts.usdPerCredit?.(p.id));
     row.usdMax = oneTake === null ? null : oneTake * takes;
     running += row.usdMax ?? 0;

@@ -283,9 +283,7 @@ export class ProjectSession {
 
   private async renderPlanned(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions): Promise<RenderResult> {
     const store = this.store;
-    // A new style or character description re-renders finished shots only when the creator says so.
-    const restyled = restyledRows(store.shots(), plan.rows);
-    if (restyled.length > 0 && !o.acceptChanges) throw new LookChangedError(restyled);
+    this.assertLookAccepted(plan, o.acceptChanges);
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
@@ -324,6 +322,15 @@ export class ProjectSession {
       }
     }
     return result;
+  }
+
+  /**
+   * A new style or character description re-renders finished shots only when the creator says so:
+   * throws LookChangedError (which shots, what they would cost) unless `accepted`.
+   */
+  assertLookAccepted(plan: Plan, accepted = false): void {
+    const restyled = restyledRows(this.store.shots(), plan.rows);
+    if (restyled.length > 0 && !accepted) throw new LookChangedError(restyled);
   }
 
   /** Writes the film (DIR/film.mp4 unless `dest`) as the timeline says; see {@link exportFilm}. */

@@ -426,20 +426,10 @@ export class ProjectStore {
    * and seed. Returns the new job's id. Throws when the shot has no take yet.
    */
   newTake(shotId: number, take?: { seed: number | null; request: ProviderRequest }): number {
-    return this.db.transaction(() => {
-      const latest = this.stmt('SELECT * FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as JobRow | undefined;
-      if (!latest) throw new Error(`shot ${shotId} has no job to take again`);
-      const now = this.now();
-      const seed = take ? take.seed : ((latest.seed as number | null) ?? null);
-      const info = this.stmt(
-        `INSERT INTO jobs (shot_id, take, seed, origin, after_shot, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
-           SELECT shot_id, take + 1, ?, 'new-take', after_shot, provider, spec_hash, COALESCE(?, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(?, notes), ?, ? FROM jobs WHERE id = ?`,
-      ).run(seed, take ? JSON.stringify(take.request) : null, take ? JSON.stringify(take.request.notes ?? []) : null, now, now, latest.id);
-      const id = Number(info.lastInsertRowid);
-      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `re-render requested: new take${seed !== null ? `, seed ${seed}` : ''}`);
-      this.updateContinuityHolds();
-      return id;
-    })();
+    const latest = this.stmt('SELECT id, seed FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as { id: number; seed: number | null } | undefined;
+    if (!latest) throw new Error(`shot ${shotId} has no job to take again`);
+    const seed = take ? take.seed : latest.seed;
+    return this.copyTake(latest.id, { newTake: true, seed, request: take?.request, message: `re-render requested: new take${seed !== null ? `, seed ${seed}` : ''}` });
   }
 
   /**
@@ -448,15 +438,28 @@ export class ProjectStore {
    * the new job's id. Throws when the job does not exist.
    */
   retryTake(jobId: number): number {
+    return this.copyTake(jobId, { newTake: false, message: `retry of job ${jobId}` });
+  }
+
+  /**
+   * Queues a copy of job `sourceId` as its shot's next take (provider, version, estimate, the shot
+   * it continues): as a New take (no variant, `seed` and `request` when given) or as the same take
+   * of its row again (its seed, variant, origin and request). Returns the new job's id; throws when
+   * the source does not exist.
+   */
+  private copyTake(sourceId: number, o: { newTake: boolean; seed?: number | null; request?: ProviderRequest; message: string }): number {
     return this.db.transaction(() => {
       const now = this.now();
       const info = this.stmt(
         `INSERT INTO jobs (shot_id, take, seed, variant, origin, after_shot, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
-           SELECT shot_id, (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) + 1, seed, variant, origin, after_shot, provider, spec_hash, request, 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, ?, ? FROM jobs WHERE id = ?`,
-      ).run(now, now, jobId);
-      if (info.changes === 0) throw new Error(`job ${jobId} does not exist`);
+           SELECT shot_id, (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) + 1,
+             CASE WHEN @newTake THEN @seed ELSE seed END, CASE WHEN @newTake THEN NULL ELSE variant END, CASE WHEN @newTake THEN 'new-take' ELSE origin END,
+             after_shot, provider, spec_hash, COALESCE(@request, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(@notes, notes), @now, @now
+           FROM jobs WHERE id = @source`,
+      ).run({ newTake: o.newTake ? 1 : 0, seed: o.seed ?? null, request: o.request ? JSON.stringify(o.request) : null, notes: o.request ? JSON.stringify(o.request.notes ?? []) : null, now, source: sourceId });
+      if (info.changes === 0) throw new Error(`job ${sourceId} does not exist`);
       const id = Number(info.lastInsertRowid);
-      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `retry of job ${jobId}`);
+      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', o.message);
       this.updateContinuityHolds();
       return id;
     })();

@@ -161,3 +161,11 @@ export async function openByPath(page: Page, file: string): Promise<void> {
   await page.getByTestId('open-path').click();
   await page.getByTestId('storyboard-summary').waitFor();
 }
+
+/** Opens `file` on the Shots screen and starts a render of it into `project`; does not wait for it. */
+export async function startRenderOf(page: Page, file: string, project: string): Promise<void> {
+  await openByPath(page, file);
+  await page.getByTestId('nav-shots').click();
+  await page.getByTestId('project-input').fill(project);
+  await page.getByTestId('render-button').click();
+}

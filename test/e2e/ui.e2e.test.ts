@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, openByPath, screenshot, since, startHarness, tempDir, type Harness } from './harness';
+import { ROOT, openByPath, screenshot, since, startHarness, startRenderOf, tempDir, type Harness } from './harness';
 
 const STORYBOARD = path.join(ROOT, 'examples', 'storyboard.csv');
 
@@ -201,10 +201,7 @@ describe('LTX Batch UI (browser mode)', () => {
     const dir = tempDir('ltx-takes-');
     const file = path.join(dir, 'takes.csv');
     fs.writeFileSync(file, 'shot,prompt,duration,resolution,seed,takes\n1,a harbour at dawn,0.4,64x36,20,2\n2,gulls over the pier,0.4,64x36,30,');
-    await openByPath(page, file);
-    await page.getByTestId('nav-shots').click();
-    await page.getByTestId('project-input').fill('ui-e2e-takes');
-    await page.getByTestId('render-button').click();
+    await startRenderOf(page, file, 'ui-e2e-takes');
     await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
     await expect(page.getByTestId('render-finished').textContent()).resolves.toContain('3 succeeded, 0 failed');
     const grid = page.getByTestId('queue-grid');
@@ -264,10 +261,7 @@ describe('LTX Batch UI (browser mode)', () => {
     await page.getByTestId('render-button').click();
     await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
     await write('a woman in a green coat');
-    await openByPath(page, file);
-    await page.getByTestId('nav-shots').click();
-    await page.getByTestId('project-input').fill('ui-e2e-look');
-    await page.getByTestId('render-button').click();
+    await startRenderOf(page, file, 'ui-e2e-look');
     const note = page.getByTestId('render-error');
     await note.waitFor();
     await expect(note.textContent()).resolves.toContain("1 finished shot(s) would render again because the style or a character's description changed (shot 1)");

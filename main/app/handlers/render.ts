@@ -1,5 +1,4 @@
 /** The estimate of the loaded storyboard against every budget, and rendering it into a project. */
-import { LookChangedError, restyledRows } from '../../project/restyle';
 import path from 'node:path';
 import type { EstimateView } from '../../contract/api';
 import { formatEstimate } from '../../pricing/money';
@@ -59,9 +58,8 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       if (owner && path.resolve(owner) !== path.resolve(sb.file)) {
         throw new UserError(`project "${path.basename(dir)}" belongs to ${owner}; rendering ${path.basename(sb.file)} there would mix it into that project's clips, timeline and film`, 'give this render a new project name, or open that storyboard to continue its project');
       }
-      // A new style or character description re-renders finished shots only with the creator's go-ahead.
-      const restyled = restyledRows(session.store.shots(), plan.rows);
-      if (restyled.length > 0 && !o.acceptChanges) throw new LookChangedError(restyled);
+      // Checked here too, before the render goes to the background: the creator's go-ahead is asked for at once.
+      session.assertLookAccepted(plan, o.acceptChanges);
       // The render goes on in the background; the renderer follows it through events.
       // When another process (a CLI render, another window) is rendering the project, the app
       // follows it read-only and starts this render as soon as that one ends.
