@@ -21,15 +21,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import edits as ed
 from . import policy as mp
 from .device import DeviceInfo
 from .logs import log, route_library_logging
+from .rounding import frames_to_generate
 from .tiny import TINY_CALL_DEFAULTS, TINY_DEFAULT_GUIDANCE, TINY_DEFAULT_STEPS, build_tiny_components
 from .weights import WeightsManager
 
 TEXT_TO_VIDEO = "text-to-video"
 IMAGE_TO_VIDEO = "image-to-video"
 MODES = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO)
+# The pipeline object for keyframes (an end image) and edits (retake, extend): LTX2ConditionPipeline.
+CONDITION = "condition"
 
 DEFAULT_STEPS = 30  # diffusers' LTX2Pipeline default num_inference_steps
 MAX_STEPS = 200
@@ -72,6 +76,13 @@ class GenerationParams:
     steps: int | None = None
     guidance_scale: float | None = None
     output_frames: int | None = None
+    end_image_path: str | None = None
+    edit: dict[str, Any] | None = None
+
+    @property
+    def pipeline_key(self) -> str:
+        """Which pipeline renders these params: the mode's, or the condition pipeline for an end image or an edit."""
+        return CONDITION if (self.end_image_path or self.edit) else self.mode
 
 
 @dataclass
@@ -175,6 +186,8 @@ class Engine:
             "tiny": self.is_tiny,
             "weights_present": self.weights.present(),
             "modes": list(MODES),
+            "end_image": True,
+            "edits": ["retake", "extend"],
             "size_multiple": 32,
             "frame_rule": "8k+1",
             "size": {"min": 32, "max": 2048},
@@ -226,8 +239,10 @@ class Engine:
             log("pipeline_loaded", model=self.spec.raw, seconds=self.load_seconds, loads=self.load_count)
 
     def _pipeline_class(self, mode: str):
-        from diffusers import LTX2ImageToVideoPipeline, LTX2Pipeline
+        from diffusers import LTX2ConditionPipeline, LTX2ImageToVideoPipeline, LTX2Pipeline
 
+        if mode == CONDITION:
+            return LTX2ConditionPipeline
         return LTX2ImageToVideoPipeline if mode == IMAGE_TO_VIDEO else LTX2Pipeline
 
     def _make_pipeline(self, mode: str):
@@ -269,7 +284,7 @@ class Engine:
 
     def pipeline_for(self, mode: str) -> Any:
         """The pipeline object for ``mode`` with the current memory policy applied (loads on first use)."""
-        if mode not in MODES:
+        if mode not in MODES and mode != CONDITION:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.ensure_loaded()
         pipe = self._pipes.get(mode)
@@ -315,14 +330,24 @@ class Engine:
         )
         if p.guidance_scale is not None:
             kwargs["guidance_scale"] = float(p.guidance_scale)
-        if p.mode == IMAGE_TO_VIDEO:
-            from PIL import Image
-
-            if not p.image_path:
-                raise ValueError("image-to-video needs image_path")
-            with Image.open(p.image_path) as im:
-                kwargs["image"] = im.convert("RGB")
+        if p.mode == IMAGE_TO_VIDEO and not p.image_path:
+            raise ValueError("image-to-video needs image_path")
+        if p.pipeline_key == CONDITION:
+            kwargs["conditions"] = self._keyframe_conditions(p)
+        elif p.mode == IMAGE_TO_VIDEO:
+            kwargs["image"] = _open_rgb(p.image_path)
         return kwargs
+
+    def _keyframe_conditions(self, p: GenerationParams) -> list[Any]:
+        """Start and end images as conditions of the condition pipeline (first and last latent frame)."""
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        conds = []
+        if p.mode == IMAGE_TO_VIDEO and p.image_path:
+            conds.append(LTX2VideoCondition(frames=_open_rgb(p.image_path), index=0, strength=1.0))
+        if p.end_image_path:
+            conds.append(LTX2VideoCondition(frames=_open_rgb(p.end_image_path), index=-1, strength=1.0))
+        return conds
 
     def _run_once(
         self,
@@ -337,6 +362,10 @@ class Engine:
 
         step_seconds.clear()
         kwargs = self._call_kwargs(p, steps)
+        plan = source = None
+        if p.edit:
+            plan, source, kwargs["conditions"] = self._edit_conditions(p, pipe)
+            kwargs["num_frames"] = frames_to_generate(plan.generate_frames)
         last = [time.time()]
 
         def callback(pipeline: Any, i: int, t: Any, cb_kwargs: dict) -> dict:
@@ -369,13 +398,36 @@ class Engine:
         audio0 = audio[0].float().cpu() if audio is not None else None
         frames = video[0]
         keep = p.output_frames
-        if keep is not None and 0 < keep < len(frames):
+        if plan is not None:
+            # A retake or extension: the source's frames (and audio) outside the new part, exactly.
+            frames, audio0 = ed.assemble(plan, source, frames, audio0.numpy() if audio0 is not None else None, int(p.fps), sample_rate)
+            if audio0 is not None:
+                import torch
+
+                audio0 = torch.from_numpy(audio0)
+        elif keep is not None and 0 < keep < len(frames):
             # Exact length: the model made the next 8k+1 frames; the shot is duration x fps of them.
             frames = frames[:keep]
             if audio0 is not None:
                 audio0 = audio0[..., : int(round(keep / p.fps * sample_rate))]
         encode_video(frames, fps=int(p.fps), output_path=tmp, audio=audio0, audio_sample_rate=sample_rate)
         os.replace(tmp, p.output_path)
+
+    def _edit_conditions(self, p: GenerationParams, pipe: Any) -> tuple[ed.EditPlan, ed.Clip, list[Any]]:
+        """Read the source clip of a retake or extension, plan it, and build its conditions."""
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        e = p.edit or {}
+        sample_rate = int(pipe.vocoder.config.output_sampling_rate)
+        source = ed.read_clip(e["video_path"], sample_rate)
+        source.frames = ed.resize_frames(source.frames, p.width, p.height)
+        plan = edit_plan(e, len(source.frames), int(p.fps))
+        conds = [
+            LTX2VideoCondition(frames=source.frames[c.start : c.stop], index=c.index, strength=1.0, crf=0)
+            for c in plan.conditions
+            if c.stop > c.start
+        ]
+        return plan, source, conds
 
     def generate(
         self,
@@ -406,7 +458,7 @@ class Engine:
         def attempt(policy: str) -> None:
             if policy != self.policy:
                 self.policy = policy
-            pipe = self.pipeline_for(p.mode)
+            pipe = self.pipeline_for(p.pipeline_key)
             self._run_once(pipe, p, steps, on_step, should_cancel, step_seconds)
 
         def prepare(policy: str) -> None:
@@ -438,3 +490,24 @@ class Engine:
             steps=steps,
             step_seconds=[round(s, 4) for s in step_seconds],
         )
+
+
+def _open_rgb(path: str | None) -> Any:
+    """The image at ``path`` as an RGB PIL image (loaded, file closed)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+def edit_plan(edit: dict[str, Any], total: int, fps: int) -> ed.EditPlan:
+    """The plan of a request's ``edit`` (kind retake or extend) for a source of ``total`` frames at ``fps``.
+
+    Raises edits.EditError for an unknown kind or out-of-range values.
+    """
+    kind = edit.get("kind")
+    if kind == "retake":
+        return ed.plan_retake(total, fps, edit.get("start_s"), edit.get("duration_s"), edit.get("mode") or ed.RETAKE_MODES[0])
+    if kind == "extend":
+        return ed.plan_extend(total, fps, edit.get("seconds"), edit.get("at") or "end")
+    raise ed.EditError(f"edit.kind must be retake or extend; got {kind!r}")

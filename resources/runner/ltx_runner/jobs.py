@@ -11,11 +11,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import edits as ed
 from . import engine as eng
 from .events import EventLog
 from .logs import log
 from .policy import OutOfMemoryAfterFallback
-from .rounding import round_request
+from .rounding import frames_to_generate, round_request
 from .weights import WeightsError
 
 QUEUED = "queued"
@@ -126,6 +127,14 @@ class JobManager:
                 raise RequestError("image-to-video needs image_path (a local image file)")
             if not os.path.isfile(image_path):
                 raise RequestError(f"image_path {image_path!r} is not a file on the runner's machine", code="image_not_found")
+        end_image_path = req.get("end_image_path")
+        if end_image_path is not None and (not isinstance(end_image_path, str) or not os.path.isfile(end_image_path)):
+            raise RequestError(f"end_image_path {end_image_path!r} is not a file on the runner's machine", code="image_not_found")
+        edit, edit_frames = self._check_edit(req.get("edit"))
+        if edit is not None:
+            # A retake or extension renders at the source clip's size and rate.
+            req = {**req, "width": edit_frames["width"], "height": edit_frames["height"], "fps": edit_frames["fps"],
+                   "duration": edit_frames["frames"] / edit_frames["fps"]}
         fps = req.get("fps")
         duration = req.get("duration")
         lo, hi = eng.FPS_RANGE
@@ -159,6 +168,16 @@ class JobManager:
             rounded = round_request(width, height, duration, fps)
         except ValueError as exc:
             raise RequestError(str(exc)) from exc
+        if edit is not None:
+            try:
+                plan = eng.edit_plan(edit, edit_frames["frames"], rounded["fps"]["used"])
+            except ed.EditError as exc:
+                raise RequestError(f"edit: {exc}") from exc
+            if plan.generate_frames / rounded["fps"]["used"] > eng.DURATION_RANGE[1]:
+                raise RequestError(f"edit: the model would render {plan.generate_frames / rounded['fps']['used']:g} s; it renders at most {eng.DURATION_RANGE[1]:g} s at once")
+            rounded["generated_frames"] = frames_to_generate(plan.generate_frames)
+            rounded["frames"] = {"requested": plan.output_frames, "used": plan.output_frames}
+            rounded["duration"] = {"requested": plan.output_frames / rounded["fps"]["used"], "used": plan.output_frames / rounded["fps"]["used"]}
 
         job_id = uuid.uuid4().hex[:16]
         params = eng.GenerationParams(
@@ -174,6 +193,8 @@ class JobManager:
             image_path=image_path,
             steps=steps,
             guidance_scale=guidance,
+            end_image_path=end_image_path,
+            edit=edit,
             output_path=os.path.join(self.output_dir, f"{job_id}.mp4"),
         )
         job = Job(
@@ -196,6 +217,21 @@ class JobManager:
         log("job_queued", job_id=job_id, mode=mode, width=params.width, height=params.height,
             frames=params.num_frames, fps=params.fps, steps=job.steps, seed=seed)
         return job
+
+    def _check_edit(self, edit: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """Validate a request's ``edit`` (retake or extend of a clip on this machine); probe its source."""
+        if edit is None:
+            return None, {}
+        if not isinstance(edit, dict):
+            raise RequestError("edit must be an object {kind, video_path, ...}")
+        video_path = edit.get("video_path")
+        if not isinstance(video_path, str) or not os.path.isfile(video_path):
+            raise RequestError(f"edit.video_path {video_path!r} is not a file on the runner's machine", code="video_not_found")
+        try:
+            frames, fps, width, height = ed.probe_clip(video_path)
+        except ed.EditError as exc:
+            raise RequestError(f"edit: {exc}") from exc
+        return dict(edit), {"frames": frames, "fps": round(fps), "width": width, "height": height}
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or None."""
