@@ -18,6 +18,9 @@ import { pricesCommand } from './prices-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
 import { reportCommand } from './report-command';
+import { editCommand, editOf, type ExtendOptions, type RetakeOptions } from './edit-command';
+import { RETAKE_MODES } from '../providers/edit-checks';
+import type { TakeEdit } from '../providers/provider';
 import { osKeychain } from '../secrets/keychain';
 import { MAX_TAKES } from '../storyboard/fields';
 
@@ -52,6 +55,16 @@ function monthlyBudgets() {
     return listBudgets(db).map((b) => ({ name: budgetName(b), usd: b.usd, provider: b.provider || undefined, spentUsd: spentUsd(db, month, b.scope === 'month' ? undefined : b.provider) }));
   } finally {
     db.close();
+  }
+}
+
+/** Runs `retake` / `extend` under the spend ledger's monthly budgets. */
+async function editWithLedger(edit: TakeEdit, o: RetakeOptions | ExtendOptions): Promise<number> {
+  const settings = openSettings();
+  try {
+    return await editCommand(edit, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) });
+  } finally {
+    settings.close();
   }
 }
 
@@ -127,6 +140,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('clear')
     .option('--provider <id>', "clear a provider's budget instead of the overall one")
     .action((o: { provider?: string }) => withSettings((db) => setExit(budgetCommand('clear', o, db))));
+  program
+    .command('retake')
+    .description("redo seconds FROM to TO of a shot's take as its next take (the rest of the clip is kept); prints the cost first")
+    .requiredOption('-o, --out <dir>', 'the output folder of a render')
+    .requiredOption('-s, --shot <id>', 'the shot id')
+    .requiredOption('--from <seconds>', 'where the section starts', positiveNumber)
+    .requiredOption('--to <seconds>', 'where it ends (at least 2 s after --from)', positiveNumber)
+    .option('--take <n>', "the take to edit (default: the shot's chosen take)", positiveInt)
+    .option('--mode <mode>', `what to replace: ${RETAKE_MODES.join(', ')} (default ${RETAKE_MODES[0]})`, (v: string) => {
+      if (!(RETAKE_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${RETAKE_MODES.join(', ')}`);
+      return v;
+    })
+    .option('--prompt <text>', "what the section shows (default: the take's prompt)")
+    .option('--estimate', 'print the cost and stop')
+    .action(async (o: RetakeOptions) => setExit(await editWithLedger(editOf('retake', o), o)));
+  program
+    .command('extend')
+    .description("add seconds to the end or start of a shot's take as its next take (the clip is kept); prints the cost first")
+    .requiredOption('-o, --out <dir>', 'the output folder of a render')
+    .requiredOption('-s, --shot <id>', 'the shot id')
+    .requiredOption('--by <seconds>', 'seconds to add', positiveNumber)
+    .option('--at <where>', 'end (default) or start', (v: string) => {
+      if (v !== 'end' && v !== 'start') throw new InvalidArgumentError('must be end or start');
+      return v;
+    })
+    .option('--take <n>', "the take to edit (default: the shot's chosen take)", positiveInt)
+    .option('--prompt <text>', "what the new seconds show (default: the take's prompt)")
+    .option('--estimate', 'print the cost and stop')
+    .action(async (o: ExtendOptions) => setExit(await editWithLedger(editOf('extend', o), o)));
   program
     .command('spend')
     .description('the spend ledger per provider and project: estimated vs actual')

@@ -22,7 +22,8 @@ import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from 
 import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
 import { nextTakeSeed, randomSeedBase } from '../queue/takes';
 import { withStartFrame } from '../queue/continuity';
-import type { ProviderRequest } from '../providers/provider';
+import type { ProviderRequest, TakeEdit } from '../providers/provider';
+import { describeEdit, planEdit, type EditPlan } from './edit-take';
 import type { StitchResult } from '../timeline/stitch';
 import { cleanStaleExports, exportFilm } from './export-film';
 import { UserError } from './errors';
@@ -415,6 +416,27 @@ export class ProjectSession {
     if (!requestFor || this.opts.registry.get(provider)?.capabilities().seeds === false) return this.emitJob(this.store.newTake(shotId));
     const next = nextTakeSeed(used, base ?? randomSeedBase(), seed);
     return this.emitJob(this.store.newTake(shotId, { seed: next, request: requestFor(next) }));
+  }
+
+  /**
+   * What a retake or extension of take `jobId` would be (request, estimate, new length, whether the
+   * project's budgets hold it), without queueing it. Throws UserError (see planEdit).
+   */
+  previewEdit(jobId: number, edit: TakeEdit, usdPerCredit?: (provider: string) => number | undefined): EditPlan {
+    return planEdit(this.store, this.opts.registry, this.dir, jobId, edit, usdPerCredit);
+  }
+
+  /**
+   * Queues a retake or extension of take `jobId` as its shot's next take (run the queue afterwards:
+   * {@link kick}). Like a New take it becomes the chosen take when it finishes, unless the creator
+   * chose one by hand; the budgets check it again when it is sent. Throws UserError when the take
+   * cannot be edited this way or when the project's budgets would hold it (`acceptOverBudget`
+   * queues it anyway, held until a budget allows it).
+   */
+  editTake(jobId: number, edit: TakeEdit, o: { usdPerCredit?: (provider: string) => number | undefined; acceptOverBudget?: boolean } = {}): Job {
+    const plan = this.previewEdit(jobId, edit, o.usdPerCredit);
+    if (plan.overBudget && !o.acceptOverBudget) throw new UserError(`the ${describeEdit(edit)} of shot ${plan.source.shotKey} take ${plan.source.take} (${plan.estimate.basis}) would be held: ${plan.overBudget}`, 'raise the budget first');
+    return this.emitJob(this.store.editTake(jobId, edit, plan.request, plan.estimate, plan.usdMax));
   }
 
   /**

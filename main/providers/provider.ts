@@ -39,7 +39,41 @@ export interface Capabilities {
   seeds?: boolean;
   /** Whether the service takes the shot's last frame (column `end_image`; default false). */
   endImage?: boolean;
+  /** Edits of a finished take the service makes (retake a section, extend); none when absent. */
+  edits?: TakeEdit['kind'][];
 }
+
+/** Which tracks a retake replaces inside its section (the LTX API's `mode` values). */
+export type RetakeMode = 'replace_audio_and_video' | 'replace_video' | 'replace_audio';
+
+/**
+ * A change to a finished take that makes a new take of the shot: redo seconds `startS` to
+ * `startS + durationS` (the rest is kept), or add `seconds` at its end or start. `prompt` says what
+ * the new part shows (the take's own prompt when absent). Seconds throughout.
+ */
+export type TakeEdit =
+  | { kind: 'retake'; startS: number; durationS: number; mode: RetakeMode; prompt?: string }
+  | { kind: 'extend'; seconds: number; at: 'end' | 'start'; prompt?: string };
+
+/** The finished take an edit starts from: its clip on disk and what ffprobe read of it when it was recorded. */
+export interface EditSource {
+  /** Absolute path of the take's clip. */
+  clipPath: string;
+  /** Length in seconds. */
+  durationS: number;
+  /** Size in pixels. */
+  width: number;
+  height: number;
+  /** Frames per second. */
+  fps: number;
+  /** The prompt the take was rendered with. */
+  prompt: string;
+  /** The model the take was rendered with, when its request named one. */
+  model?: string;
+}
+
+/** What a provider makes of an edit: the request to send and what it costs, or why it cannot. */
+export type EditResult = { ok: true; request: ProviderRequest; estimate: CostEstimate } | { ok: false; issues: FieldIssue[] };
 
 /** Limits a provider's jobs are run under so that a large batch does not trip rate limits. */
 export interface ProviderLimits {
@@ -199,6 +233,12 @@ export interface Provider {
   sources?(): ProviderSources;
   /** Estimated cost of rendering the shot. Sends nothing. */
   estimate(shot: Shot): CostEstimate;
+  /**
+   * Builds the request and estimate of a retake or extension of a finished take (providers whose
+   * capabilities list the edit). Sends nothing. Issues name the edit's field (start, duration,
+   * seconds, at, mode, prompt) or the take.
+   */
+  edit?(edit: TakeEdit, source: EditSource): EditResult;
   /** Remote: sends the request; returns the task id. Throws {@link ProviderError}. */
   submit?(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult>;
   /** Remote: reads the task's state. Throws {@link ProviderError}. */

@@ -8,6 +8,7 @@
  */
 
 import type { MediaInfo } from '../media/ffprobe';
+import type { TakeEdit } from '../providers/provider';
 
 /** Every state of a job. */
 export const JOB_STATES = ['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled'] as const;
@@ -49,6 +50,8 @@ export interface Job {
   afterShot: number | null;
   /** The parent's take (job id) whose last frame this take started from, once it was sent; null otherwise. */
   fromJob: number | null;
+  /** The change that made this take from take `fromJob` (a retake of a section, an extension); null for every other take. */
+  edit: TakeEdit | null;
   /** Whether this is its shot's chosen take (the one the film and every export use). */
   chosen: boolean;
   provider: string;

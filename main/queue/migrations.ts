@@ -158,4 +158,9 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'storyboard' CHECK (origin IN ('storyboard', 'new-take'));
    ALTER TABLE shots ADD COLUMN seed_base INTEGER;
    ALTER TABLE shots ADD COLUMN chosen_by_creator INTEGER NOT NULL DEFAULT 0;`,
+  // 9: retake and extend. A take made by editing another (a retake of a section, an extension) is a
+  // creator's new take (origin 'new-take') whose from_job is the take it edits and whose edit is
+  // the change as JSON (providers' TakeEdit: {kind: "retake", startS, durationS, mode} or
+  // {kind: "extend", seconds, at}; NULL for every other take).
+  `ALTER TABLE jobs ADD COLUMN edit TEXT;`,
 ];

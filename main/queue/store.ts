@@ -20,7 +20,7 @@ import { MIGRATIONS } from './migrations';
 import { TRANSITIONS, type Job, type JobState } from './job';
 import { planTakes, randomSeedBase, type ExistingTake } from './takes';
 import type { Shot } from '../storyboard/shot';
-import type { CostEstimate, ProviderRequest } from '../providers/provider';
+import type { CostEstimate, ProviderRequest, TakeEdit } from '../providers/provider';
 
 /** Thrown when a job is not in the state a change expects (another worker moved it). */
 
@@ -99,6 +99,7 @@ function toJob(r: JobRow): Job {
     variant: (r.variant as number) ?? null,
     afterShot: (r.after_shot as number) ?? null,
     fromJob: (r.from_job as number) ?? null,
+    edit: r.edit ? (JSON.parse(r.edit as string) as TakeEdit) : null,
     origin: (r.origin as Job['origin']) ?? 'storyboard',
     chosen: !!r.chosen,
     provider: r.provider as string,
@@ -426,10 +427,34 @@ export class ProjectStore {
    * and seed. Returns the new job's id. Throws when the shot has no take yet.
    */
   newTake(shotId: number, take?: { seed: number | null; request: ProviderRequest }): number {
-    const latest = this.stmt('SELECT id, seed FROM jobs WHERE shot_id = ? ORDER BY take DESC LIMIT 1').get(shotId) as { id: number; seed: number | null } | undefined;
+    // A retake or extension is not the shot's take to repeat: its request edits another clip.
+    const latest = this.stmt('SELECT id, seed FROM jobs WHERE shot_id = ? AND edit IS NULL ORDER BY take DESC LIMIT 1').get(shotId) as { id: number; seed: number | null } | undefined;
     if (!latest) throw new Error(`shot ${shotId} has no job to take again`);
     const seed = take ? take.seed : latest.seed;
     return this.copyTake(latest.id, { newTake: true, seed, request: take?.request, message: `re-render requested: new take${seed !== null ? `, seed ${seed}` : ''}` });
+  }
+
+  /**
+   * Queues a retake or extension of the finished take `sourceId` as its shot's next take: a
+   * creator's new take of the same row version (spec hash) on the same provider, sent `request`,
+   * carrying `estimate` (budgets count it like any take), `from_job` the source and the edit.
+   * Returns the new job's id. Throws when the source does not exist.
+   */
+  editTake(sourceId: number, edit: TakeEdit, request: ProviderRequest, estimate: CostEstimate, usdMax: number | null): number {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const info = this.stmt(
+        `INSERT INTO jobs (shot_id, take, seed, variant, origin, from_job, edit, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+           SELECT shot_id, (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) + 1, NULL, NULL, 'new-take', id, @edit,
+             provider, spec_hash, @request, 'queued', 0, @unit, @min, @max, @usd, @notes, @now, @now
+           FROM jobs WHERE id = @source`,
+      ).run({ source: sourceId, edit: JSON.stringify(edit), request: JSON.stringify(request), unit: estimate.unit, min: estimate.min, max: estimate.max, usd: usdMax, notes: JSON.stringify(request.notes ?? []), now });
+      if (info.changes === 0) throw new Error(`job ${sourceId} does not exist`);
+      const id = Number(info.lastInsertRowid);
+      const what = edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s` : `extension by ${edit.seconds} s at the ${edit.at}`;
+      this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `${what} of job ${sourceId}, requested by you`);
+      return id;
+    })();
   }
 
   /**
@@ -451,10 +476,10 @@ export class ProjectStore {
     return this.db.transaction(() => {
       const now = this.now();
       const info = this.stmt(
-        `INSERT INTO jobs (shot_id, take, seed, variant, origin, after_shot, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
+        `INSERT INTO jobs (shot_id, take, seed, variant, origin, after_shot, from_job, edit, provider, spec_hash, request, state, next_run_at, estimate_unit, estimate_min, estimate_max, estimate_usd, notes, created_at, updated_at)
            SELECT shot_id, (SELECT MAX(take) FROM jobs j2 WHERE j2.shot_id = jobs.shot_id) + 1,
              CASE WHEN @newTake THEN @seed ELSE seed END, CASE WHEN @newTake THEN NULL ELSE variant END, CASE WHEN @newTake THEN 'new-take' ELSE origin END,
-             after_shot, provider, spec_hash, COALESCE(@request, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(@notes, notes), @now, @now
+             after_shot, CASE WHEN @newTake OR edit IS NULL THEN NULL ELSE from_job END, CASE WHEN @newTake THEN NULL ELSE edit END, provider, spec_hash, COALESCE(@request, request), 'queued', 0, estimate_unit, estimate_min, estimate_max, estimate_usd, COALESCE(@notes, notes), @now, @now
            FROM jobs WHERE id = @source`,
       ).run({ newTake: o.newTake ? 1 : 0, seed: o.seed ?? null, request: o.request ? JSON.stringify(o.request) : null, notes: o.request ? JSON.stringify(o.request.notes ?? []) : null, now, source: sourceId });
       if (info.changes === 0) throw new Error(`job ${sourceId} does not exist`);

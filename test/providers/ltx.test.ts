@@ -307,3 +307,66 @@ describe('ltx: takes, a continued shot, an end image and a style through the CLI
     expect(fs.existsSync(path.join(out, 'film.mp4'))).toBe(true);
   });
 });
+
+describe('ltx: retake and extend a take through the CLI', () => {
+  it('prices the edit first, uploads the take, sends /v2/retake and /v2/extend, and makes each a new chosen take of the right length', async () => {
+    const dir = withFiles({ 'board.csv': ['shot,prompt,duration,resolution', '1,a lighthouse in fog,6,1080p'].join('\n') });
+    const env = { LTX_API_KEY: KEY, LTX_BASE_URL: sim.baseUrl, LTX_BATCH_POLL_SCALE: '0.001' };
+    const out = path.join(dir, 'out');
+    const r = await runCli(['render', path.join(dir, 'board.csv'), '--provider', 'ltx', '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    sim.resetRecords();
+
+    // The cost first: 6 s of new take at $0.10/s; nothing is sent.
+    const est = await runCli(['retake', '--out', out, '--shot', '1', '--from', '1', '--to', '4', '--estimate'], env);
+    expect(est.code, est.stderr).toBe(0);
+    expect(est.stdout).toMatch(/retake of 1-4 s of shot 1 take 1 on ltx: a new take of 6 s, \$0\.60/);
+    expect(sim.submissions).toHaveLength(0);
+
+    // Refused before anything is sent, naming the field.
+    const short = await runCli(['retake', '--out', out, '--shot', '1', '--from', '5', '--to', '6'], env);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/duration: a retake redoes at least 2 s/);
+    const long = await runCli(['extend', '--out', out, '--shot', '1', '--by', '30'], env);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/seconds: ltx extends by 2-20 s; got 30 s/);
+    expect(sim.submissions).toHaveLength(0);
+
+    const retake = await runCli(['retake', '--out', out, '--shot', '1', '--from', '1', '--to', '4', '--mode', 'replace_video', '--prompt', 'the lamp flares'], env);
+    expect(retake.code, retake.stderr).toBe(0);
+    expect(retake.stdout).toMatch(/shot 1 take 2: .*\(now the chosen take\)/);
+    const sent = sim.submissions.at(-1)!;
+    expect(sent.path).toBe('/v2/retake');
+    expect(sent.body).toMatchObject({ start_time: 1, duration: 3, mode: 'replace_video', prompt: 'the lamp flares', model: 'ltx-2-3-pro', video_uri: expect.stringMatching(/^ltx:\/\/uploads\//) });
+    // The take went through the upload endpoint; the PUT to storage carried no key.
+    const up = sim.upload((sent.body as { video_uri: string }).video_uri)!;
+    expect(up.data!.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(up.putWithAuth).toBe(false);
+
+    // Extend the retake (the chosen take now) by 4 s: a 10 s take 3, and the film follows it.
+    const ext = await runCli(['extend', '--out', out, '--shot', '1', '--by', '4'], env);
+    expect(ext.code, ext.stderr).toBe(0);
+    expect(ext.stdout).toMatch(/a new take of 10 s, \$0\.80/);
+    expect(sim.submissions.at(-1)!.path).toBe('/v2/extend');
+    expect(sim.submissions.at(-1)!.body).toMatchObject({ duration: 4, mode: 'end', model: 'ltx-2-3-pro' });
+    const film = await probe(path.join(out, 'film.mp4'));
+    expect(film.duration).toBeCloseTo(10, 0);
+
+    const { ProjectStore } = await import('../../main/queue/store');
+    const store = new ProjectStore(out);
+    try {
+      const jobs = store.jobs().sort((a, b) => a.take - b.take);
+      expect(jobs.map((j) => [j.take, j.origin, j.edit?.kind ?? null, j.fromJob])).toEqual([
+        [1, 'storyboard', null, null],
+        [2, 'new-take', 'retake', jobs[0].id],
+        [3, 'new-take', 'extend', jobs[1].id],
+      ]);
+      expect(jobs[2].chosen).toBe(true);
+      expect(jobs[1].estimateUsd).toBeCloseTo(0.6, 6);
+      expect(jobs[2].estimateUsd).toBeCloseTo(0.8, 6);
+      expect(jobs[2].media!.duration).toBeCloseTo(10, 0);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -12,6 +12,15 @@
  *        unknown id, an id of another endpoint, or a job past its retention (24 h after it ended) -> 404
  *   POST /v1/{text-to-video|image-to-video|audio-to-video}  (sync) -> the request is held for the
  *        render time, then answered with the MP4 bytes (Content-Type video/mp4, header x-request-id)
+ *   POST /v2/retake {video_uri, start_time >= 0, duration >= 2, prompt?, mode?, resolution?, model?} and
+ *   POST /v2/extend {video_uri, duration 2-20, prompt?, mode: end|start, model?, context? 1-20}
+ *        (API reference, "Retake video section" / "Extend video"): the input video needs at least 73
+ *        frames and at most 3840x2160 (extend: 16:9 or 9:16 only; context + duration at most 505
+ *        frames at the input's rate); the section is clamped to the video; the result is the whole
+ *        new video (retake: same length, 1920x1080 or 1080x1920 unless `resolution`; extend: the
+ *        input's size, input + duration long). Polled at GET /v2/{retake|extend}/{id}; /v1 answers
+ *        the MP4. Prices are not on the pricing page: charged at {@link LTX_RETAKE_USD_PER_SECOND} and
+ *        ltx-2-3-pro's rate per second of the new video (the same assumption as the client's table).
  *   POST /v1/upload -> {upload_url, storage_uri: "ltx://uploads/<id>", expires_at, required_headers}
  *   PUT  <upload_url> (`/upload/<id>?...`, no API key needed) with `required_headers` -> 200
  *   GET/HEAD /files/<id>.mp4  result files (Range supported), no key needed
@@ -51,8 +60,13 @@ import {
 /** LTX model ids (ltx-2-* are deprecated but still priced on the pricing page). */
 export type LtxModel = "ltx-2-3-fast" | "ltx-2-3-pro" | "ltx-2-fast" | "ltx-2-pro";
 
-/** The generation endpoints the simulator implements (v1 and v2). */
-export type LtxEndpoint = "text-to-video" | "image-to-video" | "audio-to-video";
+/** The generation and edit endpoints the simulator implements (v1 and v2). */
+export type LtxEndpoint = "text-to-video" | "image-to-video" | "audio-to-video" | "retake" | "extend";
+
+/** Retake: USD per second of the new video (assumed: the pricing page lists no retake line). */
+export const LTX_RETAKE_USD_PER_SECOND = 0.1;
+/** Retake and extend `mode` values. */
+export const LTX_RETAKE_MODES = ["replace_audio_and_video", "replace_audio", "replace_video"];
 
 /** Price tiers, by the short side of the output. */
 export type LtxTier = "720p" | "1080p" | "1440p" | "2160p";
@@ -221,12 +235,15 @@ const MAX_IMAGE_DATA_URI = 7 * MB;
 const MAX_MEDIA_DATA_URI = 15 * MB;
 const IMAGE_MIMES = ["image/png", "image/jpeg", "image/webp"];
 const AUDIO_MIMES = ["audio/wav", "audio/mpeg", "audio/mp4", "audio/ogg"];
+const VIDEO_MIMES = ["video/mp4", "video/quicktime"];
 
-const ENDPOINTS: LtxEndpoint[] = ["text-to-video", "image-to-video", "audio-to-video"];
+const ENDPOINTS: LtxEndpoint[] = ["text-to-video", "image-to-video", "audio-to-video", "retake", "extend"];
 const FIELDS: Record<LtxEndpoint, string[]> = {
   "text-to-video": ["prompt", "model", "duration", "resolution", "fps", "generate_audio", "camera_motion"],
   "image-to-video": ["prompt", "model", "duration", "resolution", "fps", "generate_audio", "camera_motion", "image_uri", "last_frame_uri"],
   "audio-to-video": ["audio_uri", "image_uri", "prompt", "resolution", "guidance_scale", "model"],
+  retake: ["video_uri", "start_time", "duration", "prompt", "mode", "resolution", "model"],
+  extend: ["video_uri", "duration", "prompt", "mode", "model", "context"],
 };
 
 /** Error types the shared layer passes in, replaced by the type the LTX docs give for the status. */
@@ -358,10 +375,10 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
 
   /** Classifies requests for the fault plan. */
   protected classify(method: string, pathname: string): RequestKind[] {
-    if (this.v2Enabled && method === "POST" && /^\/v2\/(text|image|audio)-to-video$/.test(pathname)) return ["submit"];
-    if (this.v2Enabled && method === "GET" && /^\/v2\/(text|image|audio)-to-video\/[^/]+$/.test(pathname)) return ["poll"];
+    if (this.v2Enabled && method === "POST" && /^\/v2\/((text|image|audio)-to-video|retake|extend)$/.test(pathname)) return ["submit"];
+    if (this.v2Enabled && method === "GET" && /^\/v2\/((text|image|audio)-to-video|retake|extend)\/[^/]+$/.test(pathname)) return ["poll"];
     // The sync form answers with the video itself: it is a submit and a download at once.
-    if (method === "POST" && /^\/v1\/(text|image|audio)-to-video$/.test(pathname)) return ["submit", "download"];
+    if (method === "POST" && /^\/v1\/((text|image|audio)-to-video|retake|extend)$/.test(pathname)) return ["submit", "download"];
     return ["other"];
   }
 
@@ -521,7 +538,10 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
         }
       }
     }
-    const checked = endpoint === "audio-to-video" ? await this.checkAudioToVideo(body) : await this.checkVideo(body, endpoint);
+    const checked =
+      endpoint === "audio-to-video" ? await this.checkAudioToVideo(body)
+      : endpoint === "retake" || endpoint === "extend" ? await this.checkEdit(body, endpoint)
+      : await this.checkVideo(body, endpoint);
     if ("error" in checked) return checked.error;
     const { info, video } = checked;
     const cost = info.cost;
@@ -661,6 +681,64 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
     };
   }
 
+  /** Validates a retake / extend body and measures its input video (uploaded or a data URI). */
+  private async checkEdit(
+    body: Record<string, unknown>,
+    endpoint: "retake" | "extend",
+  ): Promise<{ error: SimResponse } | { info: Omit<LtxTaskInfo, "api">; video: { width: number; height: number; duration: number; fps: number } }> {
+    const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
+    if (body.video_uri === undefined || body.video_uri === null || body.video_uri === "") return bad("video_uri is required");
+    const media = this.checkMedia("video_uri", body.video_uri, "video");
+    if ("error" in media) return media;
+    const model = body.model === undefined ? "ltx-2-3-pro" : this.checkModel(body.model, ["ltx-2-3-pro"]);
+    if (typeof model !== "string") return model;
+    if (body.prompt !== undefined && typeof body.prompt !== "string") return bad("prompt must be a string");
+    if (typeof body.prompt === "string" && body.prompt.length > 5000) return bad("prompt must be at most 5000 characters");
+    if (typeof body.duration !== "number" || !Number.isFinite(body.duration)) return bad("duration is required (seconds)");
+    // An HTTPS input is not fetched here: it is taken as a 5 s 1920x1080 clip at 24 fps.
+    let input = { duration: 5, width: 1920, height: 1080, fps: 24 };
+    if (media.bytes) {
+      const p = await probeVideoBytes(media.bytes);
+      if (!p) return bad("video_uri: the video cannot be decoded");
+      input = p;
+    }
+    const frames = Math.round(input.duration * input.fps);
+    if (frames < 73) return bad(`video_uri: the video must have at least 73 frames; it has ${frames}`);
+    if (Math.max(input.width, input.height) > 3840 || Math.min(input.width, input.height) > 2160) return bad("video_uri: the video must be at most 3840x2160");
+    if (endpoint === "retake") {
+      if (typeof body.start_time !== "number" || !Number.isFinite(body.start_time) || body.start_time < 0) return bad("start_time is required and must be >= 0");
+      if (body.duration < 2) return bad("duration must be at least 2 seconds");
+      const mode = body.mode ?? "replace_audio_and_video";
+      if (typeof mode !== "string" || !LTX_RETAKE_MODES.includes(mode)) return bad(`mode must be one of ${LTX_RETAKE_MODES.join(", ")}`);
+      if (body.start_time >= input.duration) return bad(`start_time ${body.start_time} is past the end of the video (${roundAmount(input.duration)} s)`);
+      const portrait = input.height > input.width;
+      const resolution = typeof body.resolution === "string" ? body.resolution : portrait ? "1080x1920" : "1920x1080";
+      if (!/^\d+x\d+$/.test(resolution)) return bad("resolution must be WIDTHxHEIGHT");
+      const [width, height] = resolution.split("x").map(Number);
+      const duration = roundAmount(input.duration);
+      return {
+        info: { endpoint, model, resolution, duration, fps: Math.round(input.fps), generateAudio: true, cost: roundAmount(Math.ceil(duration - 1e-9) * LTX_RETAKE_USD_PER_SECOND) },
+        video: { width, height, duration, fps: Math.round(input.fps) },
+      };
+    }
+    if (body.duration < 2 || body.duration > 20) return bad("duration must be between 2 and 20 seconds");
+    const mode = body.mode ?? "end";
+    if (mode !== "end" && mode !== "start") return bad("mode must be end or start");
+    const ratio = input.width / input.height;
+    if (Math.abs(ratio - 16 / 9) > 0.02 && Math.abs(ratio - 9 / 16) > 0.02) return bad("video_uri: the video must be 16:9 or 9:16");
+    if (body.context !== undefined) {
+      if (typeof body.context !== "number" || body.context < 1 || body.context > 20) return bad("context must be between 1 and 20 seconds");
+      if ((body.context + body.duration) * input.fps > 505) return bad("context + duration must be at most 505 frames at the input's frame rate");
+    }
+    const resolution = `${input.width}x${input.height}`;
+    const duration = roundAmount(input.duration + body.duration);
+    const rate = LTX_PRICES["ltx-2-3-pro"][ltxTier(resolution) ?? "1080p"] ?? LTX_PRICES["ltx-2-3-pro"]["1080p"]!;
+    return {
+      info: { endpoint, model, resolution, duration, fps: Math.round(input.fps), generateAudio: true, cost: roundAmount(Math.ceil(duration - 1e-9) * rate) },
+      video: { width: input.width, height: input.height, duration, fps: Math.round(input.fps) },
+    };
+  }
+
   private checkModel(v: unknown, allowed: LtxModel[]): LtxModel | { error: SimResponse } {
     const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
     if (v === undefined || v === null || v === "") return bad("model is required");
@@ -673,7 +751,7 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
   }
 
   /** Checks an input URI: HTTPS URL (domain names only), data URI, or storage uri of a finished upload. */
-  private checkMedia(field: string, v: unknown, kind: "image" | "audio"): Media | { error: SimResponse } {
+  private checkMedia(field: string, v: unknown, kind: "image" | "audio" | "video"): Media | { error: SimResponse } {
     const bad = (msg: string) => ({ error: this.errorResponse(400, "invalid_request_error", msg) });
     if (typeof v !== "string" || v === "") return bad(`${field} must be a string (an HTTPS URL, a data URI or a storage_uri)`);
     if (v.startsWith("ltx://")) {
@@ -682,16 +760,16 @@ export class LtxSimulator extends SimulatorBase<LtxTaskInfo> {
       if (!u || !u.data || u.uploadedAt === undefined || this.now() > u.uploadedAt + this.uploadTtlMs) {
         return bad(`${field}: storage_uri ${v} was not found or has expired`);
       }
-      const type = sniff(u.data);
+      const type = kind === "video" && isMp4(u.data) ? "video/mp4" : sniff(u.data);
       if (type?.split("/")[0] !== kind) {
-        return bad(`${field}: the uploaded file is not a supported ${kind} (${(kind === "image" ? IMAGE_MIMES : AUDIO_MIMES).join(", ")})`);
+        return bad(`${field}: the uploaded file is not a supported ${kind} (${(kind === "image" ? IMAGE_MIMES : kind === "audio" ? AUDIO_MIMES : VIDEO_MIMES).join(", ")})`);
       }
       return { bytes: u.data };
     }
     if (v.startsWith("data:")) {
       const m = /^data:([^;,]+);base64,([\s\S]*)$/.exec(v);
       if (!m) return bad(`${field}: a data URI must be data:<mime>;base64,<data>`);
-      const mimes = kind === "image" ? IMAGE_MIMES : AUDIO_MIMES;
+      const mimes = kind === "image" ? IMAGE_MIMES : kind === "audio" ? AUDIO_MIMES : VIDEO_MIMES;
       if (!mimes.includes(m[1].toLowerCase())) return bad(`${field}: unsupported ${kind} type ${m[1]}; use one of ${mimes.join(", ")}`);
       const max = kind === "image" ? MAX_IMAGE_DATA_URI : MAX_MEDIA_DATA_URI;
       if (v.length > max) return bad(`${field}: data URI too large (${v.length} bytes encoded; at most ${max / MB} MB)`);
@@ -752,6 +830,26 @@ function sniff(b: Buffer): string | undefined {
   if (b.length >= 4 && b.toString("latin1", 0, 4) === "OggS") return "audio/ogg";
   if (b.length >= 8 && b.toString("latin1", 4, 8) === "ftyp") return "audio/mp4";
   return undefined;
+}
+
+/** True for an ISO media file (MP4 / MOV: "ftyp" at byte 4). */
+function isMp4(b: Buffer): boolean {
+  return b.length >= 12 && b.toString("latin1", 4, 8) === "ftyp";
+}
+
+/** Length, size and rate of video bytes by ffprobe, or undefined when they cannot be probed. */
+async function probeVideoBytes(bytes: Buffer): Promise<{ duration: number; width: number; height: number; fps: number } | undefined> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "ltx-sim-video-"));
+  try {
+    const file = path.join(dir, "input.mp4");
+    await fsp.writeFile(file, bytes);
+    const p = await probeMp4(file);
+    return Number.isFinite(p.duration) && p.duration > 0 && p.width > 0 ? { duration: p.duration, width: p.width, height: p.height, fps: p.fps || 24 } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** Duration in seconds of media bytes by ffprobe, or undefined when they cannot be probed. */

@@ -5,9 +5,10 @@
  * seconds are recorded. One job at a time per runner (per GPU).
  */
 import { openRequest, readBody, saveBody } from '../../net/http';
-import type { Capabilities, CostEstimate, Provider, ProviderContext, ProviderRequest, RenderProgress, ValidationResult } from '../provider';
+import type { Capabilities, CostEstimate, EditResult, EditSource, Provider, TakeEdit, ProviderContext, ProviderRequest, RenderProgress, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
+import { checkEdit, editedLength } from '../edit-checks';
 import { RunnerSidecar, RunnerUnavailableError, type RunnerEndpoint } from '../../runner/sidecar';
 
 /** What the runner reports at GET /capabilities (the fields used here). */
@@ -29,6 +30,10 @@ export interface RunnerCapabilities {
   seconds_per_step: number | null;
   default_steps?: number;
   tiny?: boolean;
+  /** Whether the runner conditions on an end image (LTX2ConditionPipeline); older runners omit it. */
+  end_image?: boolean;
+  /** Edits of a finished take the runner makes (retake, extend); older runners omit it. */
+  edits?: string[];
 }
 
 /** Capabilities assumed until the runner has answered. */
@@ -41,6 +46,8 @@ const DEFAULT_CAPS: Capabilities = {
   promptMaxChars: 10_000,
   mediaInputs: 'url-or-file',
   models: ['ltx-2'],
+  endImage: true,
+  edits: ['retake', 'extend'],
 };
 
 /** Calls the runner's JSON API. Throws ProviderError (retryable on connection problems). */
@@ -90,6 +97,8 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
           modes: caps.modes.filter((m): m is Capabilities['modes'][number] => ['text-to-video', 'image-to-video'].includes(m)),
           duration: { min: caps.duration.min, max: caps.duration.max, integerOnly: false },
           models: [caps.model],
+          endImage: caps.end_image === true,
+          edits: (caps.edits ?? []).filter((e): e is 'retake' | 'extend' => e === 'retake' || e === 'extend'),
         }
       : DEFAULT_CAPS;
   const provider: LocalProvider = {
@@ -132,6 +141,8 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
       if (shot.duration < c.duration.min || shot.duration > c.duration.max) issues.push({ column: 'duration', message: `the local runner renders ${c.duration.min}-${c.duration.max} s; got ${shot.duration} s` });
       if (caps && (shot.fps < caps.fps.min || shot.fps > caps.fps.max)) issues.push({ column: 'fps', message: `the local runner renders ${caps.fps.min}-${caps.fps.max} fps; got ${shot.fps}` });
       if (shot.mode === 'image-to-video' && shot.image?.kind !== 'file') issues.push({ column: 'image', message: 'the local runner needs the start image as a file next to the storyboard (it does not download URLs)' });
+      if (shot.endImage && !c.endImage) issues.push({ column: 'end_image', message: 'this local runner cannot condition on an end image: update it with "ltx-batch runner install"' });
+      else if (shot.endImage && shot.endImage.kind !== 'file') issues.push({ column: 'end_image', message: 'the local runner needs the end image as a file next to the storyboard (it does not download URLs)' });
       if (issues.length) return { ok: false, issues };
       const multiple = caps?.size_multiple ?? 32;
       const notes: string[] = [];
@@ -151,6 +162,7 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
             seed: shot.seed,
             mode: shot.mode,
             ...(shot.image?.kind === 'file' ? { image_path: shot.image.path } : {}),
+            ...(shot.endImage?.kind === 'file' ? { end_image_path: shot.endImage.path } : {}),
           },
           notes,
         },
@@ -165,6 +177,29 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
       return { unit: 'USD', min: 0, max: 0, usdPerUnit: 1, basis: 'free; GPU time is shown once the runner has measured a few steps' };
     },
     describePrices: () => ['free (your own GPU); actual GPU seconds are recorded in the ledger'],
+    /**
+     * Retake or extend a take on the runner (LTX2ConditionPipeline, resources/runner/ltx_runner/edits.py):
+     * the runner reads the clip, renders at its size and rate, and keeps every frame outside the new
+     * part. Free; limited to 20 s rendered at once (the runner's longest clip).
+     */
+    edit(edit: TakeEdit, source: EditSource): EditResult {
+      const issues = checkEdit(edit, source);
+      const c = capabilities();
+      if (!c.edits?.includes(edit.kind)) issues.push({ column: 'take', message: `this local runner cannot ${edit.kind}: update it with "ltx-batch runner install"` });
+      if (edit.kind === 'retake' && source.durationS > c.duration.max) issues.push({ column: 'take', message: `the local runner retakes clips up to ${c.duration.max} s; this take is ${Math.round(source.durationS * 100) / 100} s` });
+      if (edit.kind === 'extend' && edit.seconds > c.duration.max - 1) issues.push({ column: 'seconds', message: `the local runner extends by up to ${c.duration.max - 1} s at once; got ${edit.seconds} s` });
+      if (issues.length) return { ok: false, issues };
+      const spec = edit.kind === 'retake' ? { kind: 'retake', start_s: edit.startS, duration_s: edit.durationS, mode: edit.mode } : { kind: 'extend', seconds: edit.seconds, at: edit.at };
+      return {
+        ok: true,
+        request: {
+          route: 'POST /jobs',
+          body: { prompt: (edit.prompt ?? source.prompt).trim(), width: source.width, height: source.height, fps: source.fps, duration: editedLength(edit, source), seed: -1, mode: 'text-to-video', edit: { ...spec, video_path: source.clipPath } },
+          notes: [edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s (${edit.mode.replace(/_/g, ' ')})` : `extension by ${edit.seconds} s at the ${edit.at}`],
+        },
+        estimate: { unit: 'USD', min: 0, max: 0, usdPerUnit: 1, basis: 'free (your own GPU)' },
+      };
+    },
     async render(req: ProviderRequest, dest: string, ctx: ProviderContext & { onProgress: (p: RenderProgress) => void }) {
       let ep: RunnerEndpoint;
       try {

@@ -38,6 +38,7 @@ import { ErrorEnvelope, Job, JobCreated } from './api';
 import { LTX_AUDIO_TO_VIDEO, LTX_CAMERA_MOTIONS, LTX_DEFAULT_MODEL, LTX_MODEL_SPECS, ltxDurations, ltxModel, type LtxEndpoint } from './models';
 import { LTX_AUDIO_USD_PER_SECOND, LTX_PRICES_SOURCE, describeLtxPrices, ltxRate, usdFor } from './prices';
 import { isLocalMedia, mediaField, resolveLocal, type LocalMedia } from './media';
+import { LTX_EDIT_MODEL, LTX_EDIT_PRICES, ltxEdit } from './edits';
 
 /** The public API's origin. Override with LTX_BASE_URL. */
 export const LTX_PUBLIC_ORIGIN = 'https://api.ltx.video';
@@ -88,7 +89,12 @@ const CAPABILITIES: Capabilities = {
   seeds: false,
   // image-to-video's last_frame_uri, ltx-2-3 models (models.ts lastFrame).
   endImage: true,
+  // POST /v2/retake and /v2/extend (./edits.ts).
+  edits: ['retake', 'extend'],
 };
+
+/** Endpoints a stored request may name: the generation endpoints and the edits. */
+const ROUTES = new Set<string>([...Object.values(ENDPOINTS), 'retake', 'extend']);
 
 /** The model a row renders with: its own, else the default (audio-to-video: ltx-2-3-pro, the model that has it). */
 function modelFor(shot: Shot): string {
@@ -179,6 +185,7 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
         'requests per minute: 100 (the public pages publish no number; the figure of the first LTX doc)',
         `prompt length: at most ${LTX_PROMPT_MAX_CHARS} characters (no limit published)`,
         'the charge is the estimate: job answers carry no cost',
+        `retake: $${LTX_EDIT_PRICES.retakeUsdPerSecond}/s and extend: ${LTX_EDIT_MODEL}'s rate, ${LTX_EDIT_PRICES.basis}`,
       ],
     }),
 
@@ -265,6 +272,9 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
 
     describePrices: describeLtxPrices,
 
+    /** Retake or extend a finished take (./edits.ts). */
+    edit: ltxEdit,
+
     /**
      * USD from ./prices.ts: seconds x the model's rate at the size's short side; audio-to-video:
      * seconds of the audio x $0.10 (2-20 s when the length cannot be read here, e.g. a URL).
@@ -294,7 +304,7 @@ export function createLtxProvider(env: NodeJS.ProcessEnv = process.env, stored?:
     async submit(request: ProviderRequest, ctx: ProviderContext): Promise<SubmitResult> {
       client.requireKey();
       const endpoint = request.route;
-      if (!Object.values(ENDPOINTS).includes(endpoint as LtxEndpoint)) throw new ProviderError('invalid', `ltx has no endpoint "${endpoint}"`);
+      if (!ROUTES.has(endpoint)) throw new ProviderError('invalid', `ltx has no endpoint "${endpoint}"`);
       const json = await resolveBody(request.body, ctx);
       if (!v1Only) {
         const res = await client.open(ctx, { method: 'POST', path: `/v2/${endpoint}`, json });

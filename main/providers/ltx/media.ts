@@ -24,12 +24,13 @@ import { LTX_INPUTS } from './models';
 /** A local file in a stored request body, turned into a data URI or an upload at submit. */
 export interface LocalMedia {
   file: string;
-  kind: 'image' | 'audio';
+  /** `video`: a take's clip for retake and extend, always uploaded. */
+  kind: 'image' | 'audio' | 'video';
 }
 
 /** True for a {@link LocalMedia} value. */
 export function isLocalMedia(v: unknown): v is LocalMedia {
-  return typeof v === 'object' && v !== null && typeof (v as LocalMedia).file === 'string' && ((v as LocalMedia).kind === 'image' || (v as LocalMedia).kind === 'audio');
+  return typeof v === 'object' && v !== null && typeof (v as LocalMedia).file === 'string' && ['image', 'audio', 'video'].includes((v as LocalMedia).kind);
 }
 
 const EXTS: Record<'image' | 'audio', string[]> = { image: ['png', 'jpg', 'jpeg', 'webp'], audio: ['wav', 'mp3', 'm4a', 'ogg', 'oga'] };
@@ -90,7 +91,7 @@ function dataUriBytes(bytes: number, mime: string): number {
  * not an accepted type), the client's errors for the upload call, retryable for a failed PUT.
  */
 export async function resolveLocal(m: LocalMedia, client: RemoteClient, ctx: ProviderContext): Promise<string> {
-  const spec = LTX_INPUTS[m.kind];
+  const spec = m.kind === 'video' ? LTX_INPUTS.video : LTX_INPUTS[m.kind];
   let mime: string | undefined;
   let size: number;
   try {

@@ -108,5 +108,7 @@ export const LTX_CAMERA_MOTIONS = ['dolly_in', 'dolly_out', 'dolly_left', 'dolly
 export const LTX_INPUTS = {
   image: { mimes: ['image/png', 'image/jpeg', 'image/webp'], names: 'PNG, JPEG or WEBP', maxDataUriBytes: 7 * 1024 * 1024 },
   audio: { mimes: ['audio/wav', 'audio/x-wav', 'audio/vnd.wave', 'audio/wave', 'audio/mpeg', 'audio/mp4', 'audio/x-m4a', 'audio/ogg'], names: 'WAV, MP3, M4A or OGG', maxDataUriBytes: 15 * 1024 * 1024 },
+  // A take's clip (retake, extend): always uploaded.
+  video: { mimes: ['video/mp4', 'video/quicktime'], names: 'MP4 or MOV', maxDataUriBytes: 0 },
   maxUploadBytes: 100 * 1024 * 1024,
 } as const;

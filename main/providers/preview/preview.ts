@@ -10,6 +10,7 @@ import type { Shot } from '../../storyboard/shot';
 import { MODES } from '../../storyboard/shot';
 import { runFfmpeg } from '../../media/run-ffmpeg';
 import { animaticArgs, type AnimaticSpec } from './animatic';
+import { isPreviewEdit, previewEdit, renderPreviewEdit, type PreviewEditSpec } from './preview-edit';
 
 /** Preview limits: up to 600 s, 16..7680 px, 1..120 fps, any mode (the card shows the prompt). */
 const CAPABILITIES: Capabilities = {
@@ -21,6 +22,7 @@ const CAPABILITIES: Capabilities = {
   promptMaxChars: 100_000,
   mediaInputs: 'url-or-file',
   models: ['animatic'],
+  edits: ['retake', 'extend'],
 };
 
 /** Creates the preview provider. `concurrency` defaults to the number of ffmpeg processes worth running at once (2). */
@@ -59,10 +61,16 @@ export function createPreviewProvider(opts: { concurrency?: number } = {}): Prov
     estimate(): CostEstimate {
       return { unit: 'USD', min: 0, max: 0, usdPerUnit: 1, basis: 'free: rendered on this machine' };
     },
+    /** A card in place of the retaken section, or added at the end or start (./preview-edit.ts). */
+    edit: previewEdit,
     async render(request: ProviderRequest, dest: string, ctx) {
       const spec = request.body as unknown as AnimaticSpec;
       const work = fs.mkdtempSync(path.join(ctx.tmpDir, 'animatic-'));
       try {
+        if (isPreviewEdit(request.body)) {
+          await renderPreviewEdit(request.body as unknown as PreviewEditSpec, dest, work, ctx.signal, (fraction) => ctx.onProgress({ fraction }));
+          return {};
+        }
         await runFfmpeg(animaticArgs(spec, dest, work), {
           totalSeconds: spec.duration,
           signal: ctx.signal,
