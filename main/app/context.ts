@@ -136,7 +136,7 @@ export class AppContext {
   }
 
   emitJob(j: Job): void {
-    this.deps.emit('job.updated', jobView(j, this.session?.dir ?? null, this.deps.mediaUrl));
+    this.deps.emit('job.updated', jobView(j, this.session?.dir ?? null, this.deps.mediaUrl, (id) => (id === null ? undefined : this.session?.store.job(id)?.take)));
   }
 
   /** Runs the open project's queue again (after a retry, a new take, a resume) when no run is in progress. */

@@ -9,6 +9,7 @@ import { keyEnvName } from '../providers/remote-config';
 import { ffmpegPath } from '../media/ffmpeg-path';
 import { usd } from '../pricing/money';
 import type { Job } from '../queue/job';
+import { describeEdit } from '../project/edit-take';
 import { KNOWN_COLUMNS } from '../storyboard/columns';
 import { getSetting } from '../settings/app-settings';
 import { budgetName, listBudgets, monthOf, spentUsd } from '../settings/ledger';
@@ -16,7 +17,7 @@ import { keyHint } from '../secrets/keychain';
 import type { AppContext } from './context';
 
 /** A job as the queue screen shows it; `projectDir` resolves its clip. */
-export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: string) => string): JobView {
+export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: string) => string, takeOf?: (jobId: number | null) => number | undefined): JobView {
   const money = (amount: number | null, unit: string | null, usdValue: number | null) => (usdValue !== null ? usd(usdValue) : amount !== null ? `${amount} ${unit}` : '-');
   return {
     id: j.id,
@@ -27,6 +28,8 @@ export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: stri
     seed: j.seed,
     chosen: j.chosen,
     newTake: j.origin === 'new-take',
+    edit: j.edit ? `${describeEdit(j.edit)} of take ${takeOf?.(j.fromJob) ?? '?'}` : null,
+    durationS: j.state === 'succeeded' ? (j.media?.video?.duration ?? j.media?.duration ?? null) : null,
     provider: j.provider,
     state: j.state,
     progress: j.progress,
@@ -81,7 +84,7 @@ export function providerViews(ctx: AppContext): ProviderView[] {
     const d = describeProvider(p);
     // In the app, the fix for a missing key is the Settings screen, not a terminal command.
     const notReady = d.notReady && /^no API key for /.test(d.notReady) ? `no API key for ${d.id}: add it in Settings (it is kept in the OS keychain)` : d.notReady;
-    return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed };
+    return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed, edits: p.capabilities().edits ?? [] };
   });
 }
 

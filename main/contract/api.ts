@@ -11,6 +11,27 @@
 import { z } from 'zod';
 
 const id = z.number().int().nonnegative();
+
+/** A retake (seconds startS to startS + durationS redone) or an extension (seconds added at the end or start); seconds. */
+const takeEdit = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('retake'),
+      startS: z.number().min(0).max(3600),
+      durationS: z.number().min(0).max(3600),
+      mode: z.enum(['replace_audio_and_video', 'replace_video', 'replace_audio']),
+      prompt: z.string().min(1).max(10_000).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('extend'),
+      seconds: z.number().min(0).max(600),
+      at: z.enum(['end', 'start']),
+      prompt: z.string().min(1).max(10_000).optional(),
+    })
+    .strict(),
+]);
 const providerId = z.string().regex(/^[a-z0-9-]{1,32}$/);
 const usd = z.number().finite().nonnegative().max(1_000_000);
 
@@ -57,6 +78,10 @@ export const methodArgs = {
   'queue.rerender': z.object({ shotId: id, seed: z.number().int().min(0).max(4_294_967_295).optional() }).strict(),
   /** Makes a finished take its shot's chosen take (what the film uses); renders nothing. */
   'queue.chooseTake': z.object({ shotId: id, jobId: id }).strict(),
+  /** What a retake or extension of a finished take would be (length, cost, budget), without queueing it. */
+  'queue.previewEdit': z.object({ jobId: id, edit: takeEdit }).strict(),
+  /** Queues a retake or extension of a finished take as its shot's next take, and runs the queue. */
+  'queue.editTake': z.object({ jobId: id, edit: takeEdit }).strict(),
   /** The timeline of the open project. */
   'timeline.get': z.object({}).strict(),
   /** Order (shot ids), take per shot, and the joint after each position (cut or crossfade). */
@@ -106,6 +131,8 @@ export interface ProviderView {
   priceSource: { source: string; read: string } | null;
   /** What the provider assumes where no doc or public page says (shown so it can be checked). */
   assumed: string[];
+  /** Edits of a finished take it makes (retake, extend). */
+  edits: ('retake' | 'extend')[];
 }
 
 /** A project in the projects folder: its name, the storyboard it belongs to, when it last changed (ms since the epoch). */
@@ -183,6 +210,19 @@ export interface EstimateView {
   bar: { name: string; limitUsd: number; spentUsd: number; storyboardUsd: number } | null;
 }
 
+/** What a retake or extension would make, before the creator confirms it. */
+export interface EditPreviewView {
+  provider: string;
+  /** The new take's length, seconds. */
+  lengthS: number;
+  /** Upper bound, as money ("$0.60") or credits. */
+  cost: string;
+  /** How the cost was worked out. */
+  basis: string;
+  /** Why the project's budgets would hold it; null when it fits. */
+  overBudget: string | null;
+}
+
 /** A job (one take of a shot) as the queue screen shows it. */
 export interface JobView {
   id: number;
@@ -194,8 +234,12 @@ export interface JobView {
   seed: number | null;
   /** Whether this is its shot's chosen take (what the film uses). */
   chosen: boolean;
-  /** True for a take the creator asked for after the batch (New take). */
+  /** True for a take the creator asked for after the batch (New take, retake, extend). */
   newTake: boolean;
+  /** How this take was made from another ("retake of 1-3 s of take 1"); null for a rendered take. */
+  edit: string | null;
+  /** The clip's length in seconds, once it is finished and probed; null before. */
+  durationS: number | null;
   provider: string;
   state: 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
   progress: number;
@@ -215,7 +259,7 @@ export interface TimelineView {
   clips: {
     shotId: number;
     shot: string;
-    takes: { jobId: number; take: number; seed: number | null; clipUrl: string; duration: number }[];
+    takes: { jobId: number; take: number; seed: number | null; clipUrl: string; duration: number; provider: string }[];
     chosenJobId: number | null;
     duration: number;
     /** A continued shot made from a take of its parent that the parent no longer uses (see TimelineShot.continuity). */
@@ -269,6 +313,8 @@ export interface MethodResults {
   'queue.retry': null;
   'queue.rerender': { jobId: number };
   'queue.chooseTake': null;
+  'queue.previewEdit': EditPreviewView;
+  'queue.editTake': { jobId: number };
   'timeline.get': TimelineView;
   'timeline.update': TimelineView;
   'timeline.export': { filmUrl: string; duration: number };

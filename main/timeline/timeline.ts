@@ -39,7 +39,10 @@ export function readTimeline(store: ProjectStore): TimelineShot[] {
     const takes = jobs.filter((j) => j.shotId === r.id);
     const chosen = takes.find((j) => j.id === r.chosen_job_id) ?? takes[takes.length - 1] ?? null;
     const shot: TimelineShot = { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after };
-    const from = chosen?.fromJob != null ? byId.get(chosen.fromJob) : undefined;
+    // A retake or extension carries the continuity of the take it edits (its from_job is that take).
+    let made: Job | undefined = chosen ?? undefined;
+    while (made?.edit && made.fromJob != null) made = byId.get(made.fromJob);
+    const from = made?.afterShot != null && made.fromJob != null ? byId.get(made.fromJob) : undefined;
     if (from && chosenOf.get(from.shotId) !== from.id) {
       const now = chosenOf.get(from.shotId);
       shot.continuity = { parent: from.shotKey, madeFromTake: from.take, parentTake: now != null ? (byId.get(now)?.take ?? null) : null };

@@ -238,6 +238,42 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 
+  it('retake and extend: the form prices the new take as the creator types, refuses a section too short, and the new take becomes the film\'s', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-edit-');
+    const file = path.join(dir, 'edit.csv');
+    fs.writeFileSync(file, 'shot,prompt,duration,resolution\n1,a lighthouse in fog,3,64x36\n2,the keeper climbs,1,64x36');
+    await startRenderOf(page, file, 'ui-e2e-edit');
+    await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
+    const grid = page.getByTestId('queue-grid');
+    await grid.getByRole('button', { name: 'retake or extend take 1 of shot 1' }).click();
+    await page.getByLabel('From (s)').fill('2');
+    await page.getByLabel('To (s)').fill('3');
+    // 2-3 s is 1 s: refused, naming the field; nothing can be sent.
+    await page.getByText('a retake redoes at least 2 s').waitFor();
+    await expect(page.getByRole('button', { name: 'Render new take' }).isDisabled()).resolves.toBe(true);
+    await page.getByLabel('From (s)').fill('1');
+    await page.getByTestId('edit-estimate').waitFor();
+    await expect(page.getByTestId('edit-estimate').textContent()).resolves.toMatch(/New take of 3\.00 s on preview: \$0\.00/);
+    await page.getByRole('button', { name: 'Render new take' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=job-1-2] [data-testid=job-state]')?.textContent === 'succeeded', undefined, { timeout: 30_000 });
+    await expect(grid.getByTestId('job-1-2').textContent()).resolves.toContain('retake of 1-3 s of take 1');
+    await expect(grid.getByTestId('job-1-2').getByLabel('chosen take: the film uses it').count()).resolves.toBe(1);
+    // Extend the chosen take from the Timeline by 2 s: a 5 s take 3.
+    await page.getByTestId('nav-timeline').click();
+    await page.getByTestId('clip-1').getByRole('button', { name: 'retake or extend take 2 of shot 1' }).click();
+    await page.getByText('Extend', { exact: true }).click();
+    await page.getByLabel('Add (s)').fill('2');
+    await page.waitForFunction(() => /New take of 5\.00 s/.test(document.querySelector('[data-testid=edit-estimate]')?.textContent ?? ''));
+    await screenshot(page, 'timeline-extend.png');
+    await page.getByRole('button', { name: 'Render new take' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=job-1-3] [data-testid=job-state]')?.textContent === 'succeeded', undefined, { timeout: 30_000 });
+    await expect(grid.getByTestId('job-1-3').textContent()).resolves.toContain('extension by 2 s at the end of take 2');
+    await page.getByTestId('nav-timeline').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=clip-1]')?.textContent?.includes('5.0'));
+    expect(h.pageErrors).toEqual([]);
+  }, 90_000);
+
   it("a workbook's Characters sheet: a changed description re-renders its shots only after the creator's go-ahead", async () => {
     const { page } = h;
     const dir = tempDir('ltx-look-');

@@ -17,6 +17,7 @@ import type { Provider } from '../../main/providers/provider';
 import { ProjectSession } from '../../main/project/session';
 import { probe } from '../../main/media/ffprobe';
 import { ffmpegPath } from '../../main/media/ffmpeg-path';
+import { readTimeline } from '../../main/timeline/timeline';
 import { withFiles } from '../helpers/tmp';
 
 /** Mean luma of frame `n` of a clip (0-255). */
@@ -67,6 +68,9 @@ describe('retake and extend', () => {
       expect(lumaAt(extClip, 0.5)).toBeLessThan(lumaAt(src, 0.5) - 60);
       expect(Math.abs(lumaAt(extClip, 2) - lumaAt(src, 0.5))).toBeLessThan(4);
 
+      // An edit of a shot is not a continuation of it: the Timeline says nothing of continuity.
+      expect(readTimeline(session.store)[0].continuity).toBeUndefined();
+
       // The film uses the chosen take: 5.5 s.
       const film = await session.exportFilm();
       expect(film.duration).toBeCloseTo(5.5, 1);
@@ -75,6 +79,26 @@ describe('retake and extend', () => {
       const again = await session.render(sb, planStoryboard(sb.shots, reg));
       expect(again.sync).toMatchObject({ queued: 0 });
       expect(session.store.shots()[0].chosenJobId).toBe(longer.id);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('an edit of a continued shot keeps its continuity: a new take of the parent offers to re-render it', async () => {
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,continue_from\n1,a door,1,64x36,\n2,it opens,2,64x36,previous\n' });
+    const sb = await importStoryboard(path.join(dir, 'sb.csv'));
+    const session = ProjectSession.open(path.join(dir, 'out'), { registry: reg });
+    try {
+      await session.render(sb, planStoryboard(sb.shots, reg));
+      const child = session.store.jobs().find((j) => j.shotKey === '2')!;
+      session.editTake(child.id, { kind: 'extend', seconds: 1, at: 'end' });
+      await session.runQueue();
+      expect(readTimeline(session.store)[1]).toMatchObject({ chosen: { take: 2, edit: { kind: 'extend' } } });
+      expect(readTimeline(session.store)[1].continuity).toBeUndefined();
+      session.rerender(session.store.jobs().find((j) => j.shotKey === '1')!.shotId);
+      await session.runQueue();
+      expect(readTimeline(session.store)[1].continuity).toEqual({ parent: '1', madeFromTake: 1, parentTake: 2 });
     } finally {
       session.close();
     }

@@ -31,7 +31,7 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
     const takes = [];
     for (const j of t.takes) {
       const file = path.join(store.dir, j.output!);
-      takes.push({ jobId: j.id, take: j.take, seed: j.seed, clipUrl: ctx.deps.mediaUrl(file), duration: await clipDuration(j, file) });
+      takes.push({ jobId: j.id, take: j.take, seed: j.seed, clipUrl: ctx.deps.mediaUrl(file), duration: await clipDuration(j, file), provider: j.provider });
     }
     const chosen = takes.find((k) => k.jobId === t.chosen?.id);
     clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0, ...(t.continuity ? { continuity: t.continuity } : {}) });

@@ -5,6 +5,7 @@ import type { ErrorView, JobView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
+import { EditTakeButton } from '../components/EditTake';
 import { GridRow, VirtualGrid, gridFeatures, type GridRowProps } from '../components/VirtualGrid';
 import { plural } from '../format';
 import { LIVE_STATES as LIVE } from '../jobs';
@@ -102,6 +103,7 @@ function StateCell() {
 function DetailCell() {
   const { job } = useRowJob();
   const lines: { text: string; cls: string }[] = [];
+  if (job.edit) lines.push({ text: job.edit, cls: 'dim' });
   if (job.error && job.state !== 'succeeded') lines.push({ text: job.error, cls: job.state === 'canceled' ? 'dim' : 'err' });
   if (job.holdReason && LIVE.has(job.state)) lines.push({ text: job.holdReason.startsWith('waiting for shot ') ? job.holdReason : `waiting: ${job.holdReason}`, cls: 'warn' });
   for (const n of job.notes) lines.push({ text: n, cls: 'dim' });
@@ -149,6 +151,14 @@ function PinnedSeedTake() {
   );
 }
 
+/** "Retake / extend…" for a finished take whose provider makes edits. */
+function EditTake({ job }: { job: JobView }) {
+  const { providers } = useApp('providers');
+  const kinds = providers.find((p) => p.id === job.provider)?.edits ?? [];
+  if (!kinds.length || job.durationS === null) return null;
+  return <EditTakeButton jobId={job.id} shot={job.shot} take={job.take} lengthS={job.durationS} kinds={kinds} />;
+}
+
 function ActionsCell() {
   const { job, latest, chosen } = useRowJob();
   const { act, busy } = useQueue();
@@ -180,6 +190,7 @@ function ActionsCell() {
           <PinnedSeedTake />
         </>
       )}
+      {job.state === 'succeeded' && <EditTake job={job} />}
     </Group>
   );
 }

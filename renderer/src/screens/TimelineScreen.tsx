@@ -7,6 +7,7 @@ import type { ErrorView, TimelineView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
+import { EditTakeButton } from '../components/EditTake';
 import { seconds } from '../format';
 import { useApp, useAppStore } from '../state';
 import { useThumbnail } from '../thumbnails';
@@ -33,8 +34,11 @@ function TakeThumb({ shot, take, chosen, onChoose }: { shot: string; take: Clip[
   );
 }
 
-function ClipCard({ clip, index, onTake, onPlay, onRerender }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void; onRerender: () => void }) {
+function ClipCard({ clip, index, onTake, onPlay, onRerender, onEdited }: { clip: Clip; index: number; onTake: (jobId: number) => void; onPlay: () => void; onRerender: () => void; onEdited: () => void }) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: clip.shotId });
+  const { providers } = useApp('providers');
+  const chosen = clip.takes.find((t) => t.jobId === clip.chosenJobId);
+  const editKinds = chosen ? (providers.find((p) => p.id === chosen.provider)?.edits ?? []) : [];
   const thumb = useThumbnail(clip.chosenJobId, clip.takes.find((t) => t.jobId === clip.chosenJobId)?.clipUrl);
   const style = { transform: CSS.Translate.toString(transform), transition, zIndex: isDragging ? 2 : undefined };
   return (
@@ -69,6 +73,11 @@ function ClipCard({ clip, index, onTake, onPlay, onRerender }: { clip: Clip; ind
           {clip.takes.length > 1 ? ` of ${clip.takes.length}` : ''}
         </Text>
       </Group>
+      {chosen && editKinds.length > 0 && (
+        <Group px={6} pb={4} justify="flex-end">
+          <EditTakeButton jobId={chosen.jobId} shot={clip.shot} take={chosen.take} lengthS={chosen.duration} kinds={editKinds} onQueued={onEdited} />
+        </Group>
+      )}
       {clip.continuity && (
         <Box px={6} pb={6} data-testid={`continuity-${clip.shot}`}>
           <Text size="xs" c="yellow.4">
@@ -213,6 +222,7 @@ export function TimelineScreen() {
                         }}
                         onTake={(jobId) => void save(clips.map((x) => (x.shotId === c.shotId ? { ...x, chosenJobId: jobId, duration: x.takes.find((t) => t.jobId === jobId)?.duration ?? x.duration } : x)), timeline!.joints)}
                         onRerender={() => void rerender(c)}
+                        onEdited={() => setScreen('queue')}
                       />
                       {i < clips.length - 1 && (
                         <div className="joint">
