@@ -13,6 +13,13 @@ import type { Job } from '../queue/job';
 import type { QueueEvent } from '../queue/runner';
 import type { ColumnMapping } from '../storyboard/columns';
 import { interpretSheet, type Storyboard } from '../storyboard/import';
+import { getSetting, setSetting } from '../settings/app-settings';
+
+/** The style and negative prompt a creator set in the app for a storyboard (style.ts, like --style / --negative). */
+export interface AppLook {
+  style?: string;
+  negative?: string;
+}
 import type { RawSheet } from '../storyboard/raw-sheet';
 import { ledgerGuard } from '../settings/ledger';
 import { UserError } from '../project/errors';
@@ -45,6 +52,8 @@ export type LoadedSheet = RawSheet & { file: string; format: 'csv' | 'xlsx'; has
 export class AppContext {
   sheet: LoadedSheet | null = null;
   mapping: ColumnMapping | null = null;
+  /** The open storyboard's style from the app's project settings (saved per storyboard file; see {@link setLook}). */
+  look: AppLook = {};
   storyboard: Storyboard | null = null;
   /** The open project (one session per open project). */
   session: ProjectSession | null = null;
@@ -105,8 +114,33 @@ export class AppContext {
   /** Interprets the sheet again with the current mapping (after a remap or an edit). */
   reinterpret(): void {
     const s = this.requireSheet();
-    const res = interpretSheet(s, s.dir, this.mapping ?? undefined);
+    const res = interpretSheet(s, s.dir, this.mapping ?? undefined, this.look);
     this.storyboard = { file: s.file, format: s.format, hash: s.hash, ...res };
+  }
+
+  /** Reads the style the app saved for the storyboard `file` (none when it saved none). */
+  loadLook(file: string): void {
+    const raw = getSetting(this.deps.settings, `look:${file}`);
+    try {
+      this.look = raw ? (JSON.parse(raw) as AppLook) : {};
+    } catch {
+      this.look = {};
+    }
+  }
+
+  /**
+   * Sets the open storyboard's style (a `{prompt}` in `style` marks where the row's prompt goes;
+   * without one the style follows it) and negative prompt, saved for this storyboard file, over a
+   * workbook's Style sheet; empty text clears a field. Interprets the sheet again.
+   */
+  setLook(look: AppLook): void {
+    const s = this.requireSheet();
+    const clean: AppLook = {};
+    if (look.style?.trim()) clean.style = look.style.trim();
+    if (look.negative?.trim()) clean.negative = look.negative.trim();
+    this.look = clean;
+    setSetting(this.deps.settings, `look:${s.file}`, Object.keys(clean).length ? JSON.stringify(clean) : null);
+    this.reinterpret();
   }
 
   /** The folder of a project named in the app (a name under the projects folder, or an absolute path). */

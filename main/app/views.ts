@@ -56,6 +56,12 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
     issues: sb.issues as IssueView[],
     headers,
     columns: [...KNOWN_COLUMNS],
+    look: {
+      style: ctx.look.style ?? null,
+      negative: ctx.look.negative ?? null,
+      sources: (sb.look?.sources ?? []).map((src) => (src === '--style' ? 'the app\'s style' : src === '--negative' ? 'the app\'s negative prompt' : src)),
+      characters: Object.entries(sb.look?.characters ?? {}).map(([name]) => ({ name, shots: sb.look?.uses[name] ?? 0 })),
+    },
     shots: sb.shots.map((x) => ({
       row: x.row,
       id: x.id,

@@ -48,6 +48,8 @@ export const methodArgs = {
   /** Re-reads the storyboard with an edited column mapping (header index -> column). */
   'storyboard.remap': z.object({ mapping: z.record(z.string().max(64), z.number().int().min(-1).max(1000)) }).strict(),
   /** Edits one cell of a shot; the storyboard is re-validated. */
+  /** The open storyboard's style and negative prompt from the app's project settings (saved per storyboard file); null or empty clears one. */
+  'storyboard.setLook': z.object({ style: z.string().max(5000).nullable(), negative: z.string().max(5000).nullable() }).strict(),
   'shots.edit': z
     .object({
       row: z.number().int().min(2),
@@ -185,6 +187,12 @@ export interface StoryboardView {
   headers: { header: string; column: string }[];
   /** Columns the mapping can choose from. */
   columns: string[];
+  /**
+   * The look: the style and negative prompt set in the app (`style`, `negative`; null when unset),
+   * where the look comes from (the app's settings, a workbook's Style / Characters sheets) and the
+   * characters with how many shots name each.
+   */
+  look: { style: string | null; negative: string | null; sources: string[]; characters: { name: string; shots: number }[] };
 }
 
 /** One row of the estimate. USD unless the estimate's unit is credits. */
@@ -304,6 +312,7 @@ export interface MethodResults {
   'storyboard.pick': StoryboardView | null;
   'storyboard.remap': StoryboardView;
   'shots.edit': StoryboardView;
+  'storyboard.setLook': StoryboardView;
   'estimate.get': EstimateView;
   'render.start': { project: string };
   'queue.list': JobView[];

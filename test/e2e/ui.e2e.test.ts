@@ -309,6 +309,33 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 
+  it("the app's style: set on the Shots screen, applied to every row's sent prompt, kept for the storyboard when it is opened again", async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-style-');
+    const file = path.join(dir, 'style.csv');
+    fs.writeFileSync(file, 'shot,prompt,duration,resolution\n1,a harbour at dawn,0.4,64x36\n2,gulls,0.4,64x36');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await expect(page.getByLabel('prompt of row 2').getAttribute('title')).resolves.toBe('a harbour at dawn');
+    await page.getByTestId('style-button').click();
+    await page.getByLabel('Style for every row').fill('claymation, {prompt}, soft light');
+    await page.getByLabel('Negative prompt for every row').fill('blurry');
+    await page.getByTestId('style-save').click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.getAttribute('title') === 'sent as: claymation, a harbour at dawn, soft light');
+    await expect(page.getByTestId('style-button').textContent()).resolves.toBe('Style ✓');
+    // Opened again: the style is still there.
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.getAttribute('title') === 'sent as: claymation, gulls, soft light');
+    // Cleared: the prompts go back to the cells.
+    await page.getByTestId('style-button').click();
+    await page.getByLabel('Style for every row').fill('');
+    await page.getByLabel('Negative prompt for every row').fill('');
+    await page.getByTestId('style-save').click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.getAttribute('title') === 'a harbour at dawn');
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('renders 10,000 rows in the Shots grid and scrolls to the last', async () => {
     const { page } = h;
     const dir = tempDir('ltx-10k-');

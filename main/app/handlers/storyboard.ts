@@ -12,12 +12,13 @@ import type { HandlersFor } from './types';
 
 type Column = keyof ColumnMapping['known'];
 
-export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit'> {
+export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit' | 'storyboard.setLook'> {
   const openPath = async (file: string): Promise<StoryboardView> => {
     if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
     const read = await readStoryboardSheet(file);
     ctx.sheet = { ...read.sheet, file: read.file, format: read.format, hash: read.hash, dir: path.dirname(read.file) };
     ctx.mapping = read.sheet.rows.length ? mapHeaders(read.sheet.rows[0].map((h) => h.trim())) : null;
+    ctx.loadLook(read.file);
     ctx.reinterpret();
     return storyboardView(ctx)!;
   };
@@ -52,6 +53,10 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       const used = new Set(Object.values(known));
       ctx.mapping = { known, headers, duplicates: [], unknown: headers.map((h, index) => ({ header: h, index })).filter((u) => u.header.trim() && !used.has(u.index)) };
       ctx.reinterpret();
+      return storyboardView(ctx)!;
+    },
+    'storyboard.setLook': async (a) => {
+      ctx.setLook({ style: a.style ?? undefined, negative: a.negative ?? undefined });
       return storyboardView(ctx)!;
     },
     'shots.edit': async (a) => {

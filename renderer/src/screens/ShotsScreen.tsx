@@ -4,6 +4,7 @@ import { createContext, useContext, useEffect, useMemo, useRef, useState, type K
 import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
+import { StyleButton } from '../components/StyleButton';
 import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
@@ -469,6 +470,7 @@ export function ShotsScreen() {
             onChange={(v) => setBatch({ budgetUsd: v === '' || v === null ? null : Number(v) })}
             data-testid="budget-input"
           />
+          <StyleButton storyboard={storyboard} />
           <Box flex={1} />
           <Tooltip label={blocked ?? (running ? 'a render is already running' : '')} disabled={!blocked && !running} multiline w={260}>
             <Button size="md" onClick={() => void start()} loading={starting} disabled={!!blocked || running} data-testid="render-button">
