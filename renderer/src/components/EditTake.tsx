@@ -1,9 +1,10 @@
-import { Button, Group, NumberInput, Popover, SegmentedControl, Select, Stack, Text, Textarea } from '@mantine/core';
+import { Button, Group, NumberInput, SegmentedControl, Select, Text, Textarea } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import type { EditPreviewView, ErrorView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { useApp } from '../state';
 import { ErrorNote } from './ErrorNote';
+import { PopoverForm } from './PopoverForm';
 
 type Kind = 'retake' | 'extend';
 type RetakeMode = 'replace_audio_and_video' | 'replace_video' | 'replace_audio';
@@ -71,79 +72,73 @@ export function EditTakeButton({ jobId, shot, take, lengthS, kinds, onQueued }: 
     }
   };
   return (
-    <Popover opened={open} onChange={setOpen} position="bottom-end" withArrow trapFocus width={320}>
-      <Popover.Target>
+    <PopoverForm
+      open={open}
+      setOpen={setOpen}
+      width={320}
+      onSubmit={() => void submit()}
+      target={
         <Button size="compact-xs" variant="subtle" onClick={() => setOpen((o) => !o)} aria-label={`retake or extend take ${take} of shot ${shot}`}>
           Retake / extend…
         </Button>
-      </Popover.Target>
-      <Popover.Dropdown>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
-          <Stack gap={8}>
-            <Text size="sm" fw={600}>
-              Shot {shot}, take {take} ({lengthS.toFixed(2)} s)
-            </Text>
-            {kinds.length > 1 && (
-              <SegmentedControl
-                size="xs"
-                value={kind}
-                onChange={(v) => setKind(v as Kind)}
-                data={[
-                  { value: 'retake', label: 'Retake a section' },
-                  { value: 'extend', label: 'Extend' },
-                ]}
-              />
-            )}
-            {kind === 'retake' ? (
-              <>
-                <Group gap={6} grow>
-                  <NumberInput size="xs" label="From (s)" min={0} max={lengthS} step={0.5} decimalScale={3} value={from} onChange={setFrom} data-autofocus />
-                  <NumberInput size="xs" label="To (s)" min={0} max={lengthS} step={0.5} decimalScale={3} value={to} onChange={setTo} />
-                </Group>
-                <Select size="xs" label="Replace" data={MODES} value={mode} onChange={(v) => v && setMode(v as RetakeMode)} allowDeselect={false} comboboxProps={{ withinPortal: false }} />
-              </>
-            ) : (
-              <Group gap={6} grow>
-                <NumberInput size="xs" label="Add (s)" min={0} max={20} step={1} decimalScale={3} value={seconds} onChange={setSeconds} data-autofocus />
-                <Select
-                  size="xs"
-                  label="At the"
-                  data={[
-                    { value: 'end', label: 'end' },
-                    { value: 'start', label: 'start' },
-                  ]}
-                  value={at}
-                  onChange={(v) => v && setAt(v as 'end' | 'start')}
-                  allowDeselect={false}
-                  comboboxProps={{ withinPortal: false }}
-                />
-              </Group>
-            )}
-            <Textarea size="xs" label="Prompt for the new part (optional)" placeholder="the take's own prompt" autosize minRows={2} maxRows={5} value={prompt} onChange={(e) => setPrompt(e.currentTarget.value)} />
-            {preview && (
-              <Text size="xs" data-testid="edit-estimate">
-                New take of {preview.lengthS.toFixed(2)} s on {preview.provider}: <b>{preview.cost}</b> ({preview.basis})
-              </Text>
-            )}
-            {preview?.overBudget && (
-              <Text size="xs" c="orange.4" role="status">
-                A budget would hold it: {preview.overBudget}
-              </Text>
-            )}
-            <ErrorNote error={error} />
-            <Group justify="flex-end">
-              <Button size="xs" type="submit" loading={sending} disabled={!preview || !!preview.overBudget || !!error}>
-                Render new take
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Popover.Dropdown>
-    </Popover>
+      }
+    >
+      <Text size="sm" fw={600}>
+        Shot {shot}, take {take} ({lengthS.toFixed(2)} s)
+      </Text>
+      {kinds.length > 1 && (
+        <SegmentedControl
+          size="xs"
+          value={kind}
+          onChange={(v) => setKind(v as Kind)}
+          data={[
+            { value: 'retake', label: 'Retake a section' },
+            { value: 'extend', label: 'Extend' },
+          ]}
+        />
+      )}
+      {kind === 'retake' ? (
+        <>
+          <Group gap={6} grow>
+            <NumberInput size="xs" label="From (s)" min={0} max={lengthS} step={0.5} decimalScale={3} value={from} onChange={setFrom} data-autofocus />
+            <NumberInput size="xs" label="To (s)" min={0} max={lengthS} step={0.5} decimalScale={3} value={to} onChange={setTo} />
+          </Group>
+          <Select size="xs" label="Replace" data={MODES} value={mode} onChange={(v) => v && setMode(v as RetakeMode)} allowDeselect={false} comboboxProps={{ withinPortal: false }} />
+        </>
+      ) : (
+        <Group gap={6} grow>
+          <NumberInput size="xs" label="Add (s)" min={0} max={20} step={1} decimalScale={3} value={seconds} onChange={setSeconds} data-autofocus />
+          <Select
+            size="xs"
+            label="At the"
+            data={[
+              { value: 'end', label: 'end' },
+              { value: 'start', label: 'start' },
+            ]}
+            value={at}
+            onChange={(v) => v && setAt(v as 'end' | 'start')}
+            allowDeselect={false}
+            comboboxProps={{ withinPortal: false }}
+          />
+        </Group>
+      )}
+      <Textarea size="xs" label="Prompt for the new part (optional)" placeholder="the take's own prompt" autosize minRows={2} maxRows={5} value={prompt} onChange={(e) => setPrompt(e.currentTarget.value)} />
+      {preview && (
+        <Text size="xs" data-testid="edit-estimate">
+          New take of {preview.lengthS.toFixed(2)} s on {preview.provider}: <b>{preview.cost}</b> ({preview.basis})
+        </Text>
+      )}
+      {preview?.overBudget && (
+        <Text size="xs" c="orange.4" role="status">
+          A budget would hold it: {preview.overBudget}
+        </Text>
+      )}
+      <ErrorNote error={error} />
+      <Group justify="flex-end">
+        <Button size="xs" type="submit" loading={sending} disabled={!preview || !!preview.overBudget || !!error}>
+          Render new take
+        </Button>
+      </Group>
+    </PopoverForm>
   );
 }
