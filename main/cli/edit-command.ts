@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { ProviderRegistry } from '../providers/registry';
 import type { RetakeMode, TakeEdit } from '../providers/provider';
 import type { SubmitGuard } from '../queue/runner';
+import type { Job } from '../queue/job';
 import { ProjectSession } from '../project/session';
 import { describeEdit } from '../project/edit-take';
 import { UserError } from '../project/errors';
@@ -58,18 +59,8 @@ export function editOf(kind: 'retake' | 'extend', o: RetakeOptions | ExtendOptio
 }
 
 /** Runs `retake` or `extend`; returns the exit code (1: refused, failed or held; 3: the project is busy). */
-export async function editCommand(edit: TakeEdit, registry: ProviderRegistry, o: EditCommandOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  if (!fs.existsSync(path.join(o.out, 'project.sqlite'))) {
-    err.write(`${o.out} holds no project (no project.sqlite); render a storyboard into it first\n`);
-    return 1;
-  }
-  const session = ProjectSession.open(o.out, { registry, ledger: o.guard, leaseLabel: `ltx-batch ${edit.kind}` });
-  try {
-    const shot = session.store.shots().find((s) => s.shotKey === o.shot);
-    if (!shot) throw new UserError(`the project has no shot "${o.shot}"`, `shots: ${session.store.shots().map((s) => s.shotKey).join(', ')}`);
-    const takes = session.store.jobs().filter((j) => j.shotId === shot.id);
-    const source = o.take !== undefined ? takes.filter((j) => j.take === o.take).at(-1) : takes.find((j) => j.id === shot.chosenJobId);
-    if (!source) throw new UserError(o.take !== undefined ? `shot ${o.shot} has no take ${o.take}` : `shot ${o.shot} has no finished take yet`, o.take !== undefined ? `takes: ${takes.map((j) => j.take).join(', ')}` : 'render it first');
+export function editCommand(edit: TakeEdit, registry: ProviderRegistry, o: EditCommandOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  return takeCommand(`ltx-batch ${edit.kind}`, registry, o, out, err, async (session, source) => {
     await registry.get(source.provider)?.prepare?.();
     const plan = session.previewEdit(source.id, edit);
     const cost = plan.usdMax !== null ? usd(plan.usdMax) : `${plan.estimate.max} ${plan.estimate.unit}`;
@@ -79,7 +70,37 @@ export async function editCommand(edit: TakeEdit, registry: ProviderRegistry, o:
       return 1;
     }
     if (o.estimate) return 0;
-    const job = session.editTake(source.id, edit);
+    return session.editTake(source.id, edit);
+  });
+}
+
+/**
+ * `ltx-batch new-take --out DIR --shot ID [--seed N]`: renders the shot again as a new take (the
+ * next seed it has not used, or `--seed`), like the app's New take: a continued shot starts from
+ * its parent's chosen take. The new take becomes the chosen take unless one was chosen by hand.
+ */
+export function newTakeCommand(registry: ProviderRegistry, o: EditCommandOptions & { seed?: number }, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  return takeCommand('ltx-batch new-take', registry, { ...o, take: undefined }, out, err, async (session, source) => session.rerender(source.shotId, o.seed));
+}
+
+/**
+ * Opens the project, finds the shot's take (`--take`, else the chosen one), lets `queue` add a take
+ * (or return an exit code to stop), renders it and stitches the film again when every shot has a clip.
+ */
+async function takeCommand(label: string, registry: ProviderRegistry, o: EditCommandOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream, queue: (session: ProjectSession, source: Job) => Promise<Job | number>): Promise<number> {
+  if (!fs.existsSync(path.join(o.out, 'project.sqlite'))) {
+    err.write(`${o.out} holds no project (no project.sqlite); render a storyboard into it first\n`);
+    return 1;
+  }
+  const session = ProjectSession.open(o.out, { registry, ledger: o.guard, leaseLabel: label });
+  try {
+    const shot = session.store.shots().find((s) => s.shotKey === o.shot);
+    if (!shot) throw new UserError(`the project has no shot "${o.shot}"`, `shots: ${session.store.shots().map((s) => s.shotKey).join(', ')}`);
+    const takes = session.store.jobs().filter((j) => j.shotId === shot.id);
+    const source = o.take !== undefined ? takes.filter((j) => j.take === o.take).at(-1) : (takes.find((j) => j.id === shot.chosenJobId) ?? takes.at(-1));
+    if (!source) throw new UserError(o.take !== undefined ? `shot ${o.shot} has no take ${o.take}` : `shot ${o.shot} has no take yet`, o.take !== undefined ? `takes: ${takes.map((j) => j.take).join(', ')}` : 'render it first');
+    const job = await queue(session, source);
+    if (typeof job === 'number') return job;
     out.write(`shot ${o.shot} take ${job.take} queued\n`);
     await session.runQueue({});
     const done = session.store.job(job.id)!;

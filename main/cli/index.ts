@@ -18,9 +18,9 @@ import { pricesCommand } from './prices-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
 import { reportCommand } from './report-command';
-import { editCommand, editOf, type ExtendOptions, type RetakeOptions } from './edit-command';
+import { editCommand, editOf, newTakeCommand, type ExtendOptions, type RetakeOptions } from './edit-command';
 import { RETAKE_MODES } from '../providers/edit-checks';
-import type { TakeEdit } from '../providers/provider';
+import type { SubmitGuard } from '../queue/runner';
 import { osKeychain } from '../secrets/keychain';
 import { MAX_TAKES } from '../storyboard/fields';
 
@@ -58,11 +58,11 @@ function monthlyBudgets() {
   }
 }
 
-/** Runs `retake` / `extend` under the spend ledger's monthly budgets. */
-async function editWithLedger(edit: TakeEdit, o: RetakeOptions | ExtendOptions): Promise<number> {
+/** Runs a command on the project in `out` under the spend ledger's monthly budgets (its guard). */
+async function withLedger(out: string, run: (guard: SubmitGuard) => Promise<number>): Promise<number> {
   const settings = openSettings();
   try {
-    return await editCommand(edit, registry(), { ...o, guard: ledgerGuard(settings, path.resolve(o.out)) });
+    return await run(ledgerGuard(settings, path.resolve(out)));
   } finally {
     settings.close();
   }
@@ -141,6 +141,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--provider <id>', "clear a provider's budget instead of the overall one")
     .action((o: { provider?: string }) => withSettings((db) => setExit(budgetCommand('clear', o, db))));
   program
+    .command('new-take')
+    .description('render a shot again as a new take (the next seed it has not used, or --seed); a continued shot starts from its parent\'s chosen take')
+    .requiredOption('-o, --out <dir>', 'the output folder of a render')
+    .requiredOption('-s, --shot <id>', 'the shot id')
+    .option('--seed <n>', 'the seed of the new take', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 4_294_967_295) throw new InvalidArgumentError('must be a whole number from 0 to 4294967295');
+      return n;
+    })
+    .action(async (o: { out: string; shot: string; seed?: number }) => setExit(await withLedger(o.out, (guard) => newTakeCommand(registry(), { ...o, guard }))));
+  program
     .command('retake')
     .description("redo seconds FROM to TO of a shot's take as its next take (the rest of the clip is kept); prints the cost first")
     .requiredOption('-o, --out <dir>', 'the output folder of a render')
@@ -154,7 +165,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     })
     .option('--prompt <text>', "what the section shows (default: the take's prompt)")
     .option('--estimate', 'print the cost and stop')
-    .action(async (o: RetakeOptions) => setExit(await editWithLedger(editOf('retake', o), o)));
+    .action(async (o: RetakeOptions) => setExit(await withLedger(o.out, (guard) => editCommand(editOf('retake', o), registry(), { ...o, guard }))));
   program
     .command('extend')
     .description("add seconds to the end or start of a shot's take as its next take (the clip is kept); prints the cost first")
@@ -168,7 +179,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--take <n>', "the take to edit (default: the shot's chosen take)", positiveInt)
     .option('--prompt <text>', "what the new seconds show (default: the take's prompt)")
     .option('--estimate', 'print the cost and stop')
-    .action(async (o: ExtendOptions) => setExit(await editWithLedger(editOf('extend', o), o)));
+    .action(async (o: ExtendOptions) => setExit(await withLedger(o.out, (guard) => editCommand(editOf('extend', o), registry(), { ...o, guard }))));
   program
     .command('spend')
     .description('the spend ledger per provider and project: estimated vs actual')

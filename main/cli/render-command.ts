@@ -142,10 +142,10 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
     process.off('SIGTERM', onSignal);
   }
   bar?.stop();
-  return printSummary(result, out);
+  return printSummary(result, out, opts.out);
 }
 
-function printSummary(result: RenderResult, out: NodeJS.WritableStream): number {
+function printSummary(result: RenderResult, out: NodeJS.WritableStream, dir: string): number {
   const { summary, sync } = result;
   out.write(`\n${sync.kept} take(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
   const t = table(['shot', 'provider', 'state', 'take', 'seed', 'attempts', 'estimate', 'actual', 'clip / error']);
@@ -163,6 +163,9 @@ function printSummary(result: RenderResult, out: NodeJS.WritableStream): number 
   if (forBudget) out.write(`${forBudget} shot(s) wait for budget: raise the budget and run the same command again to continue them.\n`);
   const flagged = waiting.filter(([r]) => r === FLAGGED_HOLD).reduce((a, [, n]) => a + n, 0);
   if (flagged) out.write(`${flagged} shot(s) may have been submitted twice and wait for you: look in the provider's dashboard for a task you did not expect (the shot's events name the attempt), then run the same command with --resubmit-flagged to submit them again.\n`);
+  for (const c of result.staleContinuity) {
+    out.write(`shot ${c.shot} starts from the last frame of shot ${c.parent} take ${c.madeFromTake}, but the film now uses ${c.parentTake !== null ? `take ${c.parentTake}` : 'no take'} of shot ${c.parent}: to re-render it from that take, run ltx-batch new-take --out ${dir} --shot ${c.shot}\n`);
+  }
   if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
   else out.write(`no film written: ${result.filmSkipped}\n`);
   return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;

@@ -26,6 +26,7 @@ import type { ProviderRequest, TakeEdit } from '../providers/provider';
 import { describeEdit, planEdit, type EditPlan } from './edit-take';
 import type { StitchResult } from '../timeline/stitch';
 import { cleanStaleExports, exportFilm } from './export-film';
+import { readTimeline } from '../timeline/timeline';
 import { UserError } from './errors';
 import { LookChangedError, restyledRows } from './restyle';
 
@@ -99,6 +100,8 @@ export interface RenderResult {
   filmSkipped?: string;
   /** Shots kept from an earlier run, queued anew, resumed. */
   sync: { queued: number; kept: number; resumed: number; removed: number };
+  /** Continued shots whose chosen take starts from a take of their parent that the film no longer uses (offer to re-render them). */
+  staleContinuity: { shot: string; parent: string; madeFromTake: number; parentTake: number | null }[];
 }
 
 /** Combines guards: the first that holds a job wins (the project's budgets are checked before the ledger reserves). */
@@ -307,7 +310,8 @@ export class ProjectSession {
     if (o.clearBudget) store.setRenderBudget(undefined);
     const summary = await this.drive(o);
     const latest = store.latestJobs();
-    const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes() };
+    const staleContinuity = readTimeline(store).flatMap((t) => (t.continuity ? [{ shot: t.shotKey, ...t.continuity }] : []));
+    const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes(), staleContinuity };
     // A shot is ready when a take of its current version finished (any one of its takes: the chosen one goes in the film).
     const missing = store.shotsWithoutCurrentClip();
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
