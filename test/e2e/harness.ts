@@ -159,7 +159,8 @@ export async function openByPath(page: Page, file: string): Promise<void> {
   await page.getByTestId('nav-import').click();
   await page.getByTestId('path-input').fill(file);
   await page.getByTestId('open-path').click();
-  await page.getByTestId('storyboard-summary').waitFor();
+  // The summary of the storyboard open before may still be there: wait for this file's.
+  await page.waitForFunction((name) => document.querySelector('[data-testid=storyboard-summary] [title]')?.getAttribute('title')?.endsWith(name) ?? false, path.basename(file));
 }
 
 /** Opens `file` on the Shots screen and starts a render of it into `project`; does not wait for it. */
