@@ -15,6 +15,8 @@ command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
 # Python's venv module for the local runner.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v pgrep >/dev/null 2>&1 || need+=(procps)
+# xmllint checks the editor exports (FCPXML, FCP7 XML) are well-formed.
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup-system: missing ${need[*]} and no apt-get here; install them with your package manager" >&2

@@ -10,6 +10,8 @@ bash scripts/setup-system.sh
 npm ci --no-fund --no-audit
 export LTX_RUNNER_VENV="${LTX_RUNNER_VENV:-$PWD/resources/runner/.venv}"
 bash resources/runner/install.sh "$LTX_RUNNER_VENV" --cpu --test
+# OpenTimelineIO and its adapters, a test-only venv, to read the editor exports back (test/editor/).
+bash scripts/otio-venv.sh
 # Node 24 LTS and better-sqlite3 built for it, in .cache/node24/ (reused when already there).
 bash scripts/node24.sh setup
 npm run typecheck

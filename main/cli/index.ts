@@ -18,6 +18,8 @@ import { pricesCommand } from './prices-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
 import { reportCommand } from './report-command';
+import { exportCommand } from './export-command';
+import { EDITOR_FORMATS, type EditorFormat } from '../timeline/export/export-editor';
 import { editCommand, editOf, newTakeCommand, type ExtendOptions, type RetakeOptions } from './edit-command';
 import { RETAKE_MODES } from '../providers/edit-checks';
 import type { SubmitGuard } from '../queue/runner';
@@ -186,6 +188,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--month <YYYY-MM>', 'the month (default: this one)')
     .option('--json', 'print JSON')
     .action((o: { month?: string; json?: boolean }) => withSettings((db) => setExit(spendCommand(o, db))));
+  program
+    .command('export')
+    .description('the timeline for an editor: OpenTimelineIO (otio), FCPXML (fcpxml), Final Cut Pro 7 XML (xml) or a CMX3600 EDL (edl)')
+    .argument('[dir]', 'the output folder of a render (or --out)')
+    .option('-o, --out <dir>', 'the output folder of a render')
+    .requiredOption('-f, --format <format>', 'otio, fcpxml, xml or edl', (v: string) => {
+      if (!(v in EDITOR_FORMATS)) throw new InvalidArgumentError('must be otio, fcpxml, xml or edl');
+      return v;
+    })
+    .option('--file <file>', 'where to write (default DIR/exports/film.<ext>)')
+    .option('--package', 'copy the clips into media/ beside the export and name them relative to it (the folder can move)')
+    .option('--relative', 'name the clips by paths relative to the export instead of absolute file URLs')
+    .option('--start-timecode <tc>', 'the record start, HH:MM:SS:FF (default 01:00:00:00)')
+    .action(async (dir: string | undefined, o: { out?: string; format: EditorFormat; file?: string; package?: boolean; relative?: boolean; startTimecode?: string }) => {
+      const project = o.out ?? dir;
+      if (!project) {
+        process.stderr.write('error: name the project folder: ltx-batch export DIR --format FORMAT (or --out DIR)\n');
+        return setExit(2);
+      }
+      setExit(await exportCommand({ ...o, out: project }));
+    });
   program
     .command('report')
     .description("the project's per-shot results as CSV (safe to open in a spreadsheet)")

@@ -92,6 +92,8 @@ export const methodArgs = {
       order: z.array(id).max(20_000),
       takes: z.record(z.string().regex(/^\d+$/), id),
       joints: z.array(z.enum(['cut', 'crossfade'])).max(20_000),
+      /** Each crossfade's length in seconds (null: keep the one stored). */
+      jointSeconds: z.array(z.number().min(0.04).max(10).nullable()).max(20_000).optional(),
     })
     .strict(),
   'timeline.export': z.object({}).strict(),
@@ -274,7 +276,9 @@ export interface TimelineView {
     continuity?: { parent: string; madeFromTake: number; parentTake: number | null };
   }[];
   joints: ('cut' | 'crossfade')[];
-  /** Seconds of each crossfade. */
+  /** Each joint's crossfade length as set, seconds (the film caps a fade at a third of the shorter clip). */
+  jointSeconds: number[];
+  /** Seconds of a crossfade when none is set. */
   crossfadeSeconds: number;
   filmUrl: string | null;
 }

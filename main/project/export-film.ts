@@ -12,7 +12,7 @@ import { processAlive } from '../queue/lease';
 import type { ProjectStore } from '../queue/store';
 import { stitchWithJoints } from '../timeline/crossfade';
 import { partialFilmPath, type StitchResult } from '../timeline/stitch';
-import { CROSSFADE_SECONDS, filmPlan } from '../timeline/timeline';
+import { filmPlan } from '../timeline/timeline';
 
 /** Prefix of export work folders inside a project folder. */
 export const EXPORT_DIR_PREFIX = '.export-';
@@ -86,7 +86,7 @@ export async function exportFilm(store: ProjectStore, dest: string, onProgress?:
   const workDir = fs.mkdtempSync(path.join(store.dir, EXPORT_DIR_PREFIX));
   try {
     fs.writeFileSync(path.join(workDir, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() } satisfies ExportOwner));
-    return await stitchWithJoints(plan.clips, plan.joints, dest, CROSSFADE_SECONDS, { workDir, onProgress, signal, infos: plan.infos });
+    return await stitchWithJoints(plan.clips, plan.joints, dest, plan.jointSeconds, { workDir, onProgress, signal, infos: plan.infos });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
     fs.rmSync(partialFilmPath(dest, workDir), { force: true });

@@ -163,4 +163,6 @@ export const MIGRATIONS: string[] = [
   // the change as JSON (providers' TakeEdit: {kind: "retake", startS, durationS, mode} or
   // {kind: "extend", seconds, at}; NULL for every other take).
   `ALTER TABLE jobs ADD COLUMN edit TEXT;`,
+  // 10: each crossfade's own length, seconds (NULL: the default, 0.5 s), on the shot it follows.
+  `ALTER TABLE shots ADD COLUMN joint_seconds REAL;`,
 ];

@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import path from 'node:path';
 import { probe, type MediaInfo } from '../media/ffprobe';
 import { runFfmpeg } from '../media/run-ffmpeg';
+import { ffmpegRate } from '../media/frame-rate';
 
 /** The format every clip of the film is brought to. Sizes in pixels. */
 export interface FilmFormat {
@@ -100,7 +101,7 @@ export function matchesFormat(i: MediaInfo, f: FilmFormat, ref: MediaInfo): bool
 export function normaliseArgs(src: string, info: MediaInfo, f: FilmFormat, dest: string): string[] {
   const dur = info.video?.duration ?? info.duration;
   const layout = f.channels === 1 ? 'mono' : 'stereo';
-  const vf = `[0:v]scale=${f.width}:${f.height}:force_original_aspect_ratio=decrease,pad=${f.width}:${f.height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=${f.fps},format=yuv420p[v]`;
+  const vf = `[0:v]scale=${f.width}:${f.height}:force_original_aspect_ratio=decrease,pad=${f.width}:${f.height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=${ffmpegRate(f.fps)},format=yuv420p[v]`;
   const args = ['-i', src];
   let af: string;
   if (info.audio) af = `[0:a]aresample=${f.sampleRate},aformat=channel_layouts=${layout},apad[a]`;
@@ -113,7 +114,7 @@ export function normaliseArgs(src: string, info: MediaInfo, f: FilmFormat, dest:
     '-filter_complex', `${vf};${af}`,
     '-map', '[v]', '-map', '[a]',
     '-t', String(dur),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-r', String(f.fps),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-r', ffmpegRate(f.fps),
     '-c:a', 'aac', '-b:a', '160k', '-ar', String(f.sampleRate), '-ac', String(f.channels),
     '-f', 'mp4', dest,
   ];

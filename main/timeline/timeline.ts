@@ -9,8 +9,27 @@ import type { Job } from '../queue/job';
 import type { MediaInfo } from '../media/ffprobe';
 import { activeShotIds, setFilmOrder, timelineRows } from '../queue/timeline-rows';
 
-/** Length of a crossfade, seconds. */
+/** Length of a crossfade when the creator set none, seconds. */
 export const CROSSFADE_SECONDS = 0.5;
+
+/**
+ * How long a crossfade between clips of `prevS` and `nextS` seconds lasts in the film: its joint's
+ * own length, at most a third of the shorter clip (so a fade never eats a clip). The film, the
+ * Timeline and every editor export use this one rule.
+ */
+export function crossfadeLength(jointSeconds: number, prevS: number, nextS: number): number {
+  return Math.max(0, Math.min(jointSeconds, prevS / 3, nextS / 3));
+}
+
+/**
+ * The crossfade between clips of `prevFrames` and `nextFrames` frames at `fps`, in whole frames
+ * ({@link crossfadeLength} rounded to the nearest frame); under 2 frames it is a cut. The film and
+ * every editor export use whole frames, so they agree to the frame.
+ */
+export function crossfadeFrames(jointSeconds: number, prevFrames: number, nextFrames: number, fps: number): number {
+  const x = Math.round(crossfadeLength(jointSeconds, prevFrames / fps, nextFrames / fps) * fps);
+  return x < 2 ? 0 : x;
+}
 
 /** One shot on the timeline with its finished takes. */
 export interface TimelineShot {
@@ -20,6 +39,8 @@ export interface TimelineShot {
   /** The take used in the film (the chosen one, else the latest finished one). */
   chosen: Job | null;
   jointAfter: 'cut' | 'crossfade';
+  /** The length of the crossfade after this shot as set (default {@link CROSSFADE_SECONDS}), seconds; see {@link crossfadeLength}. */
+  jointSeconds: number;
   /**
    * For a continued shot whose chosen take started from a take of its parent that is no longer the
    * parent's chosen one (another take was chosen, or a new take finished): which take it started
@@ -38,7 +59,7 @@ export function readTimeline(store: ProjectStore): TimelineShot[] {
   return rows.map((r) => {
     const takes = jobs.filter((j) => j.shotId === r.id);
     const chosen = takes.find((j) => j.id === r.chosen_job_id) ?? takes[takes.length - 1] ?? null;
-    const shot: TimelineShot = { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after };
+    const shot: TimelineShot = { shotId: r.id, shotKey: r.shot_key, takes, chosen, jointAfter: r.joint_after, jointSeconds: r.joint_seconds ?? CROSSFADE_SECONDS };
     // A retake or extension carries the continuity of the take it edits (its from_job is that take).
     let made: Job | undefined = chosen ?? undefined;
     while (made?.edit && made.fromJob != null) made = byId.get(made.fromJob);
@@ -56,25 +77,26 @@ export function readTimeline(store: ProjectStore): TimelineShot[] {
  * succeeded job of that shot; `joints[i]` is the joint after position i. Throws naming the
  * problem when the order is not a permutation of the shots or a take is not a finished take.
  */
-export function updateTimeline(store: ProjectStore, order: number[], takes: Record<string, number>, joints: ('cut' | 'crossfade')[]): void {
+export function updateTimeline(store: ProjectStore, order: number[], takes: Record<string, number>, joints: ('cut' | 'crossfade')[], jointSeconds?: (number | null)[]): void {
   const ids = activeShotIds(store.db);
   if (order.length !== ids.length || new Set(order).size !== order.length || !order.every((id) => ids.includes(id))) {
     throw new Error('the timeline order must list every shot of the project exactly once');
   }
   store.db.transaction(() => {
-    setFilmOrder(store.db, order, joints);
+    setFilmOrder(store.db, order, joints, jointSeconds);
     for (const [shotId, jobId] of Object.entries(takes)) store.chooseTake(Number(shotId), jobId);
   })();
 }
 
 /** The film's clips (absolute paths), what is stored of each (MediaInfo, null when unknown), its joints, and the shots that have no clip yet. */
-export function filmPlan(store: ProjectStore): { clips: string[]; infos: (MediaInfo | null)[]; joints: ('cut' | 'crossfade')[]; missing: string[] } {
+export function filmPlan(store: ProjectStore): { clips: string[]; infos: (MediaInfo | null)[]; joints: ('cut' | 'crossfade')[]; jointSeconds: number[]; missing: string[] } {
   const tl = readTimeline(store);
   const missing = tl.filter((t) => !t.chosen).map((t) => t.shotKey);
   return {
     clips: tl.filter((t) => t.chosen).map((t) => path.join(store.dir, t.chosen!.output!)),
     infos: tl.filter((t) => t.chosen).map((t) => t.chosen!.media),
     joints: tl.slice(0, -1).map((t) => t.jointAfter),
+    jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds),
     missing,
   };
 }

@@ -37,15 +37,15 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
     clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0, ...(t.continuity ? { continuity: t.continuity } : {}) });
   }
   const film = path.join(store.dir, 'film.mp4');
-  return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
+  return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
 }
 
 export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export'> {
   return {
     'timeline.get': () => timelineView(ctx),
-    'timeline.update': async ({ order, takes, joints }) => {
+    'timeline.update': async ({ order, takes, joints, jointSeconds }) => {
       try {
-        updateTimeline(ctx.requireDriver().store, order, takes, joints);
+        updateTimeline(ctx.requireDriver().store, order, takes, joints, jointSeconds);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError((e as Error).message);

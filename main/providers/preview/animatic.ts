@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resourcesDir } from '../../media/ffmpeg-path';
+import { ffmpegRate, rateOf } from '../../media/frame-rate';
 
 /** What an animatic shows. Sizes in pixels, duration in seconds. */
 export interface AnimaticSpec {
@@ -78,7 +79,10 @@ export function fontFile(): string {
  */
 export function animaticArgs(spec: AnimaticSpec, dest: string, workDir: string): string[] {
   const { width: W, height: H, fps, duration } = spec;
-  const frames = Math.max(1, Math.round(duration * fps));
+  // NTSC rates exactly (29.97 is 30000/1001).
+  const rate = ffmpegRate(fps);
+  const exact = rateOf(fps);
+  const frames = Math.max(1, Math.round((duration * exact.num) / exact.den));
   const titleSize = Math.max(10, Math.round(H / 11));
   const bodySize = Math.max(8, Math.round(H / 24));
   const perLine = Math.max(8, Math.floor((W * 0.86) / (bodySize * 0.56)));
@@ -97,12 +101,12 @@ export function animaticArgs(spec: AnimaticSpec, dest: string, workDir: string):
   const args: string[] = [];
   let videoChain: string;
   if (spec.image) {
-    args.push('-loop', '1', '-framerate', String(fps), '-t', String(duration), '-i', spec.image);
+    args.push('-loop', '1', '-framerate', rate, '-t', String(duration), '-i', spec.image);
     // Cover the frame, then zoom in by up to 8% over the shot.
-    videoChain = `[0:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,format=yuv420p,zoompan=z='1+0.08*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${W}x${H}:fps=${fps}`;
+    videoChain = `[0:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,format=yuv420p,zoompan=z='1+0.08*on/${frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${W}x${H}:fps=${rate}`;
   } else {
     const colour = CARD_COLOURS[spec.seed === undefined ? 0 : spec.seed % CARD_COLOURS.length];
-    args.push('-f', 'lavfi', '-i', `color=c=0x${colour}:s=${W}x${H}:r=${fps}:d=${duration}`);
+    args.push('-f', 'lavfi', '-i', `color=c=0x${colour}:s=${W}x${H}:r=${rate}:d=${duration}`);
     videoChain = `[0:v]setsar=1,drawbox=x=iw*0.07:y=ih*0.36:w=iw*0.86:h=max(2\\,ih*0.006):color=0x5b8cff@0.9:t=fill`;
   }
   if (spec.audio) args.push('-i', spec.audio);
@@ -110,11 +114,11 @@ export function animaticArgs(spec: AnimaticSpec, dest: string, workDir: string):
   const vf = [videoChain, text(titleFile, titleSize, `h*0.12`, 'white'), text(subFile, Math.round(titleSize * 0.45), `h*0.12+${Math.round(titleSize * 1.45)}`, '0xc8d0e0'), text(bodyFile, bodySize, `h*0.42`, 'white')].join(',');
   args.push(
     '-filter_complex',
-    `${vf},fps=${fps},format=yuv420p[v];[1:a]aresample=48000,aformat=channel_layouts=stereo,apad[a]`,
+    `${vf},fps=${rate},format=yuv420p[v];[1:a]aresample=48000,aformat=channel_layouts=stereo,apad[a]`,
     '-map', '[v]', '-map', '[a]',
     '-frames:v', String(frames),
-    '-t', String(frames / fps),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-pix_fmt', 'yuv420p', '-r', String(fps),
+    '-t', String((frames * exact.den) / exact.num),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-pix_fmt', 'yuv420p', '-r', rate,
     '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2',
     '-movflags', '+faststart',
     '-f', 'mp4',
