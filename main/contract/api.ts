@@ -97,6 +97,8 @@ export const methodArgs = {
     })
     .strict(),
   'timeline.export': z.object({}).strict(),
+  /** The timeline for an editor (main/timeline/export/), written to the project's exports/ folder; `package` copies the clips beside it. */
+  'timeline.exportForEditor': z.object({ format: z.enum(['otio', 'fcpxml', 'xml', 'edl']), package: z.boolean().optional() }).strict(),
   /** A small JPEG of a clip as a data: URL. */
   'media.thumbnail': z.object({ jobId: id }).strict(),
   'settings.get': z.object({}).strict(),
@@ -331,6 +333,7 @@ export interface MethodResults {
   'timeline.get': TimelineView;
   'timeline.update': TimelineView;
   'timeline.export': { filmUrl: string; duration: number };
+  'timeline.exportForEditor': { file: string; url: string; label: string; editors: string; clips: number; transitions: number; placeholders: number; duration: number; packaged: number };
   'media.thumbnail': { dataUrl: string };
   'settings.get': SettingsView;
   'settings.setKey': SettingsView;

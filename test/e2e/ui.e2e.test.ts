@@ -271,6 +271,15 @@ describe('LTX Batch UI (browser mode)', () => {
     await expect(grid.getByTestId('job-1-3').textContent()).resolves.toContain('extension by 2 s at the end of take 2');
     await page.getByTestId('nav-timeline').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=clip-1]')?.textContent?.includes('5.0'));
+    // Export for editor: an EDL with the clips copied beside it, in the project's exports folder.
+    await page.getByTestId('editor-export-button').click();
+    await page.getByTestId('editor-export-package').check();
+    await page.getByTestId('editor-export-edl').click();
+    await page.getByTestId('editor-export-done').waitFor();
+    await expect(page.getByTestId('editor-export-done').textContent()).resolves.toMatch(/CMX3600 EDL: 2 clip\(s\), 0 crossfade\(s\), the clips copied beside it, written to .*film\.edl; opens in Avid/);
+    const edl = (await page.getByTestId('editor-export-done').locator('a').textContent())!;
+    expect(fs.readFileSync(edl, 'utf8')).toMatch(/^001  S1T3 +V +C +00:00:00:00 00:00:05:00 01:00:00:00 01:00:05:00/m);
+    expect(fs.readdirSync(path.join(path.dirname(edl), 'media')).sort()).toEqual(['shot-1-take3.mp4', 'shot-2-take1.mp4']);
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 

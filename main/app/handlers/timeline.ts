@@ -6,6 +6,7 @@ import { probe } from '../../media/ffprobe';
 import type { Job } from '../../queue/job';
 import { UserError } from '../../project/errors';
 import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../../timeline/timeline';
+import { EDITOR_FORMATS, exportForEditor } from '../../timeline/export/export-editor';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
 
@@ -40,7 +41,7 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
   return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
 }
 
-export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export'> {
+export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export' | 'timeline.exportForEditor'> {
   return {
     'timeline.get': () => timelineView(ctx),
     'timeline.update': async ({ order, takes, joints, jointSeconds }) => {
@@ -65,6 +66,17 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
         return out;
       } catch (e) {
         throw new UserError(`the film could not be exported: ${(e as Error).message}`);
+      }
+    },
+    'timeline.exportForEditor': async ({ format, package: pack }) => {
+      // Reads the project and writes under its exports/ folder: allowed while another process renders it.
+      const session = ctx.requireSession();
+      try {
+        const r = await exportForEditor(session.store, { format, package: pack });
+        const spec = EDITOR_FORMATS[format];
+        return { file: r.file, url: ctx.deps.mediaUrl(r.file), label: spec.label, editors: spec.editors, clips: r.clips, transitions: r.transitions, placeholders: r.placeholders, duration: r.duration, packaged: r.packaged };
+      } catch (e) {
+        throw new UserError(`the ${EDITOR_FORMATS[format].label} export failed: ${(e as Error).message}`);
       }
     },
   };

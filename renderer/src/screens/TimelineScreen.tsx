@@ -8,6 +8,7 @@ import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
 import { EditTakeButton } from '../components/EditTake';
+import { EditorExportMenu, EditorExportNote, type EditorExportResult } from '../components/EditorExport';
 import { seconds } from '../format';
 import { useApp, useAppStore } from '../state';
 import { useThumbnail } from '../thumbnails';
@@ -108,6 +109,7 @@ export function TimelineScreen() {
   const [exporting, setExporting] = useState(false);
   const [saving, setSaving] = useState(false);
   const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
+  const [editorExport, setEditorExport] = useState<EditorExportResult | null>(null);
   // A continued shot made from a take its parent no longer uses: a new take, from the parent's chosen take.
   const rerender = async (c: Clip) => {
     setError(null);
@@ -172,8 +174,9 @@ export function TimelineScreen() {
   };
 
   const clips = timeline?.clips ?? [];
-  const fades = timeline?.joints.filter((j) => j === 'crossfade').length ?? 0;
-  const total = clips.reduce((s, c) => s + (c.chosenJobId !== null ? c.duration : 0), 0) - fades * (timeline?.crossfadeSeconds ?? 0);
+  // Each crossfade at its own length (the film caps one at a third of the shorter clip).
+  const fades = timeline?.joints.reduce((sum, j, i) => sum + (j === 'crossfade' ? (timeline.jointSeconds[i] ?? timeline.crossfadeSeconds) : 0), 0) ?? 0;
+  const total = clips.reduce((s, c) => s + (c.chosenJobId !== null ? c.duration : 0), 0) - fades;
   const missing = clips.filter((c) => c.chosenJobId === null).length;
   const renderBusy = renderRunning;
 
@@ -190,6 +193,7 @@ export function TimelineScreen() {
           <Badge variant="light" color="gray" size="lg" data-testid="film-duration">
             {clips.length} clips · {seconds(Math.max(0, total))}
           </Badge>
+          <EditorExportMenu disabled={!clips.some((c) => c.chosenJobId !== null)} onError={setError} setDone={setEditorExport} />
           <Tooltip label={missing ? `${missing} shot(s) have no clip yet` : renderBusy ? 'wait for the render to finish' : ''} disabled={!missing && !renderBusy}>
             <Button onClick={() => void exportFilm()} loading={exporting} disabled={!clips.length || missing > 0 || renderBusy} data-testid="export-button">
               Export film
@@ -198,6 +202,7 @@ export function TimelineScreen() {
         </Group>
       </Group>
 
+      {editorExport && <EditorExportNote done={editorExport} />}
       <ErrorNote error={timelineError} title="The timeline could not be read" />
       <ErrorNote error={error} onClose={() => setError(null)} testId="timeline-error" />
 
