@@ -56,6 +56,7 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
     issues: sb.issues as IssueView[],
     headers,
     columns: [...KNOWN_COLUMNS],
+    resultsOf: sb.resultsOf ?? null,
     look: {
       style: ctx.look.style ?? null,
       negative: ctx.look.negative ?? null,

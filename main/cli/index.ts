@@ -211,10 +211,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   program
     .command('report')
-    .description("the project's per-shot results as CSV (safe to open in a spreadsheet)")
+    .description("the project's per-shot results: CSV (safe to open in a spreadsheet), or an XLSX of the storyboard's columns with result columns and thumbnails that renders again as the storyboard did")
     .requiredOption('-o, --out <dir>', 'the output folder of a render')
-    .option('--csv <file>', 'write to this file (default: standard output)')
-    .action((o: { out: string; csv?: string }) => setExit(reportCommand(o)));
+    .option('--csv <file>', 'write CSV to this file (default: standard output)')
+    .option('--xlsx <file>', "write an XLSX workbook: the storyboard's own columns, then state, take, clip, duration, cost, task id, error and a thumbnail per shot")
+    .action(async (o: { out: string; csv?: string; xlsx?: string }) => setExit(await reportCommand(o)));
   const runner = program.command('runner').description('the local GPU runner (LTX-2 on this machine)');
   runner
     .command('install')

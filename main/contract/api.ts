@@ -98,6 +98,8 @@ export const methodArgs = {
     .strict(),
   'timeline.export': z.object({}).strict(),
   /** The timeline for an editor (main/timeline/export/), written to the project's exports/ folder; `package` copies the clips beside it. */
+  /** The storyboard with result columns and thumbnails, written to the project's exports/results.xlsx (main/report/export-xlsx.ts). */
+  'report.xlsx': z.object({}).strict(),
   'timeline.exportForEditor': z.object({ format: z.enum(['otio', 'fcpxml', 'xml', 'edl']), package: z.boolean().optional() }).strict(),
   /** A small JPEG of a clip as a data: URL. */
   'media.thumbnail': z.object({ jobId: id }).strict(),
@@ -197,6 +199,8 @@ export interface StoryboardView {
    * characters with how many shots name each.
    */
   look: { style: string | null; negative: string | null; sources: string[]; characters: { name: string; shots: number }[] };
+  /** For a results workbook, the project folder it was written from (it renders into that project); null otherwise. */
+  resultsOf: string | null;
 }
 
 /** One row of the estimate. USD unless the estimate's unit is credits. */
@@ -333,6 +337,7 @@ export interface MethodResults {
   'timeline.get': TimelineView;
   'timeline.update': TimelineView;
   'timeline.export': { filmUrl: string; duration: number };
+  'report.xlsx': { file: string; url: string; rows: number; thumbnails: number };
   'timeline.exportForEditor': { file: string; url: string; label: string; editors: string; clips: number; transitions: number; placeholders: number; duration: number; packaged: number };
   'media.thumbnail': { dataUrl: string };
   'settings.get': SettingsView;

@@ -275,7 +275,9 @@ export class ProjectSession {
       const used = [...new Set(storyboard.shots.map((s) => s.provider ?? o.provider ?? 'preview'))].map((id) => this.opts.registry.get(id)).filter((p) => !!p);
       try {
         // A project is its folder: another storyboard is never mixed into it unasked.
-        if (!o.replaceStoryboard) this.assertBelongsTo(storyboard.file);
+        // A results workbook written from this project renders into it as its storyboard did.
+        const resultsOfThis = storyboard.resultsOf !== undefined && path.resolve(storyboard.resultsOf) === path.resolve(this.dir);
+        if (!o.replaceStoryboard && !resultsOfThis) this.assertBelongsTo(storyboard.file);
         for (const p of used) await p.prepare?.();
         return await this.renderPlanned(storyboard, plan, o);
       } finally {

@@ -36,6 +36,13 @@ export const KNOWN_COLUMNS = [
  */
 export const PROVIDER_COLUMNS = ['generate_audio', 'camera_motion', 'control_mode', 'audio_mode'] as const;
 
+/**
+ * Headers starting with this are result columns a results workbook added (main/report/export-xlsx.ts:
+ * "Result: state", "Result: clip", ...): ignored on import, neither columns nor metadata, so a
+ * results workbook renders as its storyboard did.
+ */
+export const RESULT_COLUMN_PREFIX = 'Result:';
+
 /** One of {@link KNOWN_COLUMNS}. */
 export type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 
@@ -96,6 +103,8 @@ export function matchColumn(header: string): KnownColumn | undefined {
 export interface ColumnMapping {
   /** Known column -> index of the cell that holds it. */
   known: Partial<Record<KnownColumn, number>>;
+  /** Result columns of a results workbook (ignored: see {@link RESULT_COLUMN_PREFIX}). */
+  results?: { header: string; index: number }[];
   /** Unknown headers (as written) -> index, kept as metadata. */
   unknown: { header: string; index: number }[];
   /** The headers as written. */
@@ -111,6 +120,10 @@ export function mapHeaders(headers: string[]): ColumnMapping {
   headers.forEach((raw, index) => {
     const header = (raw ?? '').toString().trim();
     if (header === '') return;
+    if (header.toLowerCase().startsWith(RESULT_COLUMN_PREFIX.toLowerCase())) {
+      (mapping.results ??= []).push({ header, index });
+      return;
+    }
     const col = matchColumn(header);
     if (col) {
       if (mapping.known[col] !== undefined) mapping.duplicates.push({ header, column: col, index });

@@ -63,6 +63,8 @@ export interface Storyboard {
   mapping?: ColumnMapping;
   /** The film's style and characters when the storyboard or the command line gives any, with how many shots use each character. */
   look?: StoryboardLook;
+  /** For a results workbook (`ltx-batch report --xlsx`), the project folder it was written from: it renders into that project as its storyboard did. */
+  resultsOf?: string;
 }
 
 /** A storyboard's look (style.ts) and, per character, how many shots name it. */
@@ -160,7 +162,7 @@ export function interpretSheet(
   storyboardDir: string,
   mappingOverride?: ColumnMapping,
   lookOptions: LookOptions = {},
-): { shots: Shot[]; issues: StoryboardIssue[]; mapping?: ColumnMapping; look?: StoryboardLook } {
+): { shots: Shot[]; issues: StoryboardIssue[]; mapping?: ColumnMapping; look?: StoryboardLook; resultsOf?: string } {
   const issues: StoryboardIssue[] = sheet.warnings.map((message) => ({ severity: 'warning' as const, message }));
   if (sheet.fatal) {
     issues.push({ severity: 'error', row: sheet.fatal.row || undefined, column: sheet.fatal.column, message: sheet.fatal.message });
@@ -377,5 +379,5 @@ export function interpretSheet(
   const applied = applyLook(shots, resolved.look, colName('prompt'));
   for (const i of applied.issues) issues.push(i);
   const hasLook = resolved.look.sources.length > 0;
-  return { shots, issues, mapping, look: hasLook ? { ...resolved.look, uses: applied.uses } : undefined };
+  return { shots, issues, mapping, look: hasLook ? { ...resolved.look, uses: applied.uses } : undefined, ...(sheet.resultsOf ? { resultsOf: sheet.resultsOf } : {}) };
 }

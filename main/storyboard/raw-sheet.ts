@@ -4,6 +4,9 @@ import type { LookSheets } from './style';
  * A storyboard sheet as read from a file, before the cells are interpreted: rows of cell text,
  * the first being the header row. Shared by the CSV and XLSX readers.
  */
+/** The workbook keyword a results workbook carries, followed by its project folder's absolute path. */
+export const RESULTS_OF_KEYWORD = 'ltx-batch-results-of:';
+
 export interface RawSheet {
   /** Rows of cell text; rows[0] is the header row. Blank rows are already removed. */
   rows: string[][];
@@ -29,4 +32,6 @@ export interface RawSheet {
   sheetName?: string;
   /** XLSX only: the workbook's `Style` and `Characters` sheets, as rows of cell text with their row numbers (see style.ts). */
   lookSheets?: LookSheets;
+  /** XLSX only: for a results workbook (`ltx-batch report --xlsx`), the project folder it was written from. */
+  resultsOf?: string;
 }

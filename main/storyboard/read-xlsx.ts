@@ -17,6 +17,7 @@
 import ExcelJS from 'exceljs';
 import type { RawSheet } from './raw-sheet';
 import { guardXlsx, looksLikeZip, ZipRefusedError } from './zip-guard';
+import { RESULTS_OF_KEYWORD } from './raw-sheet';
 
 /** The first bytes of an OLE2 compound file: Excel 97-2003 .xls (also .doc, .msg). */
 const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
@@ -159,5 +160,8 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
     return out;
   };
   const lookSheets = styleSheet || charactersSheet ? { style: lookRows(styleSheet), characters: lookRows(charactersSheet) } : undefined;
-  return { rows, rowNumbers, warnings, cellIssues, sheetName: ws.name, lookSheets };
+  // A results workbook names the project it was written from (main/report/export-xlsx.ts).
+  const kw = wb.keywords ?? '';
+  const resultsOf = kw.startsWith(RESULTS_OF_KEYWORD) ? kw.slice(RESULTS_OF_KEYWORD.length) : undefined;
+  return { rows, rowNumbers, warnings, cellIssues, sheetName: ws.name, lookSheets, ...(resultsOf ? { resultsOf } : {}) };
 }

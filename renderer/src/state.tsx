@@ -190,7 +190,10 @@ function storyboardSlice(set: SetState, get: GetState, api: ApiClient): Storyboa
   return {
     storyboard: null,
     setStoryboard: (sb) => {
-      if (sb && sb.file !== storyboardFile) {
+      if (sb && sb.file !== storyboardFile && sb.resultsOf) {
+        // A results workbook goes on with the project it was written from.
+        setBatch({ project: sb.resultsOf });
+      } else if (sb && sb.file !== storyboardFile) {
         const base = projectNameFor(sb.file);
         setBatch({ project: base });
         api.call('projects.list', {}).then(

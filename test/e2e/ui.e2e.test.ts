@@ -280,6 +280,15 @@ describe('LTX Batch UI (browser mode)', () => {
     const edl = (await page.getByTestId('editor-export-done').locator('a').textContent())!;
     expect(fs.readFileSync(edl, 'utf8')).toMatch(/^001  S1T3 +V +C +00:00:00:00 00:00:05:00 01:00:00:00 01:00:05:00/m);
     expect(fs.readdirSync(path.join(path.dirname(edl), 'media')).sort()).toEqual(['shot-1-take3.mp4', 'shot-2-take1.mp4']);
+    // Results to spreadsheet: opened again, the workbook proposes its own project (nothing is rendered twice).
+    await page.getByTestId('nav-queue').click();
+    await page.getByTestId('results-xlsx').click();
+    await page.getByTestId('results-xlsx-done').waitFor();
+    const xlsx = (await page.getByTestId('results-xlsx-done').locator('a').textContent())!;
+    expect(xlsx.endsWith(path.join('exports', 'results.xlsx'))).toBe(true);
+    await openByPath(page, xlsx);
+    await page.getByTestId('nav-shots').click();
+    await expect(page.getByTestId('project-input').inputValue()).resolves.toBe(path.dirname(path.dirname(xlsx)));
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 

@@ -7,6 +7,8 @@ import type { Job } from '../../queue/job';
 import { UserError } from '../../project/errors';
 import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../../timeline/timeline';
 import { EDITOR_FORMATS, exportForEditor } from '../../timeline/export/export-editor';
+import { writeResultsXlsx } from '../../report/export-xlsx';
+import { thumbnailJpeg } from '../../media/thumbnail';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
 
@@ -41,7 +43,7 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
   return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
 }
 
-export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export' | 'timeline.exportForEditor'> {
+export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export' | 'timeline.exportForEditor' | 'report.xlsx'> {
   return {
     'timeline.get': () => timelineView(ctx),
     'timeline.update': async ({ order, takes, joints, jointSeconds }) => {
@@ -66,6 +68,17 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
         return out;
       } catch (e) {
         throw new UserError(`the film could not be exported: ${(e as Error).message}`);
+      }
+    },
+    'report.xlsx': async () => {
+      const session = ctx.requireSession();
+      const dest = path.join(session.dir, 'exports', 'results.xlsx');
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      try {
+        const r = await writeResultsXlsx(session.store, dest, { thumbnail: (j, file) => thumbnailJpeg(file, j.media?.duration ?? 0) });
+        return { file: r.file, url: ctx.deps.mediaUrl(r.file), rows: r.rows, thumbnails: r.thumbnails };
+      } catch (e) {
+        throw new UserError(`the results workbook could not be written: ${(e as Error).message}`);
       }
     },
     'timeline.exportForEditor': async ({ format, package: pack }) => {

@@ -1,7 +1,7 @@
-import { ActionIcon, Badge, Box, Button, Group, Menu, NumberInput, Paper, Popover, Progress, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Box, Button, Group, Menu, NumberInput, Paper, Popover, Progress, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
 import { createContext, memo, useCallback, useContext, useMemo, useState } from 'react';
-import type { ErrorView, JobView } from '../../../main/contract/api';
+import type { ErrorView, JobView, MethodResults } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ClipPlayer } from '../components/ClipPlayer';
 import { ErrorNote } from '../components/ErrorNote';
@@ -335,6 +335,19 @@ export function QueueScreen() {
   const [error, setError] = useState<ErrorView | null>(null);
   const [busy, setBusy] = useState<ReadonlySet<number>>(new Set());
   const [clip, setClip] = useState<{ url: string; title: string } | null>(null);
+  const [writing, setWriting] = useState(false);
+  const [results, setResults] = useState<MethodResults['report.xlsx'] | null>(null);
+  const resultsXlsx = async () => {
+    setWriting(true);
+    setError(null);
+    try {
+      setResults(await api.call('report.xlsx', {}));
+    } catch (e) {
+      setError(toErrorView(e));
+    } finally {
+      setWriting(false);
+    }
+  };
 
   const play = useCallback((j: JobView) => j.clipUrl && setClip({ url: j.clipUrl, title: `Shot ${j.shot} · take ${j.take}` }), []);
   const act = useCallback(
@@ -377,6 +390,11 @@ export function QueueScreen() {
           <Button variant="default" size="xs" onClick={() => void refreshJobs().catch((e) => setError(toErrorView(e)))} disabled={!project}>
             Refresh
           </Button>
+          <Tooltip label="The storyboard with each shot's state, take, clip, cost and a thumbnail, as an XLSX you can edit and render again" multiline w={260}>
+            <Button variant="default" size="xs" loading={writing} disabled={!project} onClick={() => void resultsXlsx()} data-testid="results-xlsx">
+              Results to spreadsheet
+            </Button>
+          </Tooltip>
           <Button size="xs" onClick={() => setScreen('timeline')} disabled={!anySucceeded}>
             Timeline →
           </Button>
@@ -391,6 +409,15 @@ export function QueueScreen() {
       </Paper>
 
       <ErrorNote error={error} onClose={() => setError(null)} />
+      {results && (
+        <Text size="xs" c="dimmed" data-testid="results-xlsx-done">
+          {results.rows} row(s) with {results.thumbnails} thumbnail(s) written to{' '}
+          <Anchor href={results.url} download size="xs">
+            {results.file}
+          </Anchor>
+          . Edit it and render it into this project again: only the rows you changed are rendered.
+        </Text>
+      )}
 
       <Ctx.Provider value={ctx}>
         <VirtualGrid
