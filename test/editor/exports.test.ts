@@ -229,3 +229,28 @@ describe('ltx-batch export', () => {
     expect(tc.stderr).toMatch(/"01:00:00:30" is not a timecode HH:MM:SS:FF at 25 frames per second/);
   }, 120_000);
 });
+
+describe('placeholders', () => {
+  it('a shot without a clip is a placeholder of its row\'s length in every format', async () => {
+    const dir = withFiles({ 'sb.csv': 'shot,prompt,duration,resolution,fps\n1,a,1,64x36,25\n2,b,2,64x36,25\n3,c,1,64x36,25\n' });
+    const reg = new ProviderRegistry([createPreviewProvider()]);
+    const sb = await importStoryboard(path.join(dir, 'sb.csv'));
+    const session = ProjectSession.open(path.join(dir, 'out'), { registry: reg });
+    try {
+      await session.render(sb, planStoryboard(sb.shots, reg));
+      // Shot 2's take failed (set up directly: no provider failure is needed to test the export).
+      session.store.db.prepare(`UPDATE jobs SET state = 'failed' WHERE shot_id = (SELECT id FROM shots WHERE shot_key = '2')`).run();
+      const files = await Promise.all((['otio', 'xml', 'edl'] as const).map(async (format) => (await exportForEditor(session.store, { format })).file));
+      const otio = readBack(files[0], 'otio_json');
+      expect(otio.tracks[0].items.map((i) => [i.type, i.type === 'gap' ? i.duration : i.source_duration])).toEqual([['clip', 25], ['gap', 50], ['clip', 25]]);
+      expect(otio.duration).toBe(100);
+      const xml = readBack(files[1], 'fcp_xml');
+      expect(clipsOf(xml.tracks[0]).map((c) => c.record_start)).toEqual([0, 75]);
+      expect(fs.readFileSync(files[2], 'utf8')).toMatch(/^002  BL +V +C +00:00:00:00 00:00:02:00 01:00:01:00 01:00:03:00\r\n\* COMMENT: placeholder: shot 2 has no clip yet/m);
+      const edl = readBack(files[2], 'cmx_3600', 25);
+      expect(edl.duration).toBe(100);
+    } finally {
+      session.close();
+    }
+  }, 60_000);
+});
