@@ -52,6 +52,8 @@ export type LoadedSheet = RawSheet & { file: string; format: 'csv' | 'xlsx'; has
 export class AppContext {
   sheet: LoadedSheet | null = null;
   mapping: ColumnMapping | null = null;
+  /** The last save of an edit back to the storyboard file (null before any in this app run, or after opening another). */
+  lastSave: { file: string; backup: string | null; copyBecause: string | null } | null = null;
   /** The open storyboard's style from the app's project settings (saved per storyboard file; see {@link setLook}). */
   look: AppLook = {};
   storyboard: Storyboard | null = null;

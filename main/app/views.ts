@@ -57,6 +57,7 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
     headers,
     columns: [...KNOWN_COLUMNS],
     resultsOf: sb.resultsOf ?? null,
+    saved: ctx.lastSave,
     look: {
       style: ctx.look.style ?? null,
       negative: ctx.look.negative ?? null,

@@ -201,6 +201,8 @@ export interface StoryboardView {
   look: { style: string | null; negative: string | null; sources: string[]; characters: { name: string; shots: number }[] };
   /** For a results workbook, the project folder it was written from (it renders into that project); null otherwise. */
   resultsOf: string | null;
+  /** Where the last edit was saved: the storyboard (its previous version kept as `backup`), or a copy and why. */
+  saved: { file: string; backup: string | null; copyBecause: string | null } | null;
 }
 
 /** One row of the estimate. USD unless the estimate's unit is credits. */

@@ -48,29 +48,36 @@ function utf16WithoutBom(bytes: Buffer): 'utf16le' | 'utf16be' | undefined {
   return undefined;
 }
 
+/** A text file's encoding as {@link decodeText} found it, and whether it starts with a byte-order mark. */
+export interface TextEncoding {
+  encoding: 'utf8' | 'utf16le' | 'utf16be' | 'win1252';
+  bom: boolean;
+}
+
 /**
  * Decodes the bytes of a text file: UTF-8 (BOM optional), UTF-16 with a BOM (or recognisably
- * without one), else Windows-1252. Returns the text and, when it was not UTF-8, a warning saying
- * which encoding was assumed.
+ * without one), else Windows-1252. Returns the text, the encoding found (to write the file back
+ * the same way) and, when it was not UTF-8, a warning saying which encoding was assumed.
  */
-export function decodeText(bytes: Buffer): { text: string; warning?: string } {
+export function decodeText(bytes: Buffer): { text: string; warning?: string; found: TextEncoding } {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
-    return { text: iconv.decode(bytes.subarray(2), 'utf16le'), warning: 'file is UTF-16 (LE); read as such' };
+    return { text: iconv.decode(bytes.subarray(2), 'utf16le'), warning: 'file is UTF-16 (LE); read as such', found: { encoding: 'utf16le', bom: true } };
   }
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
-    return { text: iconv.decode(bytes.subarray(2), 'utf16be'), warning: 'file is UTF-16 (BE); read as such' };
+    return { text: iconv.decode(bytes.subarray(2), 'utf16be'), warning: 'file is UTF-16 (BE); read as such', found: { encoding: 'utf16be', bom: true } };
   }
   const utf16 = utf16WithoutBom(bytes);
   if (utf16) {
-    return { text: iconv.decode(bytes, utf16), warning: `file looks like UTF-16 (${utf16 === 'utf16le' ? 'LE' : 'BE'}) without a byte-order mark; read as such (re-save it as "CSV UTF-8" to be sure)` };
+    return { text: iconv.decode(bytes, utf16), warning: `file looks like UTF-16 (${utf16 === 'utf16le' ? 'LE' : 'BE'}) without a byte-order mark; read as such (re-save it as "CSV UTF-8" to be sure)`, found: { encoding: utf16, bom: false } };
   }
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start)) };
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start)), found: { encoding: 'utf8', bom: start > 0 } };
   } catch {
     return {
       text: iconv.decode(bytes.subarray(start), 'win1252'),
       warning: 'file is not valid UTF-8; read as Windows-1252 (re-save it as "CSV UTF-8" to be sure accents are right)',
+      found: { encoding: 'win1252', bom: start > 0 },
     };
   }
 }

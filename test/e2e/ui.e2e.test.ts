@@ -167,7 +167,8 @@ describe('LTX Batch UI (browser mode)', () => {
     const { page } = h;
     const dir = tempDir('ltx-edit-');
     const file = path.join(dir, 'edit.csv');
-    fs.writeFileSync(file, ['shot,prompt,duration,resolution', '1,a harbour at dawn,4,720p', '2,gulls over the pier,3,720p'].join('\n'));
+    // Semicolons, CRLF and a quoted cell: saved back the way the file is written.
+    fs.writeFileSync(file, ['shot;prompt;duration;resolution', '1;"a harbour; at dawn";4;720p', '2;gulls over the pier;3;720p', ''].join('\r\n'));
     await openByPath(page, file);
     await page.getByTestId('nav-shots').click();
     const prompt = page.getByLabel('prompt of row 2');
@@ -193,6 +194,62 @@ describe('LTX Batch UI (browser mode)', () => {
     await page.getByRole('combobox', { name: 'provider of row 2' }).selectOption('preview');
     await page.waitForFunction(() => document.querySelector('[aria-label="provider of row 2"]')?.textContent === 'preview');
     await page.waitForFunction(() => !document.querySelector('[aria-label="provider of row 2"]')?.className.includes('inherited'));
+    // Every edit was saved to the file: only the edited records changed, the new provider column
+    // added to the header, the delimiter, line ends and the quoted cell kept; the version before the
+    // last edit is kept beside it.
+    await page.waitForFunction(() => document.querySelector('[data-testid=saved-note]')?.textContent?.includes('edit.backup.csv'));
+    await expect.poll(() => fs.readFileSync(file, 'utf8'), { timeout: 10_000 }).toBe(['shot;prompt;duration;resolution;provider', '1;"a harbour at dusk";4;720p;preview', '2;gulls over the pier;6;720p', ''].join('\r\n'));
+    expect(fs.readFileSync(path.join(dir, 'edit.backup.csv'), 'utf8')).toBe(['shot;prompt;duration;resolution', '1;"a harbour at dusk";4;720p', '2;gulls over the pier;6;720p', ''].join('\r\n'));
+    // Opened again, the edits are there.
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.textContent === 'a harbour at dusk');
+    await screenshot(page, 'shots-saved.png');
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('edits in an XLSX storyboard are saved cell by cell: other sheets and untouched cells kept, the previous version beside it', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-edit-xlsx-');
+    const file = path.join(dir, 'board.xlsx');
+    const wb = new ExcelJS.Workbook();
+    const shots = wb.addWorksheet('Shots');
+    for (const r of [['shot', 'prompt', 'duration', 'resolution', 'notes'], [1, '{Mara} at the harbour', 4, '720p', 'keep me'], [2, 'gulls', 2.5, '720p', 42]]) shots.addRow(r);
+    shots.getCell('E2').font = { bold: true };
+    const chars = wb.addWorksheet('Characters');
+    for (const r of [['name', 'description'], ['Mara', 'a woman in a red coat']]) chars.addRow(r);
+    await wb.xlsx.writeFile(file);
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByLabel('prompt of row 3').click();
+    const input = page.getByRole('textbox', { name: 'prompt of row 3' });
+    await input.fill('{Mara} watches the gulls');
+    await input.press('Enter');
+    await page.getByLabel('duration of row 2').click();
+    const dur = page.getByRole('textbox', { name: 'duration of row 2' });
+    await dur.fill('6');
+    await dur.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=saved-note]')?.textContent?.includes('board.backup.xlsx'));
+    // The grid shows an edit at once; the file has it when the core's save ends.
+    const read = async () => {
+      const w = new ExcelJS.Workbook();
+      await w.xlsx.readFile(file);
+      return w;
+    };
+    await expect.poll(async () => (await read()).getWorksheet('Shots')!.getCell('C2').value, { timeout: 10_000 }).toBe(6);
+    const back = await read();
+    const ws = back.getWorksheet('Shots')!;
+    expect(ws.getCell('B3').value).toBe('{Mara} watches the gulls');
+    expect(ws.getCell('C2').value).toBe(6);
+    expect(ws.getCell('C3').value).toBe(2.5);
+    expect(ws.getCell('E2').value).toBe('keep me');
+    expect(ws.getCell('E2').font?.bold).toBe(true);
+    expect(ws.getCell('E3').value).toBe(42);
+    expect(back.getWorksheet('Characters')!.getCell('B2').value).toBe('a woman in a red coat');
+    const prev = new ExcelJS.Workbook();
+    await prev.xlsx.readFile(path.join(dir, 'board.backup.xlsx'));
+    expect(prev.getWorksheet('Shots')!.getCell('C2').value).toBe(4);
+    expect(prev.getWorksheet('Shots')!.getCell('B3').value).toBe('{Mara} watches the gulls');
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { StoryboardView } from '../../contract/api';
 import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../../storyboard/columns';
 import { readStoryboardSheet } from '../../storyboard/import';
+import { saveCsv, saveXlsx, type CellEdit } from '../../storyboard/write-back';
+import pLimit from 'p-limit';
 import { UserError } from '../../project/errors';
 import { storyboardView } from '../views';
 import type { AppContext } from '../context';
@@ -13,12 +15,14 @@ import type { HandlersFor } from './types';
 type Column = keyof ColumnMapping['known'];
 
 export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit' | 'storyboard.setLook'> {
+  const saving = pLimit(1);
   const openPath = async (file: string): Promise<StoryboardView> => {
     if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
     const read = await readStoryboardSheet(file);
     ctx.sheet = { ...read.sheet, file: read.file, format: read.format, hash: read.hash, dir: path.dirname(read.file) };
     ctx.mapping = read.sheet.rows.length ? mapHeaders(read.sheet.rows[0].map((h) => h.trim())) : null;
     ctx.loadLook(read.file);
+    ctx.lastSave = null;
     ctx.reinterpret();
     return storyboardView(ctx)!;
   };
@@ -65,15 +69,32 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       if (i < 1) throw new UserError(`row ${a.row} is not a shot of this storyboard`);
       const mapping = ctx.mapping!;
       let idx = mapping.known[a.field];
+      const edits: CellEdit[] = [];
       if (idx === undefined) {
         idx = sheet.rows[0].length;
         sheet.rows[0].push(a.field);
         mapping.known[a.field] = idx;
+        edits.push({ row: sheet.rowNumbers[0], column: idx, value: a.field });
       }
       while (sheet.rows[i].length <= idx) sheet.rows[i].push('');
       // The reader's whole-file check no longer covers the sheet: every cell is checked again.
       sheet.noSuspiciousChars = false;
+      const before = sheet.rows[i][idx];
       sheet.rows[i][idx] = a.value;
+      edits.push({ row: a.row, column: idx, value: a.value });
+      // Saved back to the storyboard file (the previous version kept beside it).
+      try {
+        // One save at a time: two quick edits must not both read the old file and each write back only its own cell.
+        const saved = await saving(() => (sheet.format === 'csv' ? saveCsv(sheet.file, sheet.rows, sheet.rowNumbers, new Set(edits.map((e) => e.row)), sheet.delimiter ?? ',') : saveXlsx(sheet.file, sheet.sheetName, edits)));
+        ctx.lastSave = { file: saved.file, backup: saved.backup ?? null, copyBecause: saved.copyBecause ?? null };
+        // Saved to a copy (parts the original would lose): the copy is the storyboard from now on.
+        if (saved.copyBecause) sheet.file = saved.file;
+        sheet.hash = createHash('sha256').update(fs.readFileSync(sheet.file)).digest('hex');
+      } catch (e) {
+        sheet.rows[i][idx] = before;
+        ctx.reinterpret();
+        throw new UserError(`the edit was not saved: ${(e as Error).message}`);
+      }
       ctx.reinterpret();
       return storyboardView(ctx)!;
     },

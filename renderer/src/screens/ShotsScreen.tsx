@@ -440,8 +440,13 @@ export function ShotsScreen() {
         <Box miw={0}>
           <Title order={3}>Shots</Title>
           <Text size="sm" c="dimmed" truncate title={storyboard.file}>
-            {baseName(storyboard.file)} · edit a cell and press Enter; the storyboard is checked again at once.
+            {baseName(storyboard.file)} · edit a cell and press Enter: it is checked again at once and saved to the file.
           </Text>
+          {storyboard.saved && (
+            <Text size="xs" c={storyboard.saved.copyBecause ? 'orange.4' : 'dimmed'} data-testid="saved-note" truncate title={storyboard.saved.file}>
+              {storyboard.saved.copyBecause ? `Saved to a copy: ${storyboard.saved.copyBecause}` : `Saved to ${baseName(storyboard.saved.file)}${storyboard.saved.backup ? `; the previous version is ${baseName(storyboard.saved.backup)}` : ''}`}
+            </Text>
+          )}
         </Box>
       </Group>
 
