@@ -14,6 +14,8 @@ import type { QueueEvent } from '../queue/runner';
 import type { ColumnMapping } from '../storyboard/columns';
 import { interpretSheet, type Storyboard } from '../storyboard/import';
 import { getSetting, setSetting } from '../settings/app-settings';
+import { watchStoryboard, type DiskChange } from './storyboard-watch';
+import { planStoryboard } from '../pricing/plan';
 
 /** The style and negative prompt a creator set in the app for a storyboard (style.ts, like --style / --negative). */
 export interface AppLook {
@@ -52,6 +54,11 @@ export type LoadedSheet = RawSheet & { file: string; format: 'csv' | 'xlsx'; has
 export class AppContext {
   sheet: LoadedSheet | null = null;
   mapping: ColumnMapping | null = null;
+  /** The provider the last estimate was asked with (the Shots screen's), for pricing a change on disk. */
+  lastProvider: string | undefined;
+  /** A change of the storyboard file on disk the creator has not applied or dismissed yet. */
+  diskChange: DiskChange | null = null;
+  private unwatch: (() => void) | null = null;
   /** The last save of an edit back to the storyboard file (null before any in this app run, or after opening another). */
   lastSave: { file: string; backup: string | null; copyBecause: string | null } | null = null;
   /** The open storyboard's style from the app's project settings (saved per storyboard file; see {@link setLook}). */
@@ -118,6 +125,33 @@ export class AppContext {
     const s = this.requireSheet();
     const res = interpretSheet(s, s.dir, this.mapping ?? undefined, this.look);
     this.storyboard = { file: s.file, format: s.format, hash: s.hash, ...res };
+  }
+
+  /**
+   * Watches the open storyboard's file: a change on disk (not the app's own save) is reported with
+   * the event storyboard.changedOnDisk, what changed in shots and its cost, and waits for the
+   * creator's applyDiskChange or keepMine.
+   */
+  watchSheet(): void {
+    this.unwatch?.();
+    this.diskChange = null;
+    const s = this.sheet;
+    if (!s) return;
+    this.unwatch = watchStoryboard(
+      s.file,
+      () => ({ storyboard: this.storyboard, hash: this.sheet?.hash ?? '', look: this.look }),
+      (shots) => new Map(planStoryboard(shots, this.deps.registry, { provider: this.lastProvider }).rows.map((r) => [r.shot.id, r.usdMax])),
+      (c) => {
+        this.diskChange = c;
+        this.deps.emit('storyboard.changedOnDisk', { file: c.file, summary: c.summary, changed: c.diff.changed, added: c.diff.added, removed: c.diff.removed, usd: c.diff.usd });
+      },
+    );
+  }
+
+  /** Keeps the version the app holds: the change on disk is not asked about again (the next edit saves over it, keeping it as the backup). */
+  keepMine(): void {
+    if (this.sheet && this.diskChange) this.sheet.hash = this.diskChange.hash;
+    this.diskChange = null;
   }
 
   /** Reads the style the app saved for the storyboard `file` (none when it saved none). */
@@ -191,6 +225,7 @@ export class AppContext {
 
   /** Stops the queue at a safe point, waits for the run, closes the project (app quit). */
   async shutdown(): Promise<void> {
+    this.unwatch?.();
     this.waiting.abort(new Error('the app is quitting'));
     this.endViewing();
     this.session?.stop('the app is quitting');

@@ -18,6 +18,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { Job } from '../queue/job';
 import type { QueueRunner, SubmitGuard } from '../queue/runner';
 import { table, usd } from './format';
+import { describeDiff } from '../storyboard/shot-diff';
 
 /** Options of the render command. */
 export interface RenderCommandOptions {
@@ -147,6 +148,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
 
 function printSummary(result: RenderResult, out: NodeJS.WritableStream, dir: string): number {
   const { summary, sync } = result;
+  if (result.changes) out.write(`\nthe storyboard changed since the last render: ${describeDiff(result.changes)}\n`);
   out.write(`\n${sync.kept} take(s) kept from an earlier run, ${sync.resumed} resumed, ${sync.queued} queued.\n`);
   const t = table(['shot', 'provider', 'state', 'take', 'seed', 'attempts', 'estimate', 'actual', 'clip / error']);
   // Per shot, the latest attempt of each of the row's takes and every New take (a failed take run again shows once).

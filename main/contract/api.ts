@@ -48,6 +48,10 @@ export const methodArgs = {
   /** Re-reads the storyboard with an edited column mapping (header index -> column). */
   'storyboard.remap': z.object({ mapping: z.record(z.string().max(64), z.number().int().min(-1).max(1000)) }).strict(),
   /** Edits one cell of a shot; the storyboard is re-validated. */
+  /** Applies the storyboard file as it now is on disk (after storyboard.changedOnDisk). */
+  'storyboard.applyDiskChange': z.object({}).strict(),
+  /** Keeps the version the app holds; that change on disk is not asked about again. */
+  'storyboard.keepMine': z.object({}).strict(),
   /** The open storyboard's style and negative prompt from the app's project settings (saved per storyboard file); null or empty clears one. */
   'storyboard.setLook': z.object({ style: z.string().max(5000).nullable(), negative: z.string().max(5000).nullable() }).strict(),
   'shots.edit': z
@@ -325,6 +329,8 @@ export interface MethodResults {
   'storyboard.remap': StoryboardView;
   'shots.edit': StoryboardView;
   'storyboard.setLook': StoryboardView;
+  'storyboard.applyDiskChange': StoryboardView;
+  'storyboard.keepMine': null;
   'estimate.get': EstimateView;
   'render.start': { project: string };
   'queue.list': JobView[];
@@ -365,6 +371,8 @@ export interface EventPayloads {
    * project is this app's again.
    */
   'project.held': { holder: string | null };
+  /** The open storyboard changed on disk (not by the app): what changed in shots and what rendering it would cost (USD). */
+  'storyboard.changedOnDisk': { file: string; summary: string; changed: string[]; added: string[]; removed: string[]; usd: number };
   'export.progress': { fraction: number };
   'export.finished': { filmUrl: string; duration: number };
   'runner.installProgress': { line: string; fraction: number | null };
@@ -373,7 +381,7 @@ export interface EventPayloads {
 /** Every event name. */
 export type EventName = keyof EventPayloads;
 /** Every event name, as a value (for the preload and tests). */
-export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'project.held', 'export.progress', 'export.finished', 'runner.installProgress'];
+export const EVENT_NAMES: EventName[] = ['job.updated', 'provider.paused', 'render.finished', 'render.failed', 'project.held', 'storyboard.changedOnDisk', 'export.progress', 'export.finished', 'runner.installProgress'];
 /** Every method name, as a value. */
 export const METHOD_NAMES = Object.keys(methodArgs) as MethodName[];
 

@@ -19,7 +19,8 @@ import type { Job } from '../queue/job';
 import { acquireLease, waitForLease, type ProjectBusyError, type ProjectLease } from '../queue/lease';
 import { assertProjectOf, projectStoryboard } from '../queue/project-owner';
 import { QueueRunner, type QueueEvent, type RunSummary, type SubmitGuard } from '../queue/runner';
-import { FLAGGED_HOLD, ProjectStore } from '../queue/store';
+import { FLAGGED_HOLD, ProjectStore, specHash } from '../queue/store';
+import { diffShots, isEmptyDiff, type ShotDiff } from '../storyboard/shot-diff';
 import { nextTakeSeed, randomSeedBase } from '../queue/takes';
 import { withStartFrame } from '../queue/continuity';
 import type { ProviderRequest, TakeEdit } from '../providers/provider';
@@ -100,6 +101,8 @@ export interface RenderResult {
   filmSkipped?: string;
   /** Shots kept from an earlier run, queued anew, resumed. */
   sync: { queued: number; kept: number; resumed: number; removed: number };
+  /** What changed in the storyboard since the project's last render (absent for a new project or no change). */
+  changes?: ShotDiff;
   /** Continued shots whose chosen take starts from a take of their parent that the film no longer uses (offer to re-render them). */
   staleContinuity: { shot: string; parent: string; madeFromTake: number; parentTake: number | null }[];
 }
@@ -290,6 +293,9 @@ export class ProjectSession {
   private async renderPlanned(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions): Promise<RenderResult> {
     const store = this.store;
     this.assertLookAccepted(plan, o.acceptChanges);
+    // What changed since the last render (nothing for a new project).
+    const before = store.shots();
+    const changes = before.length ? diffShots(before.map((s) => ({ id: s.shotKey, hash: s.specHash })), plan.rows.map((r) => ({ id: r.shot.id, hash: specHash(r.shot, r.provider, r.request), usd: r.usdMax }))) : undefined;
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
@@ -313,7 +319,7 @@ export class ProjectSession {
     const summary = await this.drive(o);
     const latest = store.latestJobs();
     const staleContinuity = readTimeline(store).flatMap((t) => (t.continuity ? [{ shot: t.shotKey, ...t.continuity }] : []));
-    const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes(), staleContinuity };
+    const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes(), staleContinuity, ...(changes && !isEmptyDiff(changes) ? { changes } : {}) };
     // A shot is ready when a take of its current version finished (any one of its takes: the chosen one goes in the film).
     const missing = store.shotsWithoutCurrentClip();
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;

@@ -71,6 +71,9 @@ export interface StoryboardSlice {
   estimating: boolean;
   batch: BatchOptions;
   setBatch: (b: Partial<BatchOptions>) => void;
+  /** The storyboard file changed on disk and the creator has not applied or kept theirs yet. */
+  diskChange: EventPayloads['storyboard.changedOnDisk'] | null;
+  setDiskChange: (c: EventPayloads['storyboard.changedOnDisk'] | null) => void;
 }
 
 /** The open project's jobs (see ./jobs.ts): select one job, the ids, or the counts, never all. */
@@ -189,6 +192,8 @@ function storyboardSlice(set: SetState, get: GetState, api: ApiClient): Storyboa
   const setBatch = (b: Partial<BatchOptions>) => set((s) => ({ batch: { ...s.batch, ...b } }));
   return {
     storyboard: null,
+    diskChange: null,
+    setDiskChange: (c) => set({ diskChange: c }),
     setStoryboard: (sb) => {
       if (sb && sb.file !== storyboardFile && sb.resultsOf) {
         // A results workbook goes on with the project it was written from.
@@ -342,6 +347,7 @@ function createAppStore(api: ApiClient): AppStore {
       }),
       api.on('provider.paused', (p) => get().setPaused(p.provider, p.reason)),
       api.on('project.held', (h) => set({ heldBy: h.holder })),
+      api.on('storyboard.changedOnDisk', (c) => set({ diskChange: c })),
       api.on('render.finished', (res) => {
         set({ render: { kind: 'finished', result: res } });
         afterRender();

@@ -208,6 +208,33 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 
+  it('a storyboard changed on disk: its diff in shots and cost before it is applied; the app\'s own saves are not reported', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-disk-');
+    const file = path.join(dir, 'disk.csv');
+    fs.writeFileSync(file, 'shot,prompt,duration,resolution\n1,a door,1,64x36\n2,it opens,1,64x36\n');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    // An edit in the app is saved to the file: not a change on disk.
+    await page.getByLabel('prompt of row 2').click();
+    const input = page.getByRole('textbox', { name: 'prompt of row 2' });
+    await input.fill('a red door');
+    await input.press('Enter');
+    await expect.poll(() => fs.readFileSync(file, 'utf8')).toContain('a red door');
+    await page.waitForTimeout(2500);
+    await expect(page.getByTestId('disk-change').count()).resolves.toBe(0);
+    // Saved from a spreadsheet: shot 2 changed, shot 3 added.
+    fs.writeFileSync(file, 'shot,prompt,duration,resolution\n1,a red door,1,64x36\n2,it slams,1,64x36\n3,silence,1,64x36\n');
+    await page.getByTestId('disk-change-summary').waitFor({ timeout: 10_000 });
+    await expect(page.getByTestId('disk-change-summary').textContent()).resolves.toBe('1 changed (2), 1 added (3), +$0.00 to render');
+    await screenshot(page, 'shots-disk-change.png');
+    await page.getByTestId('disk-change-apply').click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.textContent === 'it slams');
+    await page.getByLabel('prompt of row 4').waitFor();
+    await expect(page.getByTestId('disk-change').count()).resolves.toBe(0);
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('edits in an XLSX storyboard are saved cell by cell: other sheets and untouched cells kept, the previous version beside it', async () => {
     const { page } = h;
     const dir = tempDir('ltx-edit-xlsx-');

@@ -19,6 +19,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
   return {
     'estimate.get': async ({ provider, budgetUsd }): Promise<EstimateView> => {
       const sb = ctx.requireStoryboard();
+      ctx.lastProvider = provider;
       const monthly = monthlyBudgets(ctx);
       const plan = planStoryboard(sb.shots, ctx.deps.registry, { provider, budgetUsd, monthly });
       const invalidByRow = new Map<number, string>();

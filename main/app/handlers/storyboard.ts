@@ -14,7 +14,7 @@ import type { HandlersFor } from './types';
 
 type Column = keyof ColumnMapping['known'];
 
-export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit' | 'storyboard.setLook'> {
+export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit' | 'storyboard.setLook' | 'storyboard.applyDiskChange' | 'storyboard.keepMine'> {
   const saving = pLimit(1);
   const openPath = async (file: string): Promise<StoryboardView> => {
     if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
@@ -24,6 +24,7 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
     ctx.loadLook(read.file);
     ctx.lastSave = null;
     ctx.reinterpret();
+    ctx.watchSheet();
     return storyboardView(ctx)!;
   };
   return {
@@ -58,6 +59,14 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       ctx.mapping = { known, headers, duplicates: [], unknown: headers.map((h, index) => ({ header: h, index })).filter((u) => u.header.trim() && !used.has(u.index)) };
       ctx.reinterpret();
       return storyboardView(ctx)!;
+    },
+    'storyboard.applyDiskChange': async () => {
+      // The file as it is on disk now, with the column mapping guessed again.
+      return openPath(ctx.requireSheet().file);
+    },
+    'storyboard.keepMine': async () => {
+      ctx.keepMine();
+      return null;
     },
     'storyboard.setLook': async (a) => {
       ctx.setLook({ style: a.style ?? undefined, negative: a.negative ?? undefined });

@@ -5,6 +5,7 @@ import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, 
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { StyleButton } from '../components/StyleButton';
+import { DiskChangeBanner } from '../components/DiskChangeBanner';
 import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
@@ -449,6 +450,8 @@ export function ShotsScreen() {
           )}
         </Box>
       </Group>
+
+      <DiskChangeBanner />
 
       <Paper withBorder p="sm" className="toolbar">
         <Group gap="sm" align="flex-end" wrap="nowrap">
