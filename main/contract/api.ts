@@ -48,6 +48,13 @@ export const methodArgs = {
   /** Re-reads the storyboard with an edited column mapping (header index -> column). */
   'storyboard.remap': z.object({ mapping: z.record(z.string().max(64), z.number().int().min(-1).max(1000)) }).strict(),
   /** Edits one cell of a shot; the storyboard is re-validated. */
+  /**
+   * What it takes to render rows with `provider` (the rows that go to it: their provider column,
+   * else `defaultProvider`; or the spreadsheet rows listed): every change per row (mode, size,
+   * frame rate, duration), what it cannot fix, and the estimate before and after. With `apply`, the
+   * changes are written (and saved to the storyboard file).
+   */
+  'shots.conform': z.object({ provider: providerId, defaultProvider: providerId.optional(), rows: z.array(z.number().int().min(2)).max(20_000).optional(), apply: z.boolean() }).strict(),
   /** Applies the storyboard file as it now is on disk (after storyboard.changedOnDisk). */
   'storyboard.applyDiskChange': z.object({}).strict(),
   /** Keeps the version the app holds; that change on disk is not asked about again. */
@@ -57,7 +64,7 @@ export const methodArgs = {
   'shots.edit': z
     .object({
       row: z.number().int().min(2),
-      field: z.enum(['prompt', 'duration', 'resolution', 'provider', 'model', 'seed']),
+      field: z.enum(['prompt', 'duration', 'resolution', 'provider', 'model', 'seed', 'fps', 'mode']),
       value: z.string().max(100_000),
     })
     .strict(),
@@ -331,6 +338,13 @@ export interface MethodResults {
   'storyboard.setLook': StoryboardView;
   'storyboard.applyDiskChange': StoryboardView;
   'storyboard.keepMine': null;
+  'shots.conform': {
+    rows: { row: number; shot: string; changes: { column: 'mode' | 'resolution' | 'fps' | 'duration'; from: string; to: string }[]; problems: string[]; usdBefore: number | null; usdAfter: number | null }[];
+    usdBefore: number;
+    usdAfter: number;
+    applied: boolean;
+    storyboard: StoryboardView;
+  };
   'estimate.get': EstimateView;
   'render.start': { project: string };
   'queue.list': JobView[];

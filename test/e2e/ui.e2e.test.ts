@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, openByPath, screenshot, since, startHarness, startRenderOf, tempDir, type Harness } from './harness';
 
@@ -232,6 +233,36 @@ describe('LTX Batch UI (browser mode)', () => {
     await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.textContent === 'it slams');
     await page.getByLabel('prompt of row 4').waitFor();
     await expect(page.getByTestId('disk-change').count()).resolves.toBe(0);
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('conforms the example\'s 8 rows to ltx in one action: every change and the new estimate shown first, then saved to the file', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-conform-');
+    for (const f of fs.readdirSync(path.join(ROOT, 'examples'))) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(dir, f));
+    const file = path.join(dir, 'storyboard.csv');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByTestId('batch-provider').click();
+    await page.getByRole('option', { name: /^LTX API/ }).click();
+    // Every rule a row breaks is marked at once.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=shots-grid] [aria-invalid=true]').length >= 8, undefined, { timeout: 15_000 });
+    await page.getByTestId('conform-button').click();
+    await page.getByTestId('conform-summary').waitFor();
+    await expect(page.getByTestId('conform-summary').textContent()).resolves.toMatch(/^\d+ change\(s\) in 8 row\(s\); estimate \$0\.00 → \$\d+\.\d\d\.$/);
+    await page.getByRole('dialog').waitFor();
+    await page.waitForTimeout(400); // the modal's opening transition
+    await screenshot(page, 'shots-conform.png');
+    await page.getByTestId('conform-apply').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=shots-grid] [aria-invalid=true]').length === 0, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=estimate-total]')?.textContent !== '$0.00');
+    // Saved to the storyboard: durations and sizes the LTX API takes, every other cell as it was.
+    // (Audio-to-video lasts as long as its audio: its duration cell is not sent, so it is left.)
+    const durations = () => (parse(fs.readFileSync(file, 'utf8')) as string[][]).slice(1).filter((r) => r[2] !== 'audio-to-video').map((r) => r[5]);
+    await expect.poll(durations, { timeout: 10_000 }).not.toContain('3');
+    expect(durations().every((d) => ['6', '8', '10'].includes(d))).toBe(true);
+    expect((parse(fs.readFileSync(file, 'utf8')) as string[][])[1][1]).toMatch(/^Wide establishing shot: a lone lighthouse/);
+    expect(fs.existsSync(path.join(dir, 'storyboard.backup.csv'))).toBe(true);
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 

@@ -23,7 +23,12 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       const monthly = monthlyBudgets(ctx);
       const plan = planStoryboard(sb.shots, ctx.deps.registry, { provider, budgetUsd, monthly });
       const invalidByRow = new Map<number, string>();
-      for (const i of plan.issues) if (i.row !== undefined && !invalidByRow.has(i.row)) invalidByRow.set(i.row, `${i.column ? `${i.column}: ` : ''}${i.message}`);
+      // Every rule a row breaks, at once (not the first only).
+      for (const i of plan.issues) {
+        if (i.row === undefined) continue;
+        const text = `${i.column ? `${i.column}: ` : ''}${i.message}`;
+        invalidByRow.set(i.row, invalidByRow.has(i.row) ? `${invalidByRow.get(i.row)}; ${text}` : text);
+      }
       const tight = [...(budgetUsd !== undefined ? [{ name: `render budget $${budgetUsd.toFixed(2)}`, usd: budgetUsd, spentUsd: 0 }] : []), ...monthly.map((m) => ({ name: m.name, usd: m.usd, spentUsd: m.spentUsd }))]
         .map((b) => ({ ...b, left: b.usd - b.spentUsd }))
         .sort((x, y) => x.left - y.left)[0];

@@ -5,6 +5,7 @@ import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, 
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { StyleButton } from '../components/StyleButton';
+import { ConformButton } from '../components/ConformButton';
 import { DiskChangeBanner } from '../components/DiskChangeBanner';
 import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
@@ -479,6 +480,7 @@ export function ShotsScreen() {
             data-testid="budget-input"
           />
           <StyleButton storyboard={storyboard} />
+          {batch.provider && batch.provider !== 'preview' && <ConformButton provider={batch.provider} />}
           <Box flex={1} />
           <Tooltip label={blocked ?? (running ? 'a render is already running' : '')} disabled={!blocked && !running} multiline w={260}>
             <Button size="md" onClick={() => void start()} loading={starting} disabled={!!blocked || running} data-testid="render-button">
