@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
+import { writeStoredZip } from '../../main/storyboard/zip-guard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, openByPath, screenshot, since, startHarness, startRenderOf, tempDir, type Harness } from './harness';
 
@@ -265,6 +266,23 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(fs.existsSync(path.join(dir, 'storyboard.backup.csv'))).toBe(true);
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
+
+  it('browser mode: a zip of the storyboard\'s folder brings its images and audio, and renders', async () => {
+    const { page } = h;
+    const files = fs.readdirSync(path.join(ROOT, 'examples')).map((f) => ({ name: `lighthouse/${f}`, data: fs.readFileSync(path.join(ROOT, 'examples', f)) }));
+    const zip = writeStoredZip([{ name: 'lighthouse/', data: Buffer.alloc(0) }, ...files, { name: '__MACOSX/lighthouse/._storyboard.csv', data: Buffer.from('junk') }]);
+    await page.getByTestId('nav-import').click();
+    await page.locator('input[type=file]').setInputFiles({ name: 'lighthouse.zip', mimeType: 'application/zip', buffer: zip });
+    await page.waitForFunction(() => document.querySelector('[data-testid=storyboard-summary] [title]')?.getAttribute('title')?.endsWith('storyboard.csv') ?? false);
+    // No "file not found" for lighthouse.png or keeper-theme.mp3: they came in the zip.
+    await expect(page.getByTestId('error-count').textContent()).resolves.toBe('no errors');
+    await page.getByTestId('nav-shots').click();
+    await page.getByTestId('project-input').fill('ui-e2e-zip');
+    await page.getByTestId('render-button').click();
+    await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('render-finished').textContent()).resolves.toContain('8 succeeded, 0 failed');
+    expect(h.pageErrors).toEqual([]);
+  }, 90_000);
 
   it('edits in an XLSX storyboard are saved cell by cell: other sheets and untouched cells kept, the previous version beside it', async () => {
     const { page } = h;

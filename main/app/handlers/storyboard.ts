@@ -8,6 +8,7 @@ import { readStoryboardSheet } from '../../storyboard/import';
 import { saveCsv, saveXlsx, type CellEdit } from '../../storyboard/write-back';
 import pLimit from 'p-limit';
 import { conformShot } from '../../pricing/conform';
+import { unpackStoryboardZip, ZipUploadError } from '../../storyboard/unpack-zip';
 import { UserError } from '../../project/errors';
 import { storyboardView } from '../views';
 import type { AppContext } from '../context';
@@ -79,6 +80,15 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       // again are the same storyboard. Written to a temporary name first, so no half file is read.
       const data = Buffer.from(a.dataBase64, 'base64');
       const folder = path.join(ctx.deps.projectsDir, 'uploads', createHash('sha256').update(data).digest('hex').slice(0, 16));
+      // A zip: the storyboard with its media, unpacked so its relative paths keep working.
+      if (/\.zip$/i.test(a.fileName)) {
+        try {
+          return await openPath(unpackStoryboardZip(data, path.join(folder, path.basename(a.fileName, path.extname(a.fileName)).replace(/[^A-Za-z0-9._ -]+/g, '_'))));
+        } catch (e) {
+          if (e instanceof ZipUploadError) throw new UserError(`${a.fileName}: ${e.message}`, 'zip the folder that holds the storyboard and its images and audio, and upload that');
+          throw e;
+        }
+      }
       fs.mkdirSync(folder, { recursive: true });
       const file = path.join(folder, path.basename(a.fileName).replace(/[^A-Za-z0-9._ -]+/g, '_'));
       if (!fs.existsSync(file)) {

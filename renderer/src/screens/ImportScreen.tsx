@@ -7,7 +7,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { baseName, plural } from '../format';
 import { useApp } from '../state';
 
-const ACCEPT = '.csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const ACCEPT = '.csv,.tsv,.txt,.xlsx,.zip,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/zip';
 
 function readAsBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -132,7 +132,7 @@ export function ImportScreen() {
           <Stack gap="sm" align="center" justify="center" h="100%">
             <Text fw={600}>Drop a CSV or XLSX here</Text>
             <Text size="xs" c="dimmed" ta="center">
-              {electron ? 'or pick it from disk.' : 'or upload it from this computer. Uploaded storyboards must use URLs for images and audio.'}
+              {electron ? 'or pick it from disk.' : 'or upload it from this computer: a zip of its folder brings its images and audio along.'}
             </Text>
             {electron ? (
               <Button variant="default" loading={busy === 'pick'} onClick={() => void load('pick', () => api.call('storyboard.pick', {}))}>
