@@ -264,6 +264,10 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(durations().every((d) => ['6', '8', '10'].includes(d))).toBe(true);
     expect((parse(fs.readFileSync(file, 'utf8')) as string[][])[1][1]).toMatch(/^Wide establishing shot: a lone lighthouse/);
     expect(fs.existsSync(path.join(dir, 'storyboard.backup.csv'))).toBe(true);
+    // The batch's provider back to the default for the tests after this one.
+    await page.getByTestId('batch-provider').click();
+    await page.getByRole('option', { name: /^preview/ }).click();
+    await expect(page.getByTestId('batch-provider').inputValue()).resolves.toBe('preview (default)');
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 
