@@ -13,7 +13,7 @@ import type { Job } from '../queue/job';
 import type { ProjectStore } from '../queue/store';
 import { estimateUsdMax } from '../pricing/plan';
 import { projectBudgetGuard } from '../pricing/render-budget';
-import { editedLength } from '../providers/edit-checks';
+import { describeEdit, editedLength } from '../providers/edit-checks';
 import { UserError } from './errors';
 
 /** What an edit would make, before it is queued. */
@@ -31,10 +31,7 @@ export interface EditPlan {
   overBudget: string | null;
 }
 
-/** The words of an edit for messages: "retake of 2-4 s", "extension by 3 s at the end". */
-export function describeEdit(edit: TakeEdit): string {
-  return edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s` : `extension by ${edit.seconds} s at the ${edit.at}`;
-}
+export { describeEdit };
 
 /**
  * Plans `edit` of take `jobId` of the project in `dir`: the take must have finished with its clip on

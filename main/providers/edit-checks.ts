@@ -15,6 +15,16 @@ export function retakeSection(edit: Extract<TakeEdit, { kind: 'retake' }>, sourc
   return { startS: edit.startS, endS: Math.min(source.durationS, edit.startS + edit.durationS) };
 }
 
+/** The words of an edit for messages and events: "retake of 2-4 s", "extension by 3 s at the end". */
+export function describeEdit(edit: TakeEdit): string {
+  return edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s` : `extension by ${edit.seconds} s at the ${edit.at}`;
+}
+
+/** The note a provider's request carries: {@link describeEdit}, with a retake's mode ("retake of 2-4 s (replace video)"). */
+export function editNote(edit: TakeEdit): string {
+  return edit.kind === 'retake' ? `${describeEdit(edit)} (${edit.mode.replace(/_/g, ' ')})` : describeEdit(edit);
+}
+
 /** Length of the take an edit makes, seconds: the same as the source for a retake, longer for an extension. */
 export function editedLength(edit: TakeEdit, source: EditSource): number {
   return edit.kind === 'retake' ? source.durationS : source.durationS + edit.seconds;

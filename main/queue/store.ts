@@ -19,6 +19,7 @@ import { openDatabase, type Db } from './db';
 import { MIGRATIONS } from './migrations';
 import { TRANSITIONS, type Job, type JobState } from './job';
 import { planTakes, randomSeedBase, type ExistingTake } from './takes';
+import { describeEdit } from '../providers/edit-checks';
 import type { Shot } from '../storyboard/shot';
 import type { CostEstimate, ProviderRequest, TakeEdit } from '../providers/provider';
 
@@ -451,7 +452,7 @@ export class ProjectStore {
       ).run({ source: sourceId, edit: JSON.stringify(edit), request: JSON.stringify(request), unit: estimate.unit, min: estimate.min, max: estimate.max, usd: usdMax, notes: JSON.stringify(request.notes ?? []), now });
       if (info.changes === 0) throw new Error(`job ${sourceId} does not exist`);
       const id = Number(info.lastInsertRowid);
-      const what = edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s` : `extension by ${edit.seconds} s at the ${edit.at}`;
+      const what = describeEdit(edit);
       this.stmt('INSERT INTO job_events (job_id, at, from_state, to_state, message) VALUES (?, ?, NULL, ?, ?)').run(id, now, 'queued', `${what} of job ${sourceId}, requested by you`);
       return id;
     })();

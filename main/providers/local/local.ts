@@ -8,7 +8,7 @@ import { openRequest, readBody, saveBody } from '../../net/http';
 import type { Capabilities, CostEstimate, EditResult, EditSource, Provider, TakeEdit, ProviderContext, ProviderRequest, RenderProgress, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
 import type { Shot } from '../../storyboard/shot';
-import { checkEdit, editedLength } from '../edit-checks';
+import { checkEdit, editedLength, editNote } from '../edit-checks';
 import { RunnerSidecar, RunnerUnavailableError, type RunnerEndpoint } from '../../runner/sidecar';
 
 /** What the runner reports at GET /capabilities (the fields used here). */
@@ -195,7 +195,7 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
         request: {
           route: 'POST /jobs',
           body: { prompt: (edit.prompt ?? source.prompt).trim(), width: source.width, height: source.height, fps: source.fps, duration: editedLength(edit, source), seed: -1, mode: 'text-to-video', edit: { ...spec, video_path: source.clipPath } },
-          notes: [edit.kind === 'retake' ? `retake of ${edit.startS}-${edit.startS + edit.durationS} s (${edit.mode.replace(/_/g, ' ')})` : `extension by ${edit.seconds} s at the ${edit.at}`],
+          notes: [editNote(edit)],
         },
         estimate: { unit: 'USD', min: 0, max: 0, usdPerUnit: 1, basis: 'free (your own GPU)' },
       };

@@ -14,7 +14,7 @@
  * Prices (assumed, see LTX_EDIT_PRICES): the pricing page read here lists no retake or extend line.
  */
 import type { EditResult, EditSource, FieldIssue, TakeEdit } from '../provider';
-import { checkEdit, editedLength } from '../edit-checks';
+import { checkEdit, editedLength, editNote } from '../edit-checks';
 import { LTX_PRICE_TIERS, ltxRate, usdFor } from './prices';
 import type { LocalMedia } from './media';
 
@@ -68,7 +68,7 @@ export function ltxEdit(edit: TakeEdit, source: EditSource): EditResult {
     const usd = usdFor(seconds, LTX_EDIT_PRICES.retakeUsdPerSecond);
     return {
       ok: true,
-      request: { route: 'retake', body: { video_uri: video, start_time: edit.startS, duration: edit.durationS, mode: edit.mode, prompt, model: LTX_EDIT_MODEL }, notes: [`retake of ${edit.startS}-${edit.startS + edit.durationS} s (${edit.mode.replace(/_/g, ' ')})`] },
+      request: { route: 'retake', body: { video_uri: video, start_time: edit.startS, duration: edit.durationS, mode: edit.mode, prompt, model: LTX_EDIT_MODEL }, notes: [editNote(edit)] },
       estimate: { unit: 'USD', min: usd, max: usd, usdPerUnit: 1, basis: `${seconds} s x $${LTX_EDIT_PRICES.retakeUsdPerSecond}/s (retake, ${LTX_EDIT_PRICES.basis})` },
     };
   }
@@ -76,7 +76,7 @@ export function ltxEdit(edit: TakeEdit, source: EditSource): EditResult {
   const usd = usdFor(seconds, rate);
   return {
     ok: true,
-    request: { route: 'extend', body: { video_uri: video, duration: edit.seconds, mode: edit.at, prompt, model: LTX_EDIT_MODEL }, notes: [`extension by ${edit.seconds} s at the ${edit.at}`] },
+    request: { route: 'extend', body: { video_uri: video, duration: edit.seconds, mode: edit.at, prompt, model: LTX_EDIT_MODEL }, notes: [editNote(edit)] },
     estimate: { unit: 'USD', min: usd, max: usd, usdPerUnit: 1, basis: `${seconds} s x $${rate}/s (extend, ${LTX_EDIT_MODEL} at ${short}p, ${LTX_EDIT_PRICES.basis})` },
   };
 }

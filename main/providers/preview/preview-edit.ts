@@ -8,7 +8,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { EditResult, EditSource, TakeEdit } from '../provider';
-import { checkEdit, editedLength, retakeSection } from '../edit-checks';
+import { checkEdit, describeEdit, editedLength, retakeSection } from '../edit-checks';
 import { probe } from '../../media/ffprobe';
 import { runFfmpeg } from '../../media/run-ffmpeg';
 import { animaticArgs, type AnimaticSpec } from './animatic';
@@ -34,7 +34,8 @@ export function previewEdit(edit: TakeEdit, source: EditSource): EditResult {
   if (issues.length) return { ok: false, issues };
   const r = edit.kind === 'retake' ? retakeSection(edit, source) : undefined;
   const cardS = r ? r.endS - r.startS : (edit as Extract<TakeEdit, { kind: 'extend' }>).seconds;
-  const label = edit.kind === 'retake' ? `retake of ${r!.startS}-${r!.endS} s` : `extension by ${edit.seconds} s at the ${edit.at}`;
+  // A retake's section as clamped to the take.
+  const label = describeEdit(edit.kind === 'retake' ? { ...edit, durationS: r!.endS - r!.startS } : edit);
   const card: AnimaticSpec = { shotId: path.basename(source.clipPath).replace(/\.mp4$/i, ''), prompt: (edit.prompt ?? source.prompt).trim(), duration: cardS, width: source.width, height: source.height, fps: source.fps, subtitle: label };
   const spec: PreviewEditSpec = { edit, source: source.clipPath, sourceS: source.durationS, card };
   const notes = [`preview ${label}: a card of ${Math.round(cardS * 100) / 100} s${edit.kind === 'retake' && edit.mode !== 'replace_audio_and_video' ? ` (the preview replaces video and audio; ${edit.mode.replace(/_/g, ' ')} is for a real provider)` : ''}`];
