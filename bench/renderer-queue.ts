@@ -42,7 +42,7 @@ export interface QueuePhaseResult extends FrameStats {
 
 /** A queued take of shot i + 1 (film order i), as the core's jobView() would give it. */
 function queuedJob(i: number): JobView {
-  return { id: i + 1, shotId: i + 1, shot: String(i + 1), order: i, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state: 'queued', progress: 0, attempts: 0, error: null, holdReason: null, estimate: '$0.00', actual: '-', notes: [], maybeDuplicate: false, clipUrl: null };
+  return { id: i + 1, shotId: i + 1, shot: String(i + 1), order: i, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state: 'queued', progress: 0, attempts: 0, error: null, holdReason: null, estimate: '$0.00', actual: '-', notes: [], note: '', maybeDuplicate: false, clipUrl: null };
 }
 
 /** Moves made-up jobs through the queue, one update at a time (see the file's comment). */

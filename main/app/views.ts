@@ -39,6 +39,7 @@ export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: stri
     estimate: j.estimateMin !== null && j.estimateMin !== j.estimateMax ? `${money(j.estimateMin, j.estimateUnit, null)}-${money(j.estimateMax, j.estimateUnit, j.estimateUsd)}` : money(j.estimateMax, j.estimateUnit, j.estimateUsd),
     actual: money(j.actualAmount, j.actualUnit, j.actualUsd),
     notes: j.notes,
+    note: j.note,
     maybeDuplicate: j.maybeDuplicate,
     clipUrl: j.state === 'succeeded' && j.output && projectDir ? mediaUrl(path.join(projectDir, j.output)) : null,
   };

@@ -33,6 +33,13 @@ const takeEdit = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 const providerId = z.string().regex(/^[a-z0-9-]{1,32}$/);
+/** The storyboard columns a creator can edit in the app (main/storyboard/columns.ts KNOWN_COLUMNS: every one). */
+export const EDITABLE_COLUMNS = ['shot', 'prompt', 'mode', 'image', 'end_image', 'audio', 'video', 'duration', 'resolution', 'aspect_ratio', 'fps', 'seed', 'takes', 'continue_from', 'provider', 'model', 'negative_prompt', 'loras', 'notes', 'budget'] as const;
+/** One of {@link EDITABLE_COLUMNS}. */
+export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
+const column = z.enum(EDITABLE_COLUMNS);
+const row = z.number().int().min(2);
+const cellEdit = z.object({ row, field: column, value: z.string().max(100_000) }).strict();
 const usd = z.number().finite().nonnegative().max(1_000_000);
 
 /** Argument schemas, one per method. */
@@ -61,13 +68,23 @@ export const methodArgs = {
   'storyboard.keepMine': z.object({}).strict(),
   /** The open storyboard's style and negative prompt from the app's project settings (saved per storyboard file); null or empty clears one. */
   'storyboard.setLook': z.object({ style: z.string().max(5000).nullable(), negative: z.string().max(5000).nullable() }).strict(),
-  'shots.edit': z
-    .object({
-      row: z.number().int().min(2),
-      field: z.enum(['prompt', 'duration', 'resolution', 'provider', 'model', 'seed', 'fps', 'mode']),
-      value: z.string().max(100_000),
-    })
-    .strict(),
+  /** Edits one cell of a shot (any storyboard column; the column is added when the sheet has none); the storyboard is checked again and saved. */
+  'shots.edit': cellEdit,
+  /** Edits many cells in one save (an undo or redo, a bulk edit); returns what undoes it. */
+  'shots.editMany': z.object({ edits: z.array(cellEdit).min(1).max(200_000) }).strict(),
+  /**
+   * Pastes a block copied from a spreadsheet (tab-separated `text`): its top-left cell on `rows[0]`
+   * / `fields[0]`, down the rows in the order shown and across the editable columns in order.
+   */
+  'shots.paste': z.object({ rows: z.array(row).min(1).max(20_000), fields: z.array(column).min(1).max(EDITABLE_COLUMNS.length), text: z.string().max(20 * 1024 * 1024) }).strict(),
+  /** Copies the `fields` cells of the first of `rows` into the other rows (the selection in the order shown). */
+  'shots.fillDown': z.object({ rows: z.array(row).min(2).max(20_000), fields: z.array(column).min(1).max(EDITABLE_COLUMNS.length) }).strict(),
+  /** Find and replace in prompts (plain text), in `rows` or every row; with `apply` false it only counts. */
+  'shots.replace': z.object({ find: z.string().min(1).max(10_000), replace: z.string().max(10_000), matchCase: z.boolean(), rows: z.array(row).max(20_000).optional(), apply: z.boolean() }).strict(),
+  /** Everything the shot inspector shows of one row: every cell as written, its media (thumbnails, waveform), its takes. */
+  'shots.inspect': z.object({ row }).strict(),
+  /** Copies a dropped file into the storyboard's media/ folder and points the row's cell at it. */
+  'shots.attachMedia': z.object({ row, field: z.enum(['image', 'end_image', 'audio', 'video']), fileName: z.string().min(1).max(255), dataBase64: z.string().max(96 * 1024 * 1024) }).strict(),
   /** The estimate of the loaded storyboard against every budget. */
   'estimate.get': z.object({ provider: providerId.optional(), budgetUsd: usd.optional() }).strict(),
   /** Renders the loaded storyboard into a project folder (a name under the projects folder, or a path). */
@@ -79,6 +96,8 @@ export const methodArgs = {
       concurrency: z.number().int().min(1).max(64).optional(),
       /** Re-render finished shots whose prompt changed only because the style or a character did. */
       acceptChanges: z.boolean().optional(),
+      /** Render only these spreadsheet rows (and the shots they continue from); the others are left as they are. */
+      rows: z.array(row).min(1).max(20_000).optional(),
     })
     .strict(),
   /** Every job of the open project. */
@@ -89,6 +108,8 @@ export const methodArgs = {
   'queue.retry': z.object({ jobId: id }).strict(),
   /** A new take of a shot: the next seed the shot has not used, or `seed` when the creator pins one. */
   'queue.rerender': z.object({ shotId: id, seed: z.number().int().min(0).max(4_294_967_295).optional() }).strict(),
+  /** The creator's note on a take ('' clears it). */
+  'queue.noteTake': z.object({ jobId: id, note: z.string().max(2000) }).strict(),
   /** Makes a finished take its shot's chosen take (what the film uses); renders nothing. */
   'queue.chooseTake': z.object({ shotId: id, jobId: id }).strict(),
   /** What a retake or extension of a finished take would be (length, cost, budget), without queueing it. */
@@ -230,6 +251,46 @@ export interface EstimateRowView {
   invalid: string | null;
 }
 
+/** A cell edit: spreadsheet row (the header is row 1), storyboard column, text as written. */
+export interface CellEditView {
+  row: number;
+  field: EditableColumn;
+  value: string;
+}
+
+/** What a bulk edit did: the storyboard after it, how many cells changed, and the edits that undo it (the cells as they were). */
+export interface CellEditResult {
+  storyboard: StoryboardView;
+  changed: number;
+  undo: CellEditView[];
+}
+
+/** One media cell of a shot as the inspector shows it. */
+export interface ShotMediaView {
+  field: 'image' | 'end_image' | 'audio' | 'video';
+  /** The cell as written ('' when empty). */
+  value: string;
+  /** Whether the file is there (a URL: true; checked when rendered). */
+  exists: boolean;
+  /** A JPEG thumbnail as a data: URL (images), else null. */
+  thumb: string | null;
+  /** The audio's peaks, 0..1, and its length in seconds (audio), else null. */
+  waveform: { peaks: number[]; durationS: number } | null;
+  /** Why there is no thumbnail or waveform, when there should be one. */
+  problem: string | null;
+}
+
+/** Everything the shot inspector shows of one row. */
+export interface ShotInspectView {
+  row: number;
+  shot: string;
+  /** Every storyboard column with the cell as written ('' when empty or the sheet has no such column). */
+  cells: { field: EditableColumn; header: string | null; value: string }[];
+  media: ShotMediaView[];
+  /** The shot's takes in the open project (empty before a render), oldest first. */
+  takes: JobView[];
+}
+
 /** The estimate of the loaded storyboard. */
 export interface EstimateView {
   rows: EstimateRowView[];
@@ -278,6 +339,8 @@ export interface JobView {
   estimate: string;
   actual: string;
   notes: string[];
+  /** The creator's note on this take ('' when none). */
+  note: string;
   maybeDuplicate: boolean;
   /** URL the renderer may play (served by the core), once succeeded. */
   clipUrl: string | null;
@@ -335,6 +398,12 @@ export interface MethodResults {
   'storyboard.pick': StoryboardView | null;
   'storyboard.remap': StoryboardView;
   'shots.edit': StoryboardView;
+  'shots.editMany': CellEditResult;
+  'shots.paste': CellEditResult & { height: number; width: number };
+  'shots.fillDown': CellEditResult;
+  'shots.replace': CellEditResult & { matches: number; rows: number };
+  'shots.inspect': ShotInspectView;
+  'shots.attachMedia': CellEditResult & { path: string };
   'storyboard.setLook': StoryboardView;
   'storyboard.applyDiskChange': StoryboardView;
   'storyboard.keepMine': null;
@@ -354,6 +423,7 @@ export interface MethodResults {
   'queue.retry': null;
   'queue.rerender': { jobId: number };
   'queue.chooseTake': null;
+  'queue.noteTake': null;
   'queue.previewEdit': EditPreviewView;
   'queue.editTake': { jobId: number };
   'timeline.get': TimelineView;

@@ -20,3 +20,12 @@ export async function thumbnailJpeg(file: string, durationS: number, width = 160
   const { stdout } = await run(ffmpegPath(), ['-v', 'error', '-ss', at.toFixed(3), '-i', file, '-frames:v', '1', '-vf', `scale=${width}:-2`, '-f', 'image2pipe', '-vcodec', 'mjpeg', '-'], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });
   return stdout;
 }
+
+/**
+ * The JPEG bytes of a still image (a shot's start or end image) scaled to `width` pixels wide,
+ * height in proportion. Throws when ffmpeg cannot read the file as an image.
+ */
+export async function imageThumbnailJpeg(file: string, width = 240): Promise<Buffer> {
+  const { stdout } = await run(ffmpegPath(), ['-v', 'error', '-i', file, '-frames:v', '1', '-vf', `scale=${width}:-2`, '-f', 'image2pipe', '-vcodec', 'mjpeg', '-'], { encoding: 'buffer', maxBuffer: 4 * 1024 * 1024 });
+  return stdout;
+}

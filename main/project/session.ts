@@ -83,6 +83,12 @@ export interface SessionRenderOptions extends QueueRunOptions {
   acceptChanges?: boolean;
   /** 0..1 while the film is stitched. */
   onStitchProgress?: (fraction: number) => void;
+  /**
+   * Render selected: `plan` holds only some of the storyboard's rows (the caller planned them);
+   * the project's other shots are left as they are (not removed, not re-rendered), and the film is
+   * stitched only when every shot of the storyboard has a clip.
+   */
+  partial?: boolean;
 }
 
 /** What a render produced. */
@@ -295,7 +301,7 @@ export class ProjectSession {
     this.assertLookAccepted(plan, o.acceptChanges);
     // What changed since the last render (nothing for a new project).
     const before = store.shots();
-    const changes = before.length ? diffShots(before.map((s) => ({ id: s.shotKey, hash: s.specHash })), plan.rows.map((r) => ({ id: r.shot.id, hash: specHash(r.shot, r.provider, r.request), usd: r.usdMax }))) : undefined;
+    const changes = before.length && !o.partial ? diffShots(before.map((s) => ({ id: s.shotKey, hash: s.specHash })), plan.rows.map((r) => ({ id: r.shot.id, hash: specHash(r.shot, r.provider, r.request), usd: r.usdMax }))) : undefined;
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
@@ -309,6 +315,7 @@ export class ProjectSession {
         seeds: this.opts.registry.get(r.provider)?.capabilities().seeds !== false,
       })),
       (rel) => fs.existsSync(path.join(this.dir, rel)),
+      { keepOthers: o.partial },
     );
     if (o.resubmitFlagged) store.releaseFlagged();
     // Re-running the command is how a creator resumes providers paused by an earlier run.
@@ -321,7 +328,8 @@ export class ProjectSession {
     const staleContinuity = readTimeline(store).flatMap((t) => (t.continuity ? [{ shot: t.shotKey, ...t.continuity }] : []));
     const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes(), staleContinuity, ...(changes && !isEmptyDiff(changes) ? { changes } : {}) };
     // A shot is ready when a take of its current version finished (any one of its takes: the chosen one goes in the film).
-    const missing = store.shotsWithoutCurrentClip();
+    const inProject = new Set(store.shots().map((s) => s.shotKey));
+    const missing = [...store.shotsWithoutCurrentClip(), ...storyboard.shots.filter((s) => !inProject.has(s.id)).map((s) => s.id)];
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
     else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
     else {

@@ -52,6 +52,8 @@ export interface Job {
   fromJob: number | null;
   /** The change that made this take from take `fromJob` (a retake of a section, an extension); null for every other take. */
   edit: TakeEdit | null;
+  /** The creator's note on this take ('' when none; migration 11). */
+  note: string;
   /** Whether this is its shot's chosen take (the one the film and every export use). */
   chosen: boolean;
   provider: string;

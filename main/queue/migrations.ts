@@ -165,4 +165,6 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE jobs ADD COLUMN edit TEXT;`,
   // 10: each crossfade's own length, seconds (NULL: the default, 0.5 s), on the shot it follows.
   `ALTER TABLE shots ADD COLUMN joint_seconds REAL;`,
+  // 11: the creator's note on a take ("best light", "hand glitch at 3 s"), shown beside the take; '' when none.
+  `ALTER TABLE jobs ADD COLUMN note TEXT NOT NULL DEFAULT '';`,
 ];

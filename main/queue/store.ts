@@ -101,6 +101,7 @@ function toJob(r: JobRow): Job {
     afterShot: (r.after_shot as number) ?? null,
     fromJob: (r.from_job as number) ?? null,
     edit: r.edit ? (JSON.parse(r.edit as string) as TakeEdit) : null,
+    note: (r.note as string | undefined) ?? '',
     origin: (r.origin as Job['origin']) ?? 'storyboard',
     chosen: !!r.chosen,
     provider: r.provider as string,
@@ -305,13 +306,14 @@ export class ProjectStore {
    * the storyboard are marked inactive and their queued jobs canceled.
    * `clipExists` tells whether a succeeded job's clip is still on disk (a deleted clip is re-rendered).
    */
-  syncStoryboard(file: string, hash: string, planned: PlannedShot[], clipExists: (output: string) => boolean): SyncResult {
+  syncStoryboard(file: string, hash: string, planned: PlannedShot[], clipExists: (output: string) => boolean, o: { keepOthers?: boolean } = {}): SyncResult {
     const now = this.now();
     const res: SyncResult = { queued: 0, kept: 0, resumed: 0, removed: 0 };
     const tx = this.db.transaction(() => {
       this.stmt('INSERT INTO storyboards (file, hash, imported_at) VALUES (?, ?, ?)').run(file, hash, now);
       const keys = new Set(planned.map((p) => p.shot.id));
-      for (const s of this.stmt('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[]) {
+      // A render of some rows only (render selected) leaves the other shots as they are.
+      for (const s of o.keepOthers ? [] : (this.stmt('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[])) {
         if (keys.has(s.shot_key)) continue;
         this.stmt('UPDATE shots SET active = 0, updated_at = ? WHERE id = ?').run(now, s.id);
         for (const j of this.stmt(`SELECT id, state FROM jobs WHERE shot_id = ? AND state = 'queued'`).all(s.id) as { id: number; state: JobState }[]) {
@@ -639,6 +641,15 @@ export class ProjectStore {
     if (!j || j.shotId !== shotId || j.state !== 'succeeded') throw new Error(`job ${jobId} is not a finished take of shot ${shotId}`);
     // A choice that changes the take is the creator's: a take finishing later no longer replaces it.
     this.stmt('UPDATE shots SET chosen_by_creator = CASE WHEN chosen_job_id IS ? THEN chosen_by_creator ELSE 1 END, chosen_job_id = ? WHERE id = ?').run(jobId, jobId, shotId);
+  }
+
+  /**
+   * Sets the creator's note on a take (any state; at most 2,000 characters, trimmed). Throws when
+   * there is no such job.
+   */
+  noteTake(jobId: number, note: string): void {
+    const r = this.stmt('UPDATE jobs SET note = ? WHERE id = ?').run(note.trim().slice(0, 2000), jobId);
+    if (r.changes === 0) throw new Error(`job ${jobId} does not exist`);
   }
 
   /**

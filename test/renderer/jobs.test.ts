@@ -11,7 +11,7 @@ import { applyJobChanges, jobsDataOf, NO_JOBS, type JobsData } from '../../rende
 const STATES: JobView['state'][] = ['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled'];
 
 function job(id: number, over: Partial<JobView> = {}): JobView {
-  return { id, shotId: id, shot: String(id), order: id, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state: 'queued', progress: 0, attempts: 0, error: null, holdReason: null, estimate: '-', actual: '-', notes: [], maybeDuplicate: false, clipUrl: null, ...over };
+  return { id, shotId: id, shot: String(id), order: id, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state: 'queued', progress: 0, attempts: 0, error: null, holdReason: null, estimate: '-', actual: '-', notes: [], note: '', maybeDuplicate: false, clipUrl: null, ...over };
 }
 
 const comparable = (d: JobsData) => ({ ids: d.jobIds, byId: [...d.jobById.entries()].sort((a, b) => a[0] - b[0]), total: d.jobStats.total, byState: d.jobStats.byState, ended: d.jobStats.ended, progress: Math.round(d.jobStats.progress * 1e6) || 0, latest: [...d.latestTake.entries()].sort((a, b) => a[0] - b[0]), providers: d.jobProviders });

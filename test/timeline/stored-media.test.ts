@@ -8,12 +8,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppService } from '../../main/app/app-service';
-import type { EventName } from '../../main/contract/api';
 import { findProgram } from '../../main/media/ffmpeg-path';
-import { ProviderRegistry } from '../../main/providers/registry';
-import { createPreviewProvider } from '../../main/providers/preview/preview';
-import { openSettings } from '../../main/settings/settings-db';
+import { previewApp } from '../helpers/preview-app';
 import { tmpDir, withFiles } from '../helpers/tmp';
 
 const saved = process.env.FFPROBE_PATH;
@@ -24,22 +20,12 @@ afterEach(() => {
 
 describe('clips probed once, when recorded', () => {
   it("a Timeline drag runs no ffprobe, nor does a stream-copy export (every clip's length is stored)", async () => {
-    const events: { name: EventName; payload: unknown }[] = [];
-    const settings = openSettings({ LTX_BATCH_HOME: tmpDir() });
-    const service = new AppService({
-      registry: new ProviderRegistry([createPreviewProvider()]),
-      keys: { get: () => undefined, set: () => {}, delete: () => false },
-      settings,
-      projectsDir: tmpDir(),
-      mediaUrl: (f: string) => `/media/${path.basename(f)}`,
-      emit: (name, payload) => events.push({ name, payload }),
-    });
+    const { service, settings, finished } = previewApp();
     const csv = ['shot,prompt,duration,resolution', ...[1, 2, 3, 4].map((i) => `${i},stored media shot ${i},1,160x90`)].join('\n');
     await service.handle('storyboard.openPath', { path: path.join(withFiles({ 'sb.csv': csv }), 'sb.csv') });
     const project = tmpDir('ltx-stored-media-');
     await service.handle('render.start', { project });
-    for (let i = 0; i < 500 && !events.some((e) => e.name === 'render.finished'); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(events.find((e) => e.name === 'render.finished')?.payload).toMatchObject({ succeeded: 4 });
+    expect((await finished())?.payload).toMatchObject({ succeeded: 4 });
 
     const log = path.join(tmpDir(), 'ffprobe.log');
     const wrapper = path.join(tmpDir(), 'ffprobe');

@@ -11,7 +11,7 @@ import { UserError } from '../../main/project/errors';
 import { errorView, EventHub, fileResponse, MediaFiles, type OutgoingEvent } from '../../main/app/transport';
 import { tmpDir } from '../helpers/tmp';
 
-const job = (id: number, state: JobView['state'], progress = 0): JobView => ({ id, shotId: id, shot: String(id), order: id, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state, progress, attempts: 0, error: null, holdReason: null, estimate: '-', actual: '-', notes: [], maybeDuplicate: false, clipUrl: null });
+const job = (id: number, state: JobView['state'], progress = 0): JobView => ({ id, shotId: id, shot: String(id), order: id, take: 1, seed: null, chosen: false, newTake: false, edit: null, durationS: null, provider: 'preview', state, progress, attempts: 0, error: null, holdReason: null, estimate: '-', actual: '-', notes: [], note: '', maybeDuplicate: false, clipUrl: null });
 
 async function read(r: ReturnType<typeof fileResponse>): Promise<string> {
   if (!r?.body) return '';

@@ -11,6 +11,7 @@ import { queueHandlers } from './queue';
 import { renderHandlers } from './render';
 import { runnerHandlers } from './runner';
 import { settingsHandlers } from './settings';
+import { shotsHandlers } from './shots';
 import { storyboardHandlers } from './storyboard';
 import { timelineHandlers } from './timeline';
 import type { Handlers } from './types';
@@ -21,6 +22,7 @@ export function createHandlers(ctx: AppContext): Handlers {
   return {
     ...appHandlers(ctx),
     ...storyboardHandlers(ctx),
+    ...shotsHandlers(ctx),
     ...renderHandlers(ctx),
     ...queueHandlers(ctx),
     ...timelineHandlers(ctx),

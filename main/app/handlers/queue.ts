@@ -1,10 +1,11 @@
 /** The open project's queue: list, pause/resume a provider, cancel, retry, a new take. */
 import { jobView } from '../views';
+import { UserError } from '../../project/errors';
 import { usd } from '../../pricing/money';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
 
-export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queue.pauseProvider' | 'queue.resumeProvider' | 'queue.cancel' | 'queue.retry' | 'queue.rerender' | 'queue.chooseTake' | 'queue.previewEdit' | 'queue.editTake'> {
+export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queue.pauseProvider' | 'queue.resumeProvider' | 'queue.cancel' | 'queue.retry' | 'queue.rerender' | 'queue.chooseTake' | 'queue.noteTake' | 'queue.previewEdit' | 'queue.editTake'> {
   return {
     'queue.list': async () => {
       const s = ctx.session;
@@ -35,6 +36,14 @@ export function queueHandlers(ctx: AppContext): HandlersFor<'queue.list' | 'queu
       const job = ctx.requireDriver().rerender(shotId, seed);
       ctx.kick();
       return { jobId: job.id };
+    },
+    'queue.noteTake': async ({ jobId, note }) => {
+      // A note is the creator's, not the queue's: written even while another process renders the project.
+      const store = ctx.requireSession().store;
+      if (!store.job(jobId)) throw new UserError(`take ${jobId} does not exist in this project`);
+      store.noteTake(jobId, note);
+      ctx.emitJob(store.job(jobId)!);
+      return null;
     },
     'queue.chooseTake': async ({ shotId, jobId }) => {
       ctx.requireDriver().chooseTake(shotId, jobId);

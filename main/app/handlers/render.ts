@@ -15,6 +15,26 @@ function holderLine(h: LeaseHolder): string {
   return `${h.label} (pid ${h.pid} on ${h.host}) is rendering this project since ${since} UTC`;
 }
 
+/**
+ * The shots of the spreadsheet `rows` (render selected, render failed only) with every shot they
+ * continue from, in storyboard order: a continued shot needs its parent's take. Throws UserError
+ * for a row that is not a shot.
+ */
+export function selectedShots<S extends { row: number; id: string; continueFrom?: string }>(shots: S[], rows: number[]): S[] {
+  const byRow = new Map(shots.map((s) => [s.row, s]));
+  const byId = new Map(shots.map((s) => [s.id, s]));
+  const keep = new Set<string>();
+  for (const r of rows) {
+    let s = byRow.get(r);
+    if (!s) throw new UserError(`row ${r} is not a shot of this storyboard`);
+    while (s && !keep.has(s.id)) {
+      keep.add(s.id);
+      s = s.continueFrom ? byId.get(s.continueFrom) : undefined;
+    }
+  }
+  return shots.filter((s) => keep.has(s.id));
+}
+
 export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'render.start'> {
   return {
     'estimate.get': async ({ provider, budgetUsd }): Promise<EstimateView> => {
@@ -52,9 +72,12 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
     'render.start': async (o) => {
       const sb = ctx.requireStoryboard();
       if (ctx.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
-      const errors = sb.issues.filter((i) => i.severity === 'error');
-      if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s); nothing was queued`, 'fix the rows marked in red, then render again');
-      const plan = planStoryboard(sb.shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
+      const shots = o.rows ? selectedShots(sb.shots, o.rows) : sb.shots;
+      // Render selected: only the rows it renders must be free of errors.
+      const rendered = new Set(shots.map((x) => x.row));
+      const errors = sb.issues.filter((i) => i.severity === 'error' && (!o.rows || i.row === undefined || rendered.has(i.row)));
+      if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s)${o.rows ? ' in the rows to render' : ''}; nothing was queued`, 'fix the rows marked in red, then render again');
+      const plan = planStoryboard(shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
       const bad = plan.issues.filter((i) => i.severity === 'error');
       if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
       const dir = ctx.projectPath(o.project);
@@ -74,6 +97,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
         budgetUsd: o.budgetUsd,
         concurrency: o.concurrency,
         acceptChanges: o.acceptChanges,
+        partial: !!o.rows,
         onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }),
         waitForProject: true,
         waitSignal: ctx.waiting.signal,

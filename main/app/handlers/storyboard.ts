@@ -5,8 +5,7 @@ import path from 'node:path';
 import type { StoryboardView } from '../../contract/api';
 import { KNOWN_COLUMNS, mapHeaders, type ColumnMapping } from '../../storyboard/columns';
 import { readStoryboardSheet } from '../../storyboard/import';
-import { saveCsv, saveXlsx, type CellEdit } from '../../storyboard/write-back';
-import pLimit from 'p-limit';
+import { editCells } from '../edit-cells';
 import { conformShot } from '../../pricing/conform';
 import { unpackStoryboardZip, ZipUploadError } from '../../storyboard/unpack-zip';
 import { UserError } from '../../project/errors';
@@ -14,53 +13,7 @@ import { storyboardView } from '../views';
 import type { AppContext } from '../context';
 import type { HandlersFor } from './types';
 
-type Column = keyof ColumnMapping['known'];
-
 export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.openPath' | 'storyboard.upload' | 'storyboard.pick' | 'storyboard.remap' | 'shots.edit' | 'storyboard.setLook' | 'storyboard.applyDiskChange' | 'storyboard.keepMine' | 'shots.conform'> {
-  const saving = pLimit(1);
-  /**
-   * Writes cells of the open sheet (adding a column's header when the sheet has none), checks the
-   * storyboard again and saves the file once; on a failed save every cell goes back as it was.
-   */
-  const editCells = async (items: { row: number; field: Column; value: string }[]): Promise<void> => {
-    const sheet = ctx.requireSheet();
-    const mapping = ctx.mapping!;
-    const edits: CellEdit[] = [];
-    const undo: (() => void)[] = [];
-    for (const a of items) {
-      const i = sheet.rowNumbers.indexOf(a.row);
-      if (i < 1) throw new UserError(`row ${a.row} is not a shot of this storyboard`);
-      let idx = mapping.known[a.field];
-      if (idx === undefined) {
-        idx = sheet.rows[0].length;
-        sheet.rows[0].push(a.field);
-        mapping.known[a.field] = idx;
-        edits.push({ row: sheet.rowNumbers[0], column: idx, value: a.field });
-      }
-      while (sheet.rows[i].length <= idx) sheet.rows[i].push('');
-      const before = sheet.rows[i][idx];
-      const at = idx;
-      undo.push(() => (sheet.rows[i][at] = before));
-      sheet.rows[i][idx] = a.value;
-      edits.push({ row: a.row, column: idx, value: a.value });
-    }
-    // The reader's whole-file check no longer covers the sheet: every cell is checked again.
-    sheet.noSuspiciousChars = false;
-    // Saved back to the storyboard file (the previous version kept beside it).
-    try {
-      // One save at a time: two quick edits must not both read the old file and each write back only its own cell.
-      const saved = await saving(() => (sheet.format === 'csv' ? saveCsv(sheet.file, sheet.rows, sheet.rowNumbers, new Set(edits.map((e) => e.row)), sheet.delimiter ?? ',') : saveXlsx(sheet.file, sheet.sheetName, edits)));
-      ctx.lastSave = { file: saved.file, backup: saved.backup ?? null, copyBecause: saved.copyBecause ?? null };
-      // Saved to a copy (parts the original would lose): the copy is the storyboard from now on.
-      if (saved.copyBecause) sheet.file = saved.file;
-      sheet.hash = createHash('sha256').update(fs.readFileSync(sheet.file)).digest('hex');
-    } catch (e) {
-      for (const u of undo.reverse()) u();
-      ctx.reinterpret();
-      throw new UserError(`the edit was not saved: ${(e as Error).message}`);
-    }
-    ctx.reinterpret();
-  };
   const openPath = async (file: string): Promise<StoryboardView> => {
     if (!fs.existsSync(file)) throw new UserError(`there is no file at ${file}`);
     const read = await readStoryboardSheet(file);
@@ -107,7 +60,7 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       const known: ColumnMapping['known'] = {};
       for (const [col, idx] of Object.entries(a.mapping)) {
         if (!(KNOWN_COLUMNS as readonly string[]).includes(col)) throw new UserError(`"${col}" is not a storyboard column`, `columns are ${KNOWN_COLUMNS.join(', ')}`);
-        if (idx >= 0) known[col as Column] = idx;
+        if (idx >= 0) known[col as keyof ColumnMapping['known']] = idx;
       }
       const used = new Set(Object.values(known));
       ctx.mapping = { known, headers, duplicates: [], unknown: headers.map((h, index) => ({ header: h, index })).filter((u) => u.header.trim() && !used.has(u.index)) };
@@ -127,7 +80,7 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       return storyboardView(ctx)!;
     },
     'shots.edit': async (a) => {
-      await editCells([a]);
+      await editCells(ctx, [a]);
       return storyboardView(ctx)!;
     },
     'shots.conform': async (a) => {
@@ -138,7 +91,7 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       const rows = sb.shots.filter((s) => (a.rows ? a.rows.includes(s.row) : (s.provider ?? a.defaultProvider ?? 'preview') === p.id));
       const planned = rows.map((s) => conformShot(s, p));
       const edits = planned.flatMap((r) => r.changes.map((c) => ({ row: r.shot.row, field: c.column, value: c.to })));
-      if (a.apply && edits.length) await editCells(edits);
+      if (a.apply && edits.length) await editCells(ctx, edits);
       const sum = (k: 'usdBefore' | 'usdAfter') => planned.reduce((t, r) => t + (r[k] ?? 0), 0);
       return {
         rows: planned.map((r) => ({ row: r.shot.row, shot: r.shot.id, changes: r.changes, problems: r.problems, usdBefore: r.usdBefore, usdAfter: r.usdAfter })),
