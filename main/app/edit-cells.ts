@@ -29,16 +29,17 @@ export function cellOf(ctx: AppContext, row: number, field: Column): string {
 
 /**
  * Writes `items` (cells that already hold their value are skipped) and saves the storyboard once.
- * Returns how many cells changed and the edits that undo them (each cell as it was, in reverse
- * order). Throws UserError naming the row for a row that is not a shot, and when the save fails
+ * Returns how many cells changed, the edits that undo them (each cell as it was, in reverse
+ * order) and those that redo them (the cells written). Throws UserError naming the row for a row that is not a shot, and when the save fails
  * (then nothing is changed, in memory or on disk).
  */
-export async function editCells(ctx: AppContext, items: CellEditView[]): Promise<{ changed: number; undo: CellEditView[] }> {
+export async function editCells(ctx: AppContext, items: CellEditView[]): Promise<{ changed: number; undo: CellEditView[]; redo: CellEditView[] }> {
   const sheet = ctx.requireSheet();
   const mapping = ctx.mapping!;
   const edits: CellEdit[] = [];
   const restore: (() => void)[] = [];
   const undo: CellEditView[] = [];
+  const redo: CellEditView[] = [];
   const headerCount = sheet.rows[0].length;
   for (const a of items) {
     const i = sheet.rowNumbers.indexOf(a.row);
@@ -51,6 +52,15 @@ export async function editCells(ctx: AppContext, items: CellEditView[]): Promise
       sheet.rows[0].push(a.field);
       mapping.known[a.field] = idx;
       edits.push({ row: sheet.rowNumbers[0], column: idx, value: a.field });
+      // Every record gets the new column's (empty) cell: a CSV reader that checks record lengths reads it.
+      for (let k = 1; k < sheet.rows.length; k++) {
+        const r = sheet.rows[k];
+        if (r.length > idx) continue;
+        const old = r.length;
+        while (r.length <= idx) r.push('');
+        restore.push(() => (r.length = old));
+        if (sheet.format === 'csv') edits.push({ row: sheet.rowNumbers[k], column: idx, value: '' });
+      }
       const field = a.field;
       restore.push(() => {
         sheet.rows[0].length = headerCount;
@@ -63,8 +73,9 @@ export async function editCells(ctx: AppContext, items: CellEditView[]): Promise
     sheet.rows[i][idx] = a.value;
     edits.push({ row: a.row, column: idx, value: a.value });
     undo.push({ row: a.row, field: a.field, value: before });
+    redo.push({ row: a.row, field: a.field, value: a.value });
   }
-  if (undo.length === 0) return { changed: 0, undo: [] };
+  if (undo.length === 0) return { changed: 0, undo: [], redo: [] };
   // The reader's whole-file check no longer covers the sheet: every cell is checked again.
   sheet.noSuspiciousChars = false;
   let limit = saving.get(ctx);
@@ -81,5 +92,5 @@ export async function editCells(ctx: AppContext, items: CellEditView[]): Promise
     throw new UserError(`the edit was not saved: ${(e as Error).message}`);
   }
   ctx.reinterpret();
-  return { changed: undo.length, undo: undo.reverse() };
+  return { changed: undo.length, undo: undo.reverse(), redo };
 }

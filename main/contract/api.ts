@@ -9,6 +9,9 @@
  * back as "configured, …1234".
  */
 import { z } from 'zod';
+import { EDITABLE_COLUMNS, type EditableColumn } from './columns';
+
+export { EDITABLE_COLUMNS, type EditableColumn };
 
 const id = z.number().int().nonnegative();
 
@@ -33,10 +36,6 @@ const takeEdit = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 const providerId = z.string().regex(/^[a-z0-9-]{1,32}$/);
-/** The storyboard columns a creator can edit in the app (main/storyboard/columns.ts KNOWN_COLUMNS: every one). */
-export const EDITABLE_COLUMNS = ['shot', 'prompt', 'mode', 'image', 'end_image', 'audio', 'video', 'duration', 'resolution', 'aspect_ratio', 'fps', 'seed', 'takes', 'continue_from', 'provider', 'model', 'negative_prompt', 'loras', 'notes', 'budget'] as const;
-/** One of {@link EDITABLE_COLUMNS}. */
-export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
 const column = z.enum(EDITABLE_COLUMNS);
 const row = z.number().int().min(2);
 const cellEdit = z.object({ row, field: column, value: z.string().max(100_000) }).strict();
@@ -258,11 +257,12 @@ export interface CellEditView {
   value: string;
 }
 
-/** What a bulk edit did: the storyboard after it, how many cells changed, and the edits that undo it (the cells as they were). */
+/** What a bulk edit did: the storyboard after it, how many cells changed, the edits that undo it (the cells as they were) and those that redo it (the cells as written). */
 export interface CellEditResult {
   storyboard: StoryboardView;
   changed: number;
   undo: CellEditView[];
+  redo: CellEditView[];
 }
 
 /** One media cell of a shot as the inspector shows it. */
@@ -413,6 +413,9 @@ export interface MethodResults {
     usdAfter: number;
     applied: boolean;
     storyboard: StoryboardView;
+    /** The edits that undo and redo an applied conform (empty when not applied). */
+    undo: CellEditView[];
+    redo: CellEditView[];
   };
   'estimate.get': EstimateView;
   'render.start': { project: string };

@@ -86,7 +86,8 @@ export interface JobsSlice extends JobsData {
 export interface RenderSlice {
   render: RenderStatus;
   /** Starts a render of the open storyboard; `acceptChanges` is the creator's go-ahead to re-render shots restyled by a changed style or character. */
-  startRender: (o?: { acceptChanges?: boolean }) => Promise<void>;
+  /** Renders the open storyboard (every row, or the spreadsheet `rows` given: render selected, render failed only). */
+  startRender: (o?: { acceptChanges?: boolean; rows?: number[] }) => Promise<void>;
   /** Paused providers: provider id -> why. */
   paused: Record<string, string>;
   setPaused: (provider: string, reason: string | null) => void;
@@ -232,6 +233,7 @@ function renderSlice(set: SetState, get: GetState, api: ApiClient): RenderSlice 
         provider: batch.provider || undefined,
         budgetUsd: batch.budgetUsd ?? undefined,
         ...(o.acceptChanges ? { acceptChanges: true } : {}),
+        ...(o.rows ? { rows: o.rows } : {}),
       });
       set({ project: r.project, render: { kind: 'running', project: r.project }, paused: {}, timeline: null, screen: 'queue' });
       // The authoritative list (kept clips of an earlier run included); events keep it live after.

@@ -196,11 +196,11 @@ describe('LTX Batch UI (browser mode)', () => {
     await page.getByRole('combobox', { name: 'provider of row 2' }).selectOption('preview');
     await page.waitForFunction(() => document.querySelector('[aria-label="provider of row 2"]')?.textContent === 'preview');
     await page.waitForFunction(() => !document.querySelector('[aria-label="provider of row 2"]')?.className.includes('inherited'));
-    // Every edit was saved to the file: only the edited records changed, the new provider column
-    // added to the header, the delimiter, line ends and the quoted cell kept; the version before the
+    // Every edit was saved to the file: the edited records changed, the new provider column added
+    // to the header and an empty cell of it to every record, the delimiter, line ends and the quoted cell kept; the version before the
     // last edit is kept beside it.
     await page.waitForFunction(() => document.querySelector('[data-testid=saved-note]')?.textContent?.includes('edit.backup.csv'));
-    await expect.poll(() => fs.readFileSync(file, 'utf8'), { timeout: 10_000 }).toBe(['shot;prompt;duration;resolution;provider', '1;"a harbour at dusk";4;720p;preview', '2;gulls over the pier;6;720p', ''].join('\r\n'));
+    await expect.poll(() => fs.readFileSync(file, 'utf8'), { timeout: 10_000 }).toBe(['shot;prompt;duration;resolution;provider', '1;"a harbour at dusk";4;720p;preview', '2;gulls over the pier;6;720p;', ''].join('\r\n'));
     expect(fs.readFileSync(path.join(dir, 'edit.backup.csv'), 'utf8')).toBe(['shot;prompt;duration;resolution', '1;"a harbour at dusk";4;720p', '2;gulls over the pier;6;720p', ''].join('\r\n'));
     // Opened again, the edits are there.
     await openByPath(page, file);

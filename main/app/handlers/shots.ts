@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EDITABLE_COLUMNS, type ShotInspectView, type ShotMediaView } from '../../contract/api';
+import { EDITABLE_COLUMNS, type CellEditView, type ShotInspectView, type ShotMediaView } from '../../contract/api';
 import { imageThumbnailJpeg } from '../../media/thumbnail';
 import { waveformPeaks } from '../../media/waveform';
 import { UserError } from '../../project/errors';
@@ -44,7 +44,7 @@ async function mediaView(dir: string, field: ShotMediaView['field'], value: stri
 }
 
 export function shotsHandlers(ctx: AppContext): HandlersFor<'shots.editMany' | 'shots.paste' | 'shots.fillDown' | 'shots.replace' | 'shots.inspect' | 'shots.attachMedia'> {
-  const result = (r: { changed: number; undo: { row: number; field: (typeof EDITABLE_COLUMNS)[number]; value: string }[] }) => ({ ...r, storyboard: storyboardView(ctx)! });
+  const result = (r: { changed: number; undo: CellEditView[]; redo: CellEditView[] }) => ({ ...r, storyboard: storyboardView(ctx)! });
   return {
     'shots.editMany': async ({ edits }) => result(await editCells(ctx, edits)),
     'shots.paste': async ({ rows, fields, text }) => {
@@ -60,7 +60,7 @@ export function shotsHandlers(ctx: AppContext): HandlersFor<'shots.editMany' | '
       const sheet = ctx.requireSheet();
       const targets = rows ?? sheet.rowNumbers.slice(1);
       const plan = asUserError(() => replaceEdits(targets.map((row) => ({ row, prompt: cellOf(ctx, row, 'prompt') })), find, replace, matchCase));
-      const done = apply ? await editCells(ctx, plan.edits) : { changed: 0, undo: [] };
+      const done = apply ? await editCells(ctx, plan.edits) : { changed: 0, undo: [], redo: [] };
       return { ...result(done), matches: plan.matches, rows: plan.rows };
     },
     'shots.inspect': async ({ row }): Promise<ShotInspectView> => {

@@ -91,13 +91,15 @@ export function storyboardHandlers(ctx: AppContext): HandlersFor<'storyboard.ope
       const rows = sb.shots.filter((s) => (a.rows ? a.rows.includes(s.row) : (s.provider ?? a.defaultProvider ?? 'preview') === p.id));
       const planned = rows.map((s) => conformShot(s, p));
       const edits = planned.flatMap((r) => r.changes.map((c) => ({ row: r.shot.row, field: c.column, value: c.to })));
-      if (a.apply && edits.length) await editCells(ctx, edits);
+      const done = a.apply && edits.length ? await editCells(ctx, edits) : { undo: [], redo: [] };
       const sum = (k: 'usdBefore' | 'usdAfter') => planned.reduce((t, r) => t + (r[k] ?? 0), 0);
       return {
         rows: planned.map((r) => ({ row: r.shot.row, shot: r.shot.id, changes: r.changes, problems: r.problems, usdBefore: r.usdBefore, usdAfter: r.usdAfter })),
         usdBefore: sum('usdBefore'),
         usdAfter: sum('usdAfter'),
         applied: !!a.apply && edits.length > 0,
+        undo: done.undo,
+        redo: done.redo,
         storyboard: storyboardView(ctx)!,
       };
     },

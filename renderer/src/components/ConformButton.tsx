@@ -4,6 +4,7 @@ import type { ErrorView, MethodResults } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { usd } from '../format';
 import { useApp } from '../state';
+import { useShotEdits } from '../use-shot-edits';
 import { ErrorNote } from './ErrorNote';
 
 type Conform = MethodResults['shots.conform'];
@@ -14,8 +15,9 @@ type Conform = MethodResults['shots.conform'];
  * fix, and the estimate before and after, shown before anything changes; "Apply" writes them (and
  * saves the storyboard file).
  */
-export function ConformButton({ provider }: { provider: string }) {
-  const { api, setStoryboard } = useApp('api', 'setStoryboard');
+export function ConformButton({ provider, rows }: { provider: string; rows?: number[] }) {
+  const { api } = useApp('api');
+  const { record } = useShotEdits();
   const [plan, setPlan] = useState<Conform | null>(null);
   const [error, setError] = useState<ErrorView | null>(null);
   const [busy, setBusy] = useState(false);
@@ -23,9 +25,9 @@ export function ConformButton({ provider }: { provider: string }) {
     setBusy(true);
     setError(null);
     try {
-      const r = await api.call('shots.conform', { provider, defaultProvider: provider, apply });
+      const r = await api.call('shots.conform', { provider, defaultProvider: provider, apply, ...(rows?.length ? { rows } : {}) });
       if (apply) {
-        setStoryboard(r.storyboard);
+        record({ ...r, changed: r.undo.length }, `conform to ${provider}`);
         setPlan(null);
       } else setPlan(r);
     } catch (e) {
@@ -38,9 +40,9 @@ export function ConformButton({ provider }: { provider: string }) {
   return (
     <>
       <Button variant="default" loading={busy && !plan} onClick={() => void call(false)} data-testid="conform-button">
-        Conform to {provider}…
+        {rows?.length ? `Conform ${rows.length} selected to ${provider}…` : `Conform to ${provider}…`}
       </Button>
-      <Modal opened={!!plan} onClose={() => setPlan(null)} title={`Conform the rows that go to ${provider}`} size="lg">
+      <Modal opened={!!plan} onClose={() => setPlan(null)} title={rows?.length ? `Conform the ${rows.length} selected row(s) to ${provider}` : `Conform the rows that go to ${provider}`} size="lg">
         {plan && (
           <Stack gap="sm">
             <Text size="sm" data-testid="conform-summary">

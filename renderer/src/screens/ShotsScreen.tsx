@@ -1,7 +1,7 @@
-import { Badge, Box, Button, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Badge, Box, Button, Checkbox, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { ErrorView, EstimateRowView, EstimateView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from 'react';
+import type { EditableColumn, ErrorView, EstimateRowView, EstimateView, JobView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { StyleButton } from '../components/StyleButton';
@@ -10,8 +10,14 @@ import { DiskChangeBanner } from '../components/DiskChangeBanner';
 import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '../components/VirtualGrid';
 import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
+import { useShotEdits } from '../use-shot-edits';
+import { useEditHistory } from '../edit-history';
+import { BulkBar, type ShotFilter, type ShotSort } from '../components/BulkBar';
+import { ShotInspector } from '../components/ShotInspector';
 
-type EditField = 'prompt' | 'duration' | 'resolution' | 'provider' | 'model' | 'seed';
+type EditField = EditableColumn;
+/** The grid's editable columns, left to right: where a pasted block's cells go. */
+export const GRID_FIELDS: EditableColumn[] = ['prompt', 'mode', 'duration', 'resolution', 'provider', 'model', 'takes', 'continue_from', 'seed'];
 /** Grid column that shows a storyboard column's problems. */
 const CELL_OF: Record<string, string> = {
   shot: 'id',
@@ -39,6 +45,12 @@ interface RowProblems {
 
 interface GridCtx {
   edit: (row: number, field: EditField, value: string) => Promise<void>;
+  /** Selected spreadsheet rows. */
+  selected: ReadonlySet<number>;
+  /** Selects or unselects a row; `range` (Shift) selects every shown row from the last one clicked. */
+  toggle: (row: number, range: boolean) => void;
+  /** Opens the shot inspector on a row. */
+  inspect: (row: number) => void;
   providers: ProviderView[];
   batchProvider: string;
   estimates: Map<number, EstimateRowView>;
@@ -96,24 +108,47 @@ function own(meta: Omit<GridColumnMeta, 'renderCell'>, render: (s: ShotView, td:
 }
 
 const columns = col.columns([
-  col.accessor('row', { header: 'Row', size: 50, meta: own({ align: 'right', className: 'mono dim' }, (s, td) => <div {...td}>{s.row}</div>) }),
-  col.accessor('id', { header: 'Shot', size: 54, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="id" text={s.id} strong />) }),
+  col.accessor('row', { header: 'Row', size: 58, meta: own({ align: 'right', className: 'mono dim' }, (s, td) => <SelectCell td={td} row={s.row} />) }),
+  col.accessor('id', { header: 'Shot', size: 60, meta: own({}, (s, td) => <ShotIdCell td={td} shot={s} />) }),
   col.accessor('prompt', { header: 'Prompt', size: 240, meta: own({ grow: true }, (s, td) => <EditCell td={td} row={s.row} field="prompt" value={s.prompt} hint={s.sentPrompt === null ? undefined : `sent as: ${s.sentPrompt}`} />) }),
-  col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="mode" text={s.mode} />) }),
+  col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="mode" value={s.mode} />) }),
   col.accessor('duration', { header: 'Sec', size: 50, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="duration" value={String(s.duration)} align="right" />) }),
   col.accessor('resolution', { header: 'Resolution', size: 100, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="resolution" value={s.resolution} />) }),
   col.accessor('provider', { header: 'Provider', size: 100, meta: own({}, (s, td) => <ProviderCell td={td} shot={s} />) }),
   col.accessor('model', { header: 'Model', size: 96, meta: own({}, (s, td) => <ModelCell td={td} shot={s} />) }),
-  col.accessor('takes', { header: 'Takes', size: 54, meta: own({ align: 'right', className: 'mono' }, (s, td) => <PlainCell td={td} row={s.row} column="takes" text={s.takes === null ? '1' : String(s.takes)} />) }),
+  col.accessor('takes', { header: 'Takes', size: 54, meta: own({ align: 'right', className: 'mono' }, (s, td) => <EditCell td={td} row={s.row} field="takes" value={s.takes === null ? '' : String(s.takes)} shown={s.takes === null ? '1' : undefined} align="right" />) }),
   col.accessor('continueFrom', {
     header: 'Continues',
     size: 78,
-    meta: own({}, (s, td) => <PlainCell td={td} row={s.row} column="continue_from" text={s.continueFrom === null ? '' : `shot ${s.continueFrom}`} />),
+    meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="continue_from" value={s.continueFrom ?? ''} shown={s.continueFrom === null ? '' : `shot ${s.continueFrom}`} />),
   }),
   col.accessor('seed', { header: 'Seed', size: 70, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="seed" value={String(s.seed)} shown={s.seed === -1 ? 'random' : undefined} align="right" />) }),
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: own({ align: 'right' }, (s, td) => <EstimateCell td={td} row={s.row} />) }),
   col.display({ id: 'running', header: 'Running', size: 78, meta: own({ align: 'right' }, (s, td) => <RunningCell td={td} row={s.row} />) }),
 ]);
+
+/** The row number with its selection box (Shift-click selects a range of the rows shown). */
+function SelectCell({ td, row }: { td: Td; row: number }) {
+  const { selected, toggle } = useGrid();
+  return (
+    <div {...td}>
+      <Checkbox size="xs" checked={selected.has(row)} onChange={() => {}} onClick={(e) => toggle(row, e.shiftKey)} aria-label={`select row ${row}`} label={row} />
+    </div>
+  );
+}
+
+/** The shot id: opens the shot inspector. */
+function ShotIdCell({ td, shot }: { td: Td; shot: ShotView }) {
+  const { inspect, problems } = useGrid();
+  const { cls } = cellClass(shot.row, 'id', problems);
+  return (
+    <div {...td}>
+      <UnstyledButton className={`cell-text strong shot-open ${cls}`} onClick={() => inspect(shot.row)} aria-label={`inspect shot ${shot.id}`} title="Open the shot inspector">
+        {shot.id} ›
+      </UnstyledButton>
+    </div>
+  );
+}
 
 function cellClass(row: number, column: string, problems: Map<number, RowProblems>): { cls: string; title?: string } {
   const m = problems.get(row)?.cells.get(column);
@@ -145,10 +180,12 @@ function PlainCell({ td, row, column, text, strong }: { td: Td; row: number; col
  * It is the grid cell itself (focusable, as in an editable ARIA grid). A plain function, not a
  * component: one fiber less for each of the grid's cells.
  */
-function cellView({ td, label, text, cls, title, align, onStart, caret }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean }) {
+function cellView({ td, label, text, cls, title, align, onStart, caret, row, field }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean; row: number; field: EditField }) {
   return (
     <div
       role={td.role}
+      data-row={row}
+      data-field={field}
       tabIndex={0}
       aria-label={label}
       aria-invalid={cls.includes('cell-bad') ? true : undefined}
@@ -178,7 +215,7 @@ function EditCell({ td, row, field, value, shown, align, hint }: { td: Td; row: 
   const [saving, setSaving] = useState<string | null>(null);
   const { cls, title } = cellClass(row, field, problems);
   if (!editing)
-    return cellView({ td, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
+    return cellView({ td, row, field, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
   const commit = async (v: string | null) => {
     setEditing(false);
     if (v === null || v === value) return;
@@ -232,7 +269,7 @@ function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: 
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
   const { cls, title } = cellClass(row, field, problems);
-  if (!editing) return cellView({ td, label: `${field} of row ${row}`, text: shown, cls: `${cls} ${inherited ? 'inherited' : ''}`, title, caret: true, onStart: () => setEditing(true) });
+  if (!editing) return cellView({ td, row, field, label: `${field} of row ${row}`, text: shown, cls: `${cls} ${inherited ? 'inherited' : ''}`, title, caret: true, onStart: () => setEditing(true) });
   return (
     <ChoiceEditor
       td={td}
@@ -386,15 +423,82 @@ export function ShotsScreen() {
   const estimates = useMemo(() => new Map((estimate?.rows ?? []).map((r) => [r.row, r])), [estimate]);
   const problems = useMemo(() => (storyboard ? problemsByRow(storyboard, estimate, providers) : new Map<number, RowProblems>()), [storyboard, estimate, providers]);
 
+  const { edit: editCells, undo, redo } = useShotEdits();
+  const [selectedRows, setSelectedRows] = useState<number[]>([]);
+  const lastClicked = useRef<number | null>(null);
+  const [filter, setFilter] = useState<ShotFilter>('all');
+  const [sort, setSort] = useState<ShotSort>('storyboard');
+  const [inspectRow, setInspectRow] = useState<number | null>(null);
+  // Each shot's latest take state in the open project (by shot id), for the filter, the sort and "render failed only".
+  const jobById = useAppStore((s) => s.jobById);
+  const latestTake = useAppStore((s) => s.latestTake);
+  const stateOf = useMemo(() => {
+    const m = new Map<string, JobView['state']>();
+    for (const id of latestTake.values()) {
+      const j = jobById.get(id);
+      if (j) m.set(j.shot, j.state);
+    }
+    return m;
+  }, [jobById, latestTake]);
+
+  const data = useMemo(() => {
+    const all = storyboard?.shots ?? [];
+    const keep = (x: ShotView) => {
+      if (filter === 'all') return true;
+      if (filter === 'errors') return problems.has(x.row);
+      if (filter === 'failed') return stateOf.get(x.id) === 'failed';
+      if (filter === 'unrendered') return stateOf.get(x.id) !== 'succeeded';
+      if (filter === 'rendered') return stateOf.get(x.id) === 'succeeded';
+      return (x.provider || batch.provider || 'preview') === filter.slice('provider:'.length);
+    };
+    const shown = filter === 'all' ? [...all] : all.filter(keep);
+    const rank: Record<string, number> = { failed: 0, canceled: 1, running: 2, downloading: 2, submitting: 2, queued: 3, succeeded: 5 };
+    const by: Record<ShotSort, ((a: ShotView, b: ShotView) => number) | null> = {
+      storyboard: null,
+      state: (a, b) => (rank[stateOf.get(a.id) ?? ''] ?? 4) - (rank[stateOf.get(b.id) ?? ''] ?? 4),
+      provider: (a, b) => (a.provider || batch.provider || 'preview').localeCompare(b.provider || batch.provider || 'preview'),
+      estimate: (a, b) => (estimates.get(b.row)?.usdMax ?? -1) - (estimates.get(a.row)?.usdMax ?? -1),
+      duration: (a, b) => b.duration - a.duration,
+    };
+    const cmp = by[sort];
+    return cmp ? shown.sort((a, b) => cmp(a, b) || a.row - b.row) : shown;
+  }, [storyboard, filter, sort, problems, stateOf, estimates, batch.provider]);
+  const shownRows = useMemo(() => data.map((x) => x.row), [data]);
+  // The selection in the order shown (what fill down copies from, and what renders).
+  const selected = useMemo(() => {
+    const set = new Set(selectedRows);
+    return shownRows.filter((r) => set.has(r));
+  }, [selectedRows, shownRows]);
+  const failedRows = useMemo(() => (storyboard?.shots ?? []).filter((x) => stateOf.get(x.id) === 'failed').map((x) => x.row), [storyboard, stateOf]);
+
+  const toggle = useCallback(
+    (row: number, range: boolean) => {
+      const from = lastClicked.current === null ? -1 : shownRows.indexOf(lastClicked.current);
+      const to = shownRows.indexOf(row);
+      setSelectedRows((cur) => {
+        const set = new Set(cur);
+        if (range && from >= 0 && to >= 0) for (const r of shownRows.slice(Math.min(from, to), Math.max(from, to) + 1)) set.add(r);
+        else if (set.has(row)) set.delete(row);
+        else set.add(row);
+        return [...set];
+      });
+      lastClicked.current = row;
+    },
+    [shownRows],
+  );
+
   const ctx = useMemo<GridCtx>(
     () => ({
       providers,
       batchProvider: batch.provider,
       estimates,
       problems,
+      selected: new Set(selectedRows),
+      toggle,
+      inspect: setInspectRow,
       edit: async (row, field, value) => {
         try {
-          setStoryboard(await api.call('shots.edit', { row, field, value }));
+          await editCells([{ row, field, value }], `${field} of row ${row}`);
           setEditError(null);
         } catch (e) {
           setEditError({ ...toErrorView(e), message: `row ${row}, ${field}: ${toErrorView(e).message}` });
@@ -402,10 +506,47 @@ export function ShotsScreen() {
         }
       },
     }),
-    [providers, batch.provider, estimates, problems, api, setStoryboard],
+    [providers, batch.provider, estimates, problems, editCells, selectedRows, toggle],
   );
 
-  const data = useMemo(() => storyboard?.shots ?? [], [storyboard]);
+  /** A block pasted from a spreadsheet onto the focused cell (not while a cell is being edited: that pastes text into it). */
+  const onPaste = (e: ClipboardEvent<HTMLDivElement>) => {
+    const cell = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>('[data-field]');
+    if (!cell || (e.target as HTMLElement).tagName === 'INPUT') return;
+    const row = Number(cell.dataset.row);
+    const at = GRID_FIELDS.indexOf(cell.dataset.field as EditableColumn);
+    const start = shownRows.indexOf(row);
+    if (at < 0 || start < 0) return;
+    e.preventDefault();
+    const text = e.clipboardData.getData('text/plain');
+    api
+      .call('shots.paste', { rows: shownRows.slice(start), fields: GRID_FIELDS.slice(at), text })
+      .then((r) => {
+        setStoryboard(r.storyboard);
+        if (r.changed) useEditHistory.getState().push(r.storyboard.file, { label: `paste of ${r.height}×${r.width} cells`, undo: r.undo, redo: r.redo });
+        setEditError(null);
+      })
+      .catch((err) => setEditError({ ...toErrorView(err), message: `paste: ${toErrorView(err).message}` }));
+  };
+
+  // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo the storyboard's edits, outside text boxes (where they undo typing).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (!(e.ctrlKey || e.metaKey) || (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable))) return;
+      const key = e.key.toLowerCase();
+      const doRedo = key === 'y' || (key === 'z' && e.shiftKey);
+      if (key !== 'z' && key !== 'y') return;
+      e.preventDefault();
+      void (doRedo ? redo() : undo()).then(
+        () => setEditError(null),
+        (err) => setEditError(toErrorView(err)),
+      );
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, redo]);
+
   const table = useTable({ features: gridFeatures, columns, data, getRowId: (r) => String(r.row) });
   const focusIndex = useMemo(() => (focusRow === null ? null : data.findIndex((s) => s.row === focusRow)), [data, focusRow]);
 
@@ -422,7 +563,7 @@ export function ShotsScreen() {
   const heldBack = estimate?.rows.filter((r) => r.heldBack).length ?? 0;
   const blocked = errorRows > 0 ? `${plural(errorRows, 'row')} with errors (marked in red) must be fixed before rendering` : null;
 
-  const start = async (o?: { acceptChanges?: boolean }) => {
+  const start = async (o?: { acceptChanges?: boolean; rows?: number[] }) => {
     setStarting(true);
     setRenderError(null);
     try {
@@ -480,7 +621,7 @@ export function ShotsScreen() {
             data-testid="budget-input"
           />
           <StyleButton storyboard={storyboard} />
-          {batch.provider && batch.provider !== 'preview' && <ConformButton provider={batch.provider} />}
+          {batch.provider && batch.provider !== 'preview' && <ConformButton provider={batch.provider} rows={selected} />}
           <Box flex={1} />
           <Tooltip label={blocked ?? (running ? 'a render is already running' : '')} disabled={!blocked && !running} multiline w={260}>
             <Button size="md" onClick={() => void start()} loading={starting} disabled={!!blocked || running} data-testid="render-button">
@@ -538,7 +679,25 @@ export function ShotsScreen() {
       <ErrorNote error={editError} title="The change was not saved" onClose={() => setEditError(null)} />
       <ErrorNote error={estimateError} title="No estimate" />
 
+      <BulkBar
+        shown={shownRows}
+        selected={selected}
+        setSelected={setSelectedRows}
+        filter={filter}
+        setFilter={setFilter}
+        sort={sort}
+        setSort={setSort}
+        providers={providers.map((p) => p.id)}
+        failedRows={failedRows}
+        canRender={!running && !starting}
+        onRender={(rows) => void start({ rows })}
+        onError={setEditError}
+      />
+
+      <ShotInspector row={inspectRow} onClose={() => setInspectRow(null)} />
+
       <Ctx.Provider value={ctx}>
+        <div className="grid-wrap" onPaste={onPaste}>
         <VirtualGrid
           table={table}
           testId="shots-grid"
@@ -561,6 +720,7 @@ export function ShotsScreen() {
             );
           }}
         />
+        </div>
       </Ctx.Provider>
     </Stack>
   );
