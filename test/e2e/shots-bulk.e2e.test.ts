@@ -126,6 +126,19 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     expect(records(file)[1].image).toBe('media/key frame.png');
     await screenshot(page, 'shots-inspector.png');
     await page.keyboard.press('Escape');
+    // Audio dropped onto row 4 in the grid: copied in, the row's audio cell set.
+    const wav = path.join(tempDir(), 'waves.wav');
+    execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=1', wav]);
+    await page.locator('[aria-label="prompt of row 4"]').evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'waves.wav', { type: 'audio/wav' }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, fs.readFileSync(wav).toString('base64'));
+    await expect.poll(() => records(file)[2].audio).toBe('media/waves.wav');
+    await page.getByTestId('undo').click();
+    await expect.poll(() => records(file)[2].audio).toBe('');
+    expect(fs.existsSync(path.join(dir, 'media', 'waves.wav'))).toBe(true);
 
     // Render selected: only shot 2.
     await page.getByTestId('project-input').fill('ui-e2e-selected');

@@ -5,6 +5,7 @@ import { EDITABLE_COLUMNS, type EditableColumn } from '../../../main/contract/co
 import { toErrorView } from '../api';
 import { useApp } from '../state';
 import { useShotEdits } from '../use-shot-edits';
+import { readAsBase64 } from '../files';
 import { ErrorNote } from './ErrorNote';
 
 /** Columns edited in a multi-line box. */
@@ -26,14 +27,6 @@ const HELP: Partial<Record<EditableColumn, string>> = {
   loras: 'path:scale, separated by ;',
   budget: 'the most this shot may cost, USD',
 };
-
-/** The data of a dropped or chosen file, base64 (what the contract carries). */
-async function base64Of(f: File): Promise<string> {
-  const bytes = new Uint8Array(await f.arrayBuffer());
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
 /** An audio file's peaks as bars (0..1 each). */
 function Waveform({ peaks, durationS }: { peaks: number[]; durationS: number }) {
@@ -61,7 +54,7 @@ function MediaSlot({ m, row, onAttached, onError }: { m: ShotMediaView; row: num
     if (!f) return;
     setBusy(true);
     try {
-      record(await api.call('shots.attachMedia', { row, field: m.field, fileName: f.name, dataBase64: await base64Of(f) }), `${label} of row ${row}`);
+      record(await api.call('shots.attachMedia', { row, field: m.field, fileName: f.name, dataBase64: await readAsBase64(f) }), `${label} of row ${row}`);
       onAttached();
     } catch (e) {
       onError(toErrorView(e));

@@ -6,17 +6,9 @@ import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { baseName, plural } from '../format';
 import { useApp } from '../state';
+import { readAsBase64 } from '../files';
 
 const ACCEPT = '.csv,.tsv,.txt,.xlsx,.zip,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/zip';
-
-function readAsBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
-    r.onerror = () => reject(new Error(`could not read ${file.name}`));
-    r.readAsDataURL(file);
-  });
-}
 
 export function ImportScreen() {
   const { api, storyboard, setStoryboard, setScreen, electron, setBatch } = useApp('api', 'storyboard', 'setStoryboard', 'setScreen', 'electron', 'setBatch');

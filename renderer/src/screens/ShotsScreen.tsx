@@ -1,6 +1,6 @@
 import { Badge, Box, Button, Checkbox, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { EditableColumn, ErrorView, EstimateRowView, EstimateView, JobView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
@@ -11,7 +11,7 @@ import { VirtualGrid, gridCellProps, gridFeatures, type GridColumnMeta } from '.
 import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
 import { useShotEdits } from '../use-shot-edits';
-import { useEditHistory } from '../edit-history';
+import { mediaColumnOf, readAsBase64 } from '../files';
 import { BulkBar, type ShotFilter, type ShotSort } from '../components/BulkBar';
 import { ShotInspector } from '../components/ShotInspector';
 
@@ -423,7 +423,7 @@ export function ShotsScreen() {
   const estimates = useMemo(() => new Map((estimate?.rows ?? []).map((r) => [r.row, r])), [estimate]);
   const problems = useMemo(() => (storyboard ? problemsByRow(storyboard, estimate, providers) : new Map<number, RowProblems>()), [storyboard, estimate, providers]);
 
-  const { edit: editCells, undo, redo } = useShotEdits();
+  const { edit: editCells, record, undo, redo } = useShotEdits();
   const [selectedRows, setSelectedRows] = useState<number[]>([]);
   const lastClicked = useRef<number | null>(null);
   const [filter, setFilter] = useState<ShotFilter>('all');
@@ -522,11 +522,28 @@ export function ShotsScreen() {
     api
       .call('shots.paste', { rows: shownRows.slice(start), fields: GRID_FIELDS.slice(at), text })
       .then((r) => {
-        setStoryboard(r.storyboard);
-        if (r.changed) useEditHistory.getState().push(r.storyboard.file, { label: `paste of ${r.height}×${r.width} cells`, undo: r.undo, redo: r.redo });
+        record(r, `paste of ${r.height}×${r.width} cells`);
         setEditError(null);
       })
       .catch((err) => setEditError({ ...toErrorView(err), message: `paste: ${toErrorView(err).message}` }));
+  };
+
+  /** A file dropped onto a row: an image, audio or video copied into the storyboard's media/ folder and set as that row's cell. */
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    const file = e.dataTransfer.files[0];
+    const rowEl = (e.target as HTMLElement).closest('[role=row]')?.querySelector<HTMLElement>('[data-row]');
+    if (!file || !rowEl) return;
+    e.preventDefault();
+    const row = Number(rowEl.dataset.row);
+    const field = mediaColumnOf(file);
+    if (!field) return setEditError({ message: `row ${row}: ${file.name} is not an image, audio or video file`, fix: 'drop a PNG, JPEG or WebP image, an audio file or a video onto the row' });
+    void readAsBase64(file)
+      .then((dataBase64) => api.call('shots.attachMedia', { row, field, fileName: file.name, dataBase64 }))
+      .then((r) => {
+        record(r, `${field} of row ${row}`);
+        setEditError(null);
+      })
+      .catch((err) => setEditError(toErrorView(err)));
   };
 
   // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo the storyboard's edits, outside text boxes (where they undo typing).
@@ -697,7 +714,7 @@ export function ShotsScreen() {
       <ShotInspector row={inspectRow} onClose={() => setInspectRow(null)} />
 
       <Ctx.Provider value={ctx}>
-        <div className="grid-wrap" onPaste={onPaste}>
+        <div className="grid-wrap" onPaste={onPaste} onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
         <VirtualGrid
           table={table}
           testId="shots-grid"
