@@ -213,7 +213,7 @@ export class AppContext {
   kick(): void {
     if (!this.storyboard) return;
     this.session?.kick()?.then(
-      (s) => this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline' }),
+      (s) => this.deps.emit('render.finished', { succeeded: s.succeeded, failed: s.failed, waiting: s.waiting, filmUrl: null, filmSkipped: 'export the film from the timeline', placeholders: [] }),
       (e) => this.deps.emit('render.failed', { message: (e as Error).message }),
     );
   }

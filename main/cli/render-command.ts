@@ -169,6 +169,7 @@ function printSummary(result: RenderResult, out: NodeJS.WritableStream, dir: str
     out.write(`shot ${c.shot} starts from the last frame of shot ${c.parent} take ${c.madeFromTake}, but the film now uses ${c.parentTake !== null ? `take ${c.parentTake}` : 'no take'} of shot ${c.parent}: to re-render it from that take, run ltx-batch new-take --out ${dir} --shot ${c.shot}\n`);
   }
   if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
+  if (result.film && result.placeholders?.length) out.write(`a rough cut: shot(s) ${result.placeholders.join(', ')} have no clip yet and are placeholder cards in the film\n`);
   else out.write(`no film written: ${result.filmSkipped}\n`);
   return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;
 }

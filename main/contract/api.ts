@@ -363,6 +363,10 @@ export interface TimelineView {
   /** Seconds of a crossfade when none is set. */
   crossfadeSeconds: number;
   filmUrl: string | null;
+  /** The film was exported from another timeline than the one shown (an edit, a take, a reorder since): export again. */
+  filmStale: boolean;
+  /** Shots the film holds as placeholder cards (no clip when it was exported). */
+  filmPlaceholders: string[];
 }
 
 /** Settings as the renderer sees them: keys only as configured + last 4 characters. */
@@ -431,7 +435,7 @@ export interface MethodResults {
   'queue.editTake': { jobId: number };
   'timeline.get': TimelineView;
   'timeline.update': TimelineView;
-  'timeline.export': { filmUrl: string; duration: number };
+  'timeline.export': { filmUrl: string; duration: number; placeholders: string[] };
   'report.xlsx': { file: string; url: string; rows: number; thumbnails: number };
   'timeline.exportForEditor': { file: string; url: string; label: string; editors: string; clips: number; transitions: number; placeholders: number; duration: number; packaged: number };
   'media.thumbnail': { dataUrl: string };
@@ -450,7 +454,8 @@ export interface MethodResults {
 export interface EventPayloads {
   'job.updated': JobView;
   'provider.paused': { provider: string; reason: string };
-  'render.finished': { succeeded: number; failed: number; waiting: Record<string, number>; filmUrl: string | null; filmSkipped: string | null };
+  /** A render ended; `placeholders`: shots the film holds as placeholder cards (no clip yet: a rough cut). */
+  'render.finished': { succeeded: number; failed: number; waiting: Record<string, number>; filmUrl: string | null; filmSkipped: string | null; placeholders: string[] };
   'render.failed': { message: string };
   /**
    * Another process (an `ltx-batch render`, another window) is rendering the open project: the app
@@ -461,7 +466,7 @@ export interface EventPayloads {
   /** The open storyboard changed on disk (not by the app): what changed in shots and what rendering it would cost (USD). */
   'storyboard.changedOnDisk': { file: string; summary: string; changed: string[]; added: string[]; removed: string[]; usd: number };
   'export.progress': { fraction: number };
-  'export.finished': { filmUrl: string; duration: number };
+  'export.finished': { filmUrl: string; duration: number; placeholders: string[] };
   'runner.installProgress': { line: string; fraction: number | null };
 }
 

@@ -13,6 +13,9 @@ import type { ProjectStore } from '../queue/store';
 import { stitchWithJoints } from '../timeline/crossfade';
 import { partialFilmPath, type StitchResult } from '../timeline/stitch';
 import { filmPlan } from '../timeline/timeline';
+import { cutSignature, writeFilmRecord } from '../timeline/film-record';
+import { runFfmpeg } from '../media/run-ffmpeg';
+import { animaticArgs } from '../providers/preview/animatic';
 
 /** Prefix of export work folders inside a project folder. */
 export const EXPORT_DIR_PREFIX = '.export-';
@@ -75,18 +78,33 @@ export function cleanStaleExports(dir: string): string[] {
 
 /**
  * Writes the project's film to `dest` as its timeline says (order, chosen takes, cuts and
- * crossfades). Stale work folders of interrupted exports are removed first. `signal` stops it
- * (its ffmpeg and ffprobe children are killed, its work folder and partial film removed before
- * the promise settles). Throws when a shot has no finished clip, naming the shots.
+ * crossfades): a rough cut always, where a shot with no finished take yet is filled by its
+ * placeholder card (the preview provider's animatic, "PLACEHOLDER · no clip yet", its row's length,
+ * at the size and frame rate of the film's clips). Stale work folders of interrupted exports are
+ * removed first. `signal` stops it (its ffmpeg and ffprobe children are killed, its work folder
+ * and partial film removed before the promise settles). Throws when no shot has a clip yet.
+ * The result lists the shots that are placeholders.
  */
-export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<StitchResult> {
+export async function exportFilm(store: ProjectStore, dest: string, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<StitchResult & { placeholders: string[] }> {
   const plan = filmPlan(store);
-  if (plan.missing.length) throw new Error(`shot(s) ${plan.missing.join(', ')} have no finished clip yet`);
+  const signature = cutSignature(plan, store.dir);
+  if (plan.clips.length === 0 || plan.placeholders.length === plan.clips.length) throw new Error(`no shot has a finished clip yet${plan.missing.length ? ` (${plan.missing.slice(0, 5).join(', ')}${plan.missing.length > 5 ? ', ...' : ''})` : ''}`);
   cleanStaleExports(store.dir);
   const workDir = fs.mkdtempSync(path.join(store.dir, EXPORT_DIR_PREFIX));
   try {
     fs.writeFileSync(path.join(workDir, 'owner'), JSON.stringify({ pid: process.pid, host: os.hostname() } satisfies ExportOwner));
-    return await stitchWithJoints(plan.clips, plan.joints, dest, plan.jointSeconds, { workDir, onProgress, signal, infos: plan.infos });
+    // Cards at the size and frame rate of the film's first clip that has them stored.
+    const like = plan.infos.find((i) => i?.video)?.video;
+    for (const p of plan.placeholders) {
+      const file = path.join(workDir, `placeholder-${p.index}.mp4`);
+      const spec = { shotId: p.shotKey, prompt: p.prompt, duration: p.duration, width: like?.width ?? p.width, height: like?.height ?? p.height, fps: like?.fps ?? p.fps, subtitle: `PLACEHOLDER · no clip yet · ${p.duration} s` };
+      await runFfmpeg(animaticArgs(spec, file, path.join(workDir, `card-${p.index}`)), { signal });
+      plan.clips[p.index] = file;
+    }
+    const r = await stitchWithJoints(plan.clips, plan.joints, dest, plan.jointSeconds, { workDir, onProgress, signal, infos: plan.infos });
+    // The project's own film records what it was cut from (the Timeline marks it out of date after an edit).
+    if (path.resolve(dest) === path.resolve(store.dir, 'film.mp4')) writeFilmRecord(dest, { signature, placeholders: plan.missing });
+    return { ...r, placeholders: plan.missing };
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
     fs.rmSync(partialFilmPath(dest, workDir), { force: true });

@@ -84,11 +84,11 @@ export interface SessionRenderOptions extends QueueRunOptions {
   /** 0..1 while the film is stitched. */
   onStitchProgress?: (fraction: number) => void;
   /**
-   * Render selected: `plan` holds only some of the storyboard's rows (the caller planned them);
-   * the project's other shots are left as they are (not removed, not re-rendered), and the film is
-   * stitched only when every shot of the storyboard has a clip.
+   * Render selected: the ids of the shots to render. Every shot of `plan` is still synced (its row
+   * as it is now, so it has its place in the timeline and the film), but only these get new takes;
+   * rows of the plan that cannot be rendered (no request) are left as they were.
    */
-  partial?: boolean;
+  only?: string[];
 }
 
 /** What a render produced. */
@@ -102,9 +102,11 @@ export interface RenderResult {
   takes: Job[];
   /** Absolute path of the film when every shot has a clip. */
   film?: string;
-  stitch?: StitchResult;
+  stitch?: StitchResult & { placeholders: string[] };
   /** Why no film was written, when none was. */
   filmSkipped?: string;
+  /** Shots the film holds as placeholder cards (no clip yet): a rough cut. */
+  placeholders?: string[];
   /** Shots kept from an earlier run, queued anew, resumed. */
   sync: { queued: number; kept: number; resumed: number; removed: number };
   /** What changed in the storyboard since the project's last render (absent for a new project or no change). */
@@ -298,14 +300,15 @@ export class ProjectSession {
 
   private async renderPlanned(storyboard: Storyboard, plan: Plan, o: SessionRenderOptions): Promise<RenderResult> {
     const store = this.store;
-    this.assertLookAccepted(plan, o.acceptChanges);
+    const only = o.only ? new Set(o.only) : undefined;
+    this.assertLookAccepted(only ? { ...plan, rows: plan.rows.filter((r) => only.has(r.shot.id)) } : plan, o.acceptChanges);
     // What changed since the last render (nothing for a new project).
     const before = store.shots();
-    const changes = before.length && !o.partial ? diffShots(before.map((s) => ({ id: s.shotKey, hash: s.specHash })), plan.rows.map((r) => ({ id: r.shot.id, hash: specHash(r.shot, r.provider, r.request), usd: r.usdMax }))) : undefined;
+    const changes = before.length && !only ? diffShots(before.map((s) => ({ id: s.shotKey, hash: s.specHash })), plan.rows.map((r) => ({ id: r.shot.id, hash: specHash(r.shot, r.provider, r.request), usd: r.usdMax }))) : undefined;
     const sync = store.syncStoryboard(
       storyboard.file,
       storyboard.hash,
-      plan.rows.map((r) => ({
+      plan.rows.filter((r) => !only || r.request).map((r) => ({
         shot: r.shot,
         provider: r.provider,
         request: r.request!,
@@ -315,7 +318,7 @@ export class ProjectSession {
         seeds: this.opts.registry.get(r.provider)?.capabilities().seeds !== false,
       })),
       (rel) => fs.existsSync(path.join(this.dir, rel)),
-      { keepOthers: o.partial },
+      { only },
     );
     if (o.resubmitFlagged) store.releaseFlagged();
     // Re-running the command is how a creator resumes providers paused by an earlier run.
@@ -328,15 +331,16 @@ export class ProjectSession {
     const staleContinuity = readTimeline(store).flatMap((t) => (t.continuity ? [{ shot: t.shotKey, ...t.continuity }] : []));
     const result: RenderResult = { storyboard, plan, summary, sync, latest, takes: store.currentTakes(), staleContinuity, ...(changes && !isEmptyDiff(changes) ? { changes } : {}) };
     // A shot is ready when a take of its current version finished (any one of its takes: the chosen one goes in the film).
-    const inProject = new Set(store.shots().map((s) => s.shotKey));
-    const missing = [...store.shotsWithoutCurrentClip(), ...storyboard.shots.filter((s) => !inProject.has(s.id)).map((s) => s.id)];
+    // A rough cut always: shots without a clip are placeholder cards in the film (none at all: no film).
+    const missing = store.shotsWithoutCurrentClip();
     if (summary.stoppedBecause) result.filmSkipped = `the render stopped: ${summary.stoppedBecause}`;
-    else if (missing.length > 0) result.filmSkipped = `${missing.length} shot(s) have no clip yet (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
+    else if (missing.length > 0 && missing.length === store.shots().length) result.filmSkipped = `no shot has a clip yet (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''})`;
     else {
       const film = path.join(this.dir, 'film.mp4');
       try {
         result.stitch = await this.tracked(film, o.onStitchProgress);
         result.film = film;
+        if (result.stitch.placeholders.length) result.placeholders = result.stitch.placeholders;
       } catch (e) {
         // The clips are safe; say why there is no film, next to the per-shot summary.
         result.filmSkipped = `the film could not be stitched: ${(e as Error).message}`;
@@ -355,12 +359,12 @@ export class ProjectSession {
   }
 
   /** Writes the film (DIR/film.mp4 unless `dest`) as the timeline says; see {@link exportFilm}. */
-  exportFilm(onProgress?: (fraction: number) => void, dest = path.join(this.dir, 'film.mp4')): Promise<StitchResult & { file: string }> {
+  exportFilm(onProgress?: (fraction: number) => void, dest = path.join(this.dir, 'film.mp4')): Promise<StitchResult & { file: string; placeholders: string[] }> {
     return this.tracked(dest, onProgress).then((r) => ({ ...r, file: dest }));
   }
 
   /** An export that {@link stop} ends and {@link idle} waits for (its ffmpeg children included). */
-  private tracked(dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult> {
+  private tracked(dest: string, onProgress?: (fraction: number) => void): Promise<StitchResult & { placeholders: string[] }> {
     if (this.stopped) return Promise.reject(new UserError(`not exported: ${this.stopped}`));
     const abort = new AbortController();
     const done = exportFilm(this.store, dest, onProgress, abort.signal);

@@ -305,15 +305,16 @@ export class ProjectStore {
    * job (a new take); jobs in flight from an earlier run are resumed as they are. Shots that left
    * the storyboard are marked inactive and their queued jobs canceled.
    * `clipExists` tells whether a succeeded job's clip is still on disk (a deleted clip is re-rendered).
+   * With `only` (render selected), only those shot ids get new or resumed takes; the other planned
+   * shots are brought in line with their rows (order, spec) and nothing is queued for them.
    */
-  syncStoryboard(file: string, hash: string, planned: PlannedShot[], clipExists: (output: string) => boolean, o: { keepOthers?: boolean } = {}): SyncResult {
+  syncStoryboard(file: string, hash: string, planned: PlannedShot[], clipExists: (output: string) => boolean, o: { only?: ReadonlySet<string> } = {}): SyncResult {
     const now = this.now();
     const res: SyncResult = { queued: 0, kept: 0, resumed: 0, removed: 0 };
     const tx = this.db.transaction(() => {
       this.stmt('INSERT INTO storyboards (file, hash, imported_at) VALUES (?, ?, ?)').run(file, hash, now);
       const keys = new Set(planned.map((p) => p.shot.id));
-      // A render of some rows only (render selected) leaves the other shots as they are.
-      for (const s of o.keepOthers ? [] : (this.stmt('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[])) {
+      for (const s of this.stmt('SELECT id, shot_key FROM shots WHERE active = 1').all() as { id: number; shot_key: string }[]) {
         if (keys.has(s.shot_key)) continue;
         this.stmt('UPDATE shots SET active = 0, updated_at = ? WHERE id = ?').run(now, s.id);
         for (const j of this.stmt(`SELECT id, state FROM jobs WHERE shot_id = ? AND state = 'queued'`).all(s.id) as { id: number; state: JobState }[]) {
@@ -332,6 +333,8 @@ export class ProjectStore {
         for (const old of this.stmt(`SELECT id FROM jobs WHERE shot_id = ? AND spec_hash <> ? AND state = 'queued'`).all(shotId, hashOf) as { id: number }[]) {
           this.transitionInTx(old.id, 'queued', 'canceled', { finished_at: now, error: 'replaced by a new take: the shot changed' }, 'shot changed');
         }
+        // Render selected: the other shots are kept in step with their rows, and get no new takes.
+        if (o.only && !o.only.has(p.shot.id)) continue;
         const existing = this.stmt('SELECT id, take, variant, state, origin, output FROM jobs WHERE shot_id = ? AND spec_hash = ? ORDER BY take').all(shotId, hashOf) as ExistingTake[];
         const plan = planTakes(existing, Math.max(1, p.takes ?? 1), clipExists);
         res.kept += plan.kept.length;

@@ -88,15 +88,40 @@ export function updateTimeline(store: ProjectStore, order: number[], takes: Reco
   })();
 }
 
-/** The film's clips (absolute paths), what is stored of each (MediaInfo, null when unknown), its joints, and the shots that have no clip yet. */
-export function filmPlan(store: ProjectStore): { clips: string[]; infos: (MediaInfo | null)[]; joints: ('cut' | 'crossfade')[]; jointSeconds: number[]; missing: string[] } {
+/** A shot the film fills with a placeholder card: it has no finished clip yet. Seconds, pixels. */
+export interface FilmPlaceholder {
+  /** Its position in the film (0-based). */
+  index: number;
+  shotKey: string;
+  prompt: string;
+  duration: number;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/**
+ * The film as the timeline says: every shot in order, its clip (absolute path; for a shot with no
+ * finished take '': its placeholder card is written at export, see {@link FilmPlaceholder}), what is
+ * stored of each clip (MediaInfo, null when unknown or a placeholder), the joints, and the shots
+ * that have no clip yet (`missing`, their ids; `placeholders`, what their cards show).
+ */
+export function filmPlan(store: ProjectStore): { clips: string[]; infos: (MediaInfo | null)[]; joints: ('cut' | 'crossfade')[]; jointSeconds: number[]; missing: string[]; placeholders: FilmPlaceholder[] } {
   const tl = readTimeline(store);
-  const missing = tl.filter((t) => !t.chosen).map((t) => t.shotKey);
+  const specs = new Map(store.shots().map((s) => [s.id, s.spec]));
+  const placeholders: FilmPlaceholder[] = [];
+  tl.forEach((t, index) => {
+    if (t.chosen) return;
+    const spec = specs.get(t.shotId);
+    placeholders.push({ index, shotKey: t.shotKey, prompt: spec?.prompt ?? '', duration: spec?.duration ?? 5, width: spec?.resolution.width ?? 1280, height: spec?.resolution.height ?? 720, fps: spec?.fps ?? 25 });
+  });
   return {
-    clips: tl.filter((t) => t.chosen).map((t) => path.join(store.dir, t.chosen!.output!)),
-    infos: tl.filter((t) => t.chosen).map((t) => t.chosen!.media),
+    clips: tl.map((t) => (t.chosen ? path.join(store.dir, t.chosen.output!) : '')),
+    infos: tl.map((t) => t.chosen?.media ?? null),
     joints: tl.slice(0, -1).map((t) => t.jointAfter),
     jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds),
-    missing,
+    missing: placeholders.map((p) => p.shotKey),
+    placeholders,
   };
 }
+

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { ffmpegPath } from '../../main/media/ffmpeg-path';
+import { ffmpegPath, ffprobePath } from '../../main/media/ffmpeg-path';
 import { previewApp } from '../helpers/preview-app';
 import { tmpDir, withFiles } from '../helpers/tmp';
 
@@ -123,13 +123,29 @@ describe('the shot inspector', () => {
 });
 
 describe('render selected', () => {
-  it('renders only the selected rows (and the shots they continue from), leaves the others, and makes no film until every shot has a clip', async () => {
+  it('renders only the selected rows (and the shots they continue from); the others keep their place in a rough cut as placeholder cards', async () => {
     const { service, settings, finished } = app();
     const csv = ['shot,prompt,duration,resolution,continue_from', '1,one,1,160x90,', '2,two,1,160x90,', '3,three,1,160x90,2', '4,four,1,160x90,', ''].join('\n');
     await service.handle('storyboard.openPath', { path: path.join(withFiles({ 'sb.csv': csv }), 'sb.csv') });
     const project = tmpDir('ltx-selected-');
     await service.handle('render.start', { project, rows: [4] });
-    expect((await finished())?.payload).toMatchObject({ succeeded: 2, failed: 0, filmUrl: null, filmSkipped: '2 shot(s) have no clip yet (1, 4)' });
+    expect((await finished())?.payload).toMatchObject({ succeeded: 2, failed: 0, filmUrl: expect.stringMatching(/film\.mp4/), filmSkipped: null, placeholders: ['1', '4'] });
+    // The film: 4 shots of 1 s, two of them placeholder cards; the Timeline shows it is up to date, with its placeholders.
+    const probeLength = (f: string) => Number(execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', f], { encoding: 'utf8' }));
+    expect(probeLength(path.join(project, 'film.mp4'))).toBeCloseTo(4, 0);
+    let tl = await service.handle('timeline.get', {});
+    expect(tl.clips.map((c) => [c.shot, c.chosenJobId !== null])).toEqual([
+      ['1', false],
+      ['2', true],
+      ['3', true],
+      ['4', false],
+    ]);
+    expect(tl).toMatchObject({ filmStale: false, filmPlaceholders: ['1', '4'] });
+    // A reorder makes the film out of date until it is exported again.
+    tl = await service.handle('timeline.update', { order: [tl.clips[1].shotId, tl.clips[0].shotId, tl.clips[2].shotId, tl.clips[3].shotId], takes: {}, joints: ['cut', 'cut', 'cut'] });
+    expect(tl.filmStale).toBe(true);
+    expect((await service.handle('timeline.export', {})).placeholders).toEqual(['1', '4']);
+    expect((await service.handle('timeline.get', {})).filmStale).toBe(false);
     let jobs = await service.handle('queue.list', {});
     expect(jobs.map((j) => [j.shot, j.state])).toEqual([
       ['2', 'succeeded'],
@@ -138,9 +154,9 @@ describe('render selected', () => {
     // A note on a take, shown by the inspector beside it.
     await service.handle('queue.noteTake', { jobId: jobs[1].id, note: '  best light ' });
     expect((await service.handle('shots.inspect', { row: 4 })).takes.map((t) => [t.take, t.note, t.chosen])).toEqual([[1, 'best light', true]]);
-    // The rest: the shots rendered before are kept, the film is made.
+    // The rest: the shots rendered before are kept, the film is made of clips only.
     await service.handle('render.start', { project });
-    expect((await finished())?.payload).toMatchObject({ succeeded: 4, failed: 0, filmSkipped: null });
+    expect((await finished())?.payload).toMatchObject({ succeeded: 4, failed: 0, filmSkipped: null, placeholders: [] });
     jobs = await service.handle('queue.list', {});
     expect(jobs.map((j) => [j.shot, j.take])).toEqual([
       ['1', 1],

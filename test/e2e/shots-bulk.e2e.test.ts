@@ -149,6 +149,38 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     await expect(page.getByTestId('job-2-1').count()).resolves.toBe(1);
     await expect(page.getByTestId('job-1-1').count()).resolves.toBe(0);
     await expect(page.getByTestId('job-3-1').count()).resolves.toBe(0);
+    // A rough cut: the shots without a clip are placeholder cards in the film.
+    await expect(page.getByTestId('render-placeholders').textContent()).resolves.toBe('The film is a rough cut: shot 1, 3, 4 have no clip yet and are placeholder cards in it.');
+    await page.getByTestId('nav-timeline').click();
+    await page.getByTestId('film-placeholders').waitFor();
+    await expect(page.getByTestId('film-placeholders').textContent()).resolves.toBe('Rough cut: shot 1, 3, 4 are placeholder cards');
+    await expect(page.getByTestId('film-stale').count()).resolves.toBe(0);
+    // A 1.5 s crossfade between shots 2 and 3; then shot 1 dragged to the end: the crossfade stays between 2 and 3.
+    const saved = () => page.waitForFunction(() => document.querySelector('[data-testid=timeline-strip]')?.getAttribute('data-saving') === 'false');
+    await page.getByLabel('joint after shot 2').getByText('Fade').click();
+    await saved();
+    await page.getByLabel('crossfade after shot 2, seconds').fill('1.5');
+    await page.getByLabel('crossfade after shot 2, seconds').press('Tab');
+    await saved();
+    await page.waitForFunction(() => document.querySelector('[data-testid=film-stale]') !== null);
+    const from = (await page.getByTestId('clip-1').locator('.clip-handle').boundingBox())!;
+    const to = (await page.getByTestId('clip-4').locator('.clip-handle').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2 + 20, from.y + from.height / 2, { steps: 4 });
+    await page.mouse.move(to.x + to.width - 5, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('[data-testid=timeline-strip] .clip-card')?.getAttribute('data-testid') === 'clip-2');
+    await saved();
+    const order = await page.getByTestId('timeline-strip').locator('.clip-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect(order).toEqual(['clip-2', 'clip-3', 'clip-4', 'clip-1']);
+    await expect(page.getByLabel('crossfade after shot 2, seconds').inputValue()).resolves.toBe('1.5 s');
+    await expect(page.getByLabel('crossfade after shot 1, seconds').count()).resolves.toBe(0);
+    await expect(page.getByLabel('crossfade after shot 4, seconds').count()).resolves.toBe(0);
+    await screenshot(page, 'timeline-rough-cut.png');
+    // Exported again: up to date.
+    await page.getByTestId('export-button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=film-stale]') === null && document.querySelector('[data-testid=film-placeholders]') !== null, undefined, { timeout: 30_000 });
     // Its take in the inspector, with a note kept in the project.
     await page.getByTestId('nav-shots').click();
     await page.getByLabel('inspect shot 2').click();

@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { filmRecordPath } from '../../main/timeline/film-record';
 import { renderStoryboard } from '../../main/project/render-storyboard';
 import { ProviderRegistry } from '../../main/providers/registry';
 import { createPreviewProvider } from '../../main/providers/preview/preview';
@@ -74,7 +75,7 @@ describe('ffmpeg broken: the preview provider', () => {
     const res = await renderStoryboard(storyboard(3), registry(), { outDir: out, ...fast });
     expect(res.summary).toMatchObject({ succeeded: 0, failed: 3 });
     expect(res.film).toBeUndefined();
-    expect(res.filmSkipped).toMatch(/3 shot\(s\) have no clip yet/);
+    expect(res.filmSkipped).toBe('no shot has a clip yet (1, 2, 3)');
     for (const j of jobsOf(out)) {
       expect(j.state).toBe('failed');
       expect(j.output).toBeNull();
@@ -94,7 +95,9 @@ describe('ffmpeg broken: the stitch step', () => {
     out = tmpDir('ltx-ffmpeg-stitch-');
     const first = await renderStoryboard(sb, registry(), { outDir: out, ...fast });
     expect(first.summary.succeeded).toBe(2);
+    // The film and the record of what it was cut from.
     fs.rmSync(first.film!);
+    fs.rmSync(filmRecordPath(first.film!));
   });
 
   it.each(CASES)('$name: no film, with that message as the reason; the clips and their shots stay, no half-written film', async ({ ffmpeg, message }) => {
@@ -157,7 +160,9 @@ describe('ffmpeg not installed anywhere (the CLI in a private mount namespace)',
     const sb = storyboard(2);
     const out = tmpDir('ltx-noffmpeg-stitch-');
     const first = await renderStoryboard(sb, registry(), { outDir: out, ...fast });
+    // The film and the record of what it was cut from.
     fs.rmSync(first.film!);
+    fs.rmSync(filmRecordPath(first.film!));
     const res = await cliWithoutFfmpeg(['render', sb, '--out', out, '--plain']);
     expect(res.code).toBe(1);
     expect(res.out).toContain(INSTALL);

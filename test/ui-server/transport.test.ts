@@ -42,7 +42,7 @@ describe('held events', () => {
     for (let p = 0; p <= 100; p++) hub.emit('job.updated', job(1, 'running', p / 100));
     hub.emit('job.updated', job(2, 'running'));
     hub.emit('job.updated', job(1, 'succeeded', 1));
-    hub.emit('render.finished', { succeeded: 2, failed: 0, waiting: {}, filmUrl: null, filmSkipped: null });
+    hub.emit('render.finished', { succeeded: 2, failed: 0, waiting: {}, filmUrl: null, filmSkipped: null, placeholders: [] });
     const held = hub.heldEvents();
     expect(held.map((e) => (e.event === 'job.updated' ? `${e.event}:${(e.payload as JobView).id}:${(e.payload as JobView).state}` : e.event))).toEqual(['job.updated:2:running', 'job.updated:1:succeeded', 'render.finished']);
     expect(hub.dropped).toBe(101);

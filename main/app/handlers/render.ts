@@ -73,12 +73,13 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       const sb = ctx.requireStoryboard();
       if (ctx.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
       const shots = o.rows ? selectedShots(sb.shots, o.rows) : sb.shots;
-      // Render selected: only the rows it renders must be free of errors.
+      // Render selected: only the rows it renders must be free of errors (the others keep their place in the film).
       const rendered = new Set(shots.map((x) => x.row));
-      const errors = sb.issues.filter((i) => i.severity === 'error' && (!o.rows || i.row === undefined || rendered.has(i.row)));
+      const concerns = (i: { row?: number }) => !o.rows || i.row === undefined || rendered.has(i.row);
+      const errors = sb.issues.filter((i) => i.severity === 'error' && concerns(i));
       if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s)${o.rows ? ' in the rows to render' : ''}; nothing was queued`, 'fix the rows marked in red, then render again');
-      const plan = planStoryboard(shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
-      const bad = plan.issues.filter((i) => i.severity === 'error');
+      const plan = planStoryboard(o.rows ? sb.shots.filter((x) => rendered.has(x.row) || !sb.issues.some((i) => i.severity === 'error' && i.row === x.row)) : sb.shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
+      const bad = plan.issues.filter((i) => i.severity === 'error' && concerns(i));
       if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
       const dir = ctx.projectPath(o.project);
       const session = ctx.openProject(dir);
@@ -97,7 +98,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
         budgetUsd: o.budgetUsd,
         concurrency: o.concurrency,
         acceptChanges: o.acceptChanges,
-        partial: !!o.rows,
+        ...(o.rows ? { only: shots.map((x) => x.id) } : {}),
         onStitchProgress: (fraction) => ctx.deps.emit('export.progress', { fraction }),
         waitForProject: true,
         waitSignal: ctx.waiting.signal,
@@ -111,6 +112,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
             waiting: res.summary.waiting,
             filmUrl: res.film ? ctx.deps.mediaUrl(res.film) : null,
             filmSkipped: res.filmSkipped ?? null,
+            placeholders: res.placeholders ?? [],
           }),
         (e) => {
           ctx.endViewing();

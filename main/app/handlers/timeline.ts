@@ -5,7 +5,8 @@ import type { TimelineView } from '../../contract/api';
 import { probe } from '../../media/ffprobe';
 import type { Job } from '../../queue/job';
 import { UserError } from '../../project/errors';
-import { CROSSFADE_SECONDS, readTimeline, updateTimeline } from '../../timeline/timeline';
+import { CROSSFADE_SECONDS, filmPlan, readTimeline, updateTimeline } from '../../timeline/timeline';
+import { cutSignature, readFilmRecord } from '../../timeline/film-record';
 import { EDITOR_FORMATS, exportForEditor } from '../../timeline/export/export-editor';
 import { writeResultsXlsx } from '../../report/export-xlsx';
 import { thumbnailJpeg } from '../../media/thumbnail';
@@ -40,7 +41,17 @@ async function timelineView(ctx: AppContext): Promise<TimelineView> {
     clips.push({ shotId: t.shotId, shot: t.shotKey, takes, chosenJobId: t.chosen?.id ?? null, duration: chosen?.duration ?? 0, ...(t.continuity ? { continuity: t.continuity } : {}) });
   }
   const film = path.join(store.dir, 'film.mp4');
-  return { clips, joints: tl.slice(0, -1).map((t) => t.jointAfter), jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds), crossfadeSeconds: CROSSFADE_SECONDS, filmUrl: fs.existsSync(film) ? ctx.deps.mediaUrl(film) : null };
+  const exists = fs.existsSync(film);
+  const record = exists ? readFilmRecord(film) : null;
+  return {
+    clips,
+    joints: tl.slice(0, -1).map((t) => t.jointAfter),
+    jointSeconds: tl.slice(0, -1).map((t) => t.jointSeconds),
+    crossfadeSeconds: CROSSFADE_SECONDS,
+    filmUrl: exists ? ctx.deps.mediaUrl(film) : null,
+    filmStale: exists && record?.signature !== cutSignature(filmPlan(store), store.dir),
+    filmPlaceholders: record?.placeholders ?? [],
+  };
 }
 
 export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 'timeline.update' | 'timeline.export' | 'timeline.exportForEditor' | 'report.xlsx'> {
@@ -63,7 +74,7 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
         const res = await session.exportFilm((fraction) => ctx.deps.emit('export.progress', { fraction }));
         const url = ctx.deps.mediaUrl(res.file);
         // A new URL each time, so the page plays the new film rather than a cached one.
-        const out = { filmUrl: `${url}${url.includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration };
+        const out = { filmUrl: `${url}${url.includes('?') ? '&' : '?'}v=${Date.now()}`, duration: res.duration, placeholders: res.placeholders };
         ctx.deps.emit('export.finished', out);
         return out;
       } catch (e) {

@@ -470,6 +470,11 @@ function RenderBanner() {
                 No film yet: {r.filmSkipped}
               </Text>
             )}
+            {r.filmUrl && r.placeholders.length > 0 && (
+              <Text size="xs" c="dimmed" data-testid="render-placeholders">
+                The film is a rough cut: shot {r.placeholders.join(', ')} {r.placeholders.length > 1 ? 'have' : 'has'} no clip yet and {r.placeholders.length > 1 ? 'are placeholder cards' : 'is a placeholder card'} in it.
+              </Text>
+            )}
           </Box>
           {r.succeeded > 0 && (
             <Button size="xs" variant="light" onClick={() => setScreen('timeline')} style={{ flex: 'none' }}>

@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Group, Paper, Progress, ScrollArea, SegmentedControl, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { Badge, Box, Button, Group, NumberInput, Paper, Progress, ScrollArea, SegmentedControl, Stack, Text, Title, Tooltip, UnstyledButton } from '@mantine/core';
 import { DndContext, KeyboardSensor, PointerSensor, closestCenter, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { SortableContext, arrayMove, horizontalListSortingStrategy, sortableKeyboardCoordinates, useSortable } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
@@ -14,7 +14,7 @@ import { useApp, useAppStore } from '../state';
 import { useThumbnail } from '../thumbnails';
 
 type Clip = TimelineView['clips'][number];
-type Joint = 'cut' | 'crossfade';
+import { jointsAfterReorder, type Joint } from '../timeline-joints';
 
 /** One take in a shot's strip: its thumbnail; a click makes it the chosen take (renders nothing). */
 function TakeThumb({ shot, take, chosen, onChoose }: { shot: string; take: Clip['takes'][number]; chosen: boolean; onChoose: () => void }) {
@@ -135,15 +135,16 @@ export function TimelineScreen() {
       </Stack>
     );
 
-  const save = async (clips: Clip[], joints: Joint[]) => {
+  /** Saves an order, takes and joints (`seconds`: each joint's crossfade length, null: keep the one stored). */
+  const save = async (clips: Clip[], joints: Joint[], seconds?: (number | null)[]) => {
     const prev = timeline;
-    if (prev) setTimeline({ ...prev, clips, joints }); // show it at once; the core's answer replaces it
+    if (prev) setTimeline({ ...prev, clips, joints, ...(seconds ? { jointSeconds: seconds.map((x, i) => x ?? prev.jointSeconds[i] ?? prev.crossfadeSeconds) } : {}) }); // show it at once; the core's answer replaces it
     setSaving(true);
     setError(null);
     try {
       const takes: Record<string, number> = {};
       for (const c of clips) if (c.chosenJobId !== null) takes[String(c.shotId)] = c.chosenJobId;
-      setTimeline(await api.call('timeline.update', { order: clips.map((c) => c.shotId), takes, joints }));
+      setTimeline(await api.call('timeline.update', { order: clips.map((c) => c.shotId), takes, joints, ...(seconds ? { jointSeconds: seconds } : {}) }));
     } catch (e) {
       if (prev) setTimeline(prev);
       setError(toErrorView(e));
@@ -157,7 +158,11 @@ export function TimelineScreen() {
     const from = timeline.clips.findIndex((c) => c.shotId === e.active.id);
     const to = timeline.clips.findIndex((c) => c.shotId === e.over!.id);
     if (from < 0 || to < 0) return;
-    void save(arrayMove(timeline.clips, from, to), timeline.joints);
+    // A crossfade belongs to the two clips it joins: it follows them, and new pairs start as cuts.
+    const moved = arrayMove(timeline.clips, from, to);
+    const j = jointsAfterReorder(timeline.clips.map((c) => c.shotId), timeline.joints, timeline.jointSeconds, moved.map((c) => c.shotId));
+    // A new pair's crossfade length is the default (a joint's length is only sent where it moved with its pair).
+    void save(moved, j.joints, j.seconds.map((x) => x ?? timeline.crossfadeSeconds));
   };
 
   const exportFilm = async () => {
@@ -165,7 +170,7 @@ export function TimelineScreen() {
     setError(null);
     try {
       const r = await api.call('timeline.export', {});
-      setTimeline(timeline ? { ...timeline, filmUrl: r.filmUrl } : timeline);
+      setTimeline(timeline ? { ...timeline, filmUrl: r.filmUrl, filmStale: false, filmPlaceholders: r.placeholders } : timeline);
     } catch (e) {
       setError(toErrorView(e));
     } finally {
@@ -182,11 +187,11 @@ export function TimelineScreen() {
 
   return (
     <Stack gap="sm" p="md" className="screen-fill">
-      <Group justify="space-between" align="flex-end" wrap="nowrap">
+      <Group justify="space-between" align="flex-end" wrap="wrap">
         <Box>
           <Title order={3}>Timeline</Title>
           <Text size="sm" c="dimmed">
-            Drag clips to reorder, pick a take per shot, and choose a cut or a {timeline?.crossfadeSeconds ?? 0.5} s crossfade at each joint.
+            Drag clips to reorder, pick a take per shot, and choose a cut or a crossfade at each joint ({timeline?.crossfadeSeconds ?? 0.5} s unless you set its length); a crossfade stays with the two clips it joins.
           </Text>
         </Box>
         <Group gap="sm" wrap="nowrap">
@@ -194,11 +199,9 @@ export function TimelineScreen() {
             {clips.length} clips · {seconds(Math.max(0, total))}
           </Badge>
           <EditorExportMenu disabled={!clips.some((c) => c.chosenJobId !== null)} onError={setError} setDone={setEditorExport} />
-          <Tooltip label={missing ? `${missing} shot(s) have no clip yet` : renderBusy ? 'wait for the render to finish' : ''} disabled={!missing && !renderBusy}>
-            <Button onClick={() => void exportFilm()} loading={exporting} disabled={!clips.length || missing > 0 || renderBusy} data-testid="export-button">
-              Export film
-            </Button>
-          </Tooltip>
+          <Button onClick={() => void exportFilm()} loading={exporting} disabled={!clips.some((c) => c.chosenJobId !== null) || renderBusy} data-testid="export-button">
+            {timeline?.filmUrl && timeline.filmStale ? 'Export again' : 'Export film'}
+          </Button>
         </Group>
       </Group>
 
@@ -230,7 +233,7 @@ export function TimelineScreen() {
                         onEdited={() => setScreen('queue')}
                       />
                       {i < clips.length - 1 && (
-                        <div className="joint">
+                        <div className="joint" data-testid={`joint-${c.shot}`}>
                           <SegmentedControl
                             size="xs"
                             orientation="vertical"
@@ -242,6 +245,24 @@ export function TimelineScreen() {
                               { value: 'crossfade', label: 'Fade' },
                             ]}
                           />
+                          {timeline!.joints[i] === 'crossfade' && (
+                            <NumberInput
+                              size="xs"
+                              w={64}
+                              min={0.04}
+                              max={10}
+                              step={0.25}
+                              decimalScale={2}
+                              suffix=" s"
+                              aria-label={`crossfade after shot ${c.shot}, seconds`}
+                              defaultValue={timeline!.jointSeconds[i] ?? timeline!.crossfadeSeconds}
+                              key={`${c.shotId}-${timeline!.jointSeconds[i]}`}
+                              onBlur={(e) => {
+                                const v = Number(e.currentTarget.value.replace(/[^0-9.]/g, ''));
+                                if (v >= 0.04 && v <= 10 && v !== timeline!.jointSeconds[i]) void save(clips, timeline!.joints, timeline!.joints.map((_, k) => (k === i ? v : null)));
+                              }}
+                            />
+                          )}
                         </div>
                       )}
                     </Fragment>
@@ -275,11 +296,25 @@ export function TimelineScreen() {
             <Progress value={(stitchFraction ?? 0) * 100} size="lg" striped animated />
           </Box>
         )}
+        {timeline?.filmUrl && (timeline.filmStale || timeline.filmPlaceholders.length > 0) && (
+          <Group gap="xs" mb="xs">
+            {timeline.filmStale && (
+              <Badge color="orange" variant="light" data-testid="film-stale">
+                Out of date: the timeline changed since this film was exported
+              </Badge>
+            )}
+            {timeline.filmPlaceholders.length > 0 && (
+              <Badge color="gray" variant="light" data-testid="film-placeholders">
+                Rough cut: shot {timeline.filmPlaceholders.join(', ')} {timeline.filmPlaceholders.length > 1 ? 'are placeholder cards' : 'is a placeholder card'}
+              </Badge>
+            )}
+          </Group>
+        )}
         {timeline?.filmUrl ? (
           <video key={timeline.filmUrl} className="film-video" src={timeline.filmUrl} controls preload="metadata" data-testid="film-video" />
         ) : (
           <Text size="sm" c="dimmed" py="md">
-            {missing ? 'The film is exported once every shot has a clip.' : 'Export the film to watch it here.'}
+            {missing ? `Export the film to watch it here: ${missing} shot(s) without a clip yet are placeholder cards in it (a rough cut).` : 'Export the film to watch it here.'}
           </Text>
         )}
       </Paper>
