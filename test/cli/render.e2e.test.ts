@@ -20,7 +20,7 @@ describe('ltx-batch render (end to end, preview provider)', () => {
     expect(Math.round(film.video!.fps)).toBe(25);
     expect(film.audio).toMatchObject({ codec: 'aac', channels: 2 });
     expect(fs.readdirSync(path.join(out, 'clips'))).toHaveLength(8);
-    expect(fs.readdirSync(out).sort()).toEqual(['clips', 'film.mp4', 'project.sqlite', 'project.sqlite-shm', 'project.sqlite-wal'].filter((f) => fs.existsSync(path.join(out, f))).sort());
+    expect(fs.readdirSync(out).sort()).toEqual(['clips', 'film.mp4', 'film.mp4.cut.json', 'project.sqlite', 'project.sqlite-shm', 'project.sqlite-wal'].filter((f) => fs.existsSync(path.join(out, f))).sort());
     expect(fs.existsSync(path.join(out, 'tmp'))).toBe(false);
     // A second run keeps every clip and renders nothing again.
     const again = await runCli(['render', 'examples/storyboard.csv', '--out', out]);
