@@ -294,7 +294,12 @@ export interface ShotInspectView {
 /** The estimate of the loaded storyboard. */
 export interface EstimateView {
   rows: EstimateRowView[];
+  /** USD of the rows that have a price (upper bounds); see `unpriced` for those that have none. */
   totalUsd: number;
+  /** Rows the chosen provider can render whose cost has no USD price (credits without a known rate): not in `totalUsd`. */
+  unpriced: number;
+  /** What "Render" would render now: rows without a finished clip of their current version in this storyboard's open project (every row before the first render), their USD upper bound and how many of them have no price. */
+  toRender: { shots: number; usdMax: number; unpriced: number };
   totals: Record<string, { shots: number; usdMax: number; credits: number }>;
   /** The tightest budget, for the budget bar: limit and what the storyboard would use of it. */
   bar: { name: string; limitUsd: number; spentUsd: number; storyboardUsd: number } | null;

@@ -287,17 +287,21 @@ export function interpretSheet(
       continue;
     }
     cellIssues(cells, row, rowIssues);
-    // Cells to the right of the last header: data that no column would read (a comma in an unquoted prompt?).
-    for (let idx = headers.length; idx < cells.length; idx++) {
-      if ((cells[idx] ?? '').trim() !== '') {
-        rowIssues.push({
-          severity: 'error',
-          row,
-          column: `column ${idx + 1}`,
-          message: `cell "${cells[idx].trim().slice(0, 40)}" is right of the last header (the header has ${headers.length} columns); a comma or delimiter inside a cell needs the cell in quotes`,
-        });
-        break;
-      }
+    // Cells to the right of the last header: data that no column would read, and every cell after
+    // an unquoted comma shifted into the wrong column. One error for the row, in the creator's
+    // terms, rather than knock-on errors about the columns it shifted; the row is not a shot.
+    const extra = cells.findIndex((c, idx) => idx >= headers.length && c.trim() !== '');
+    if (extra >= 0) {
+      let used = cells.length;
+      while (used > headers.length && cells[used - 1].trim() === '') used--;
+      const shotCell = mapping.known.shot !== undefined ? (cells[mapping.known.shot] ?? '').trim() : String(i);
+      issues.push({
+        severity: 'error',
+        row,
+        column: `column ${extra + 1}`,
+        message: `${shotCell ? `shot ${shotCell} (row ${row})` : `row ${row}`} has ${used} cells, the header has ${headers.length}: a comma inside a cell that is not in quotes? Put that cell in double quotes ("a cat, walking"), or remove the extra cell "${cells[extra].trim().slice(0, 40)}"`,
+      });
+      continue;
     }
     let id = get('shot');
     if (mapping.known.shot === undefined) id = String(i);

@@ -422,9 +422,9 @@ export function useJob(id: number): JobView | undefined {
 export function AppProvider({ children }: { children: ReactNode }) {
   const [handle] = useState(() => createAppStore(getApi()));
   const { store, boot, listen } = handle;
-  const { api, booted, storyboard, batch, settings } = useStore(
+  const { api, booted, storyboard, batch, settings, renderKind } = useStore(
     store,
-    useShallow((s) => ({ api: s.api, booted: s.booted, storyboard: s.storyboard, batch: s.batch, settings: s.settings })),
+    useShallow((s) => ({ api: s.api, booted: s.booted, storyboard: s.storyboard, batch: s.batch, settings: s.settings, renderKind: s.render.kind })),
   );
 
   // Events first, then app.ready (the core holds events until then).
@@ -470,7 +470,8 @@ export function AppProvider({ children }: { children: ReactNode }) {
       }
     }, 150);
     return () => clearTimeout(t);
-  }, [api, store, estimateSeq, storyboard, batch.provider, batch.budgetUsd, settings]);
+    // Again when a render ends: what is left to render changed.
+  }, [api, store, estimateSeq, storyboard, batch.provider, batch.budgetUsd, settings, renderKind]);
 
   return <StoreContext.Provider value={handle}>{children}</StoreContext.Provider>;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EstimateView } from '../../contract/api';
 import { formatEstimate } from '../../pricing/money';
 import { planStoryboard } from '../../pricing/plan';
+import { specHash } from '../../queue/store';
 import { UserError } from '../../project/errors';
 import type { LeaseHolder } from '../../queue/lease';
 import { monthlyBudgets } from '../views';
@@ -52,7 +53,18 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       const tight = [...(budgetUsd !== undefined ? [{ name: `render budget $${budgetUsd.toFixed(2)}`, usd: budgetUsd, spentUsd: 0 }] : []), ...monthly.map((m) => ({ name: m.name, usd: m.usd, spentUsd: m.spentUsd }))]
         .map((b) => ({ ...b, left: b.usd - b.spentUsd }))
         .sort((x, y) => x.left - y.left)[0];
+      // What a Render would render: rows without a finished clip of their current version in the
+      // project this storyboard renders into (every row before its first render).
+      const session = ctx.session;
+      const owner = session?.owner();
+      const owned = session && owner && path.resolve(owner) === path.resolve(sb.file);
+      const current = owned ? new Map(session.store.shots().map((x) => [x.shotKey, x.specHash])) : null;
+      const noClip = owned ? new Set(session.store.shotsWithoutCurrentClip()) : null;
+      const renderable = plan.rows.filter((r) => r.request && !invalidByRow.has(r.shot.row));
+      const needed = renderable.filter((r) => !current || current.get(r.shot.id) !== specHash(r.shot, r.provider, r.request) || noClip!.has(r.shot.id));
       return {
+        unpriced: renderable.filter((r) => r.usdMax === null).length,
+        toRender: { shots: needed.length, usdMax: needed.reduce((t, r) => t + (r.usdMax ?? 0), 0), unpriced: needed.filter((r) => r.usdMax === null).length },
         rows: plan.rows.map((r) => ({
           row: r.shot.row,
           shot: r.shot.id,

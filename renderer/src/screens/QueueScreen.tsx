@@ -105,7 +105,7 @@ function DetailCell() {
   const lines: { text: string; cls: string }[] = [];
   if (job.edit) lines.push({ text: job.edit, cls: 'dim' });
   if (job.error && job.state !== 'succeeded') lines.push({ text: job.error, cls: job.state === 'canceled' ? 'dim' : 'err' });
-  if (job.holdReason && LIVE.has(job.state)) lines.push({ text: job.holdReason.startsWith('waiting for shot ') ? job.holdReason : `waiting: ${job.holdReason}`, cls: 'warn' });
+  if (job.holdReason && LIVE.has(job.state)) lines.push({ text: job.holdReason.startsWith('waiting for shot ') ? job.holdReason : `held back: ${job.holdReason}`, cls: 'warn' });
   for (const n of job.notes) lines.push({ text: n, cls: 'dim' });
   if (!lines.length) return null;
   const all = lines.map((l) => l.text).join('\n');
@@ -182,9 +182,9 @@ function ActionsCell() {
       )}
       {job.state === 'succeeded' && latest && (
         <>
-          <Tooltip label="Render this shot again as a new take, with the next seed it has not used; choose the take here or on the timeline">
-            <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')}>
-              New take
+          <Tooltip label={`Render this shot again as a new take, with the next seed it has not used (up to ${job.estimate}, as this take); choose the take here or on the timeline`}>
+            <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')} aria-label={`new take of shot ${job.shot}, up to ${job.estimate}`}>
+              New take · {job.estimate}
             </Button>
           </Tooltip>
           <PinnedSeedTake />

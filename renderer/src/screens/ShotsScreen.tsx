@@ -400,6 +400,15 @@ function BudgetBar({ estimate }: { estimate: EstimateView }) {
   );
 }
 
+/** The Render button's words: how many shots a render would render now, and their estimate. */
+function renderLabel(e: EstimateView | null, total: number): string {
+  if (!e) return `Render ${plural(total, 'shot')}`;
+  const t = e.toRender;
+  if (t.shots === 0) return 'Render (every shot has a clip)';
+  const cost = `${usd(t.usdMax)}${t.unpriced ? ` + ${t.unpriced} unpriced` : ''}`;
+  return t.shots === total ? `Render ${plural(total, 'shot')} · ${cost}` : `Render ${t.shots} of ${total} shots · ${cost}`;
+}
+
 export function ShotsScreen() {
   const { api, storyboard, setStoryboard, estimate, estimateError, estimating, providers, batch, setBatch, setScreen, focusRow, startRender } = useApp(
     'api',
@@ -642,7 +651,7 @@ export function ShotsScreen() {
           <Box flex={1} />
           <Tooltip label={blocked ?? (running ? 'a render is already running' : '')} disabled={!blocked && !running} multiline w={260}>
             <Button size="md" onClick={() => void start()} loading={starting} disabled={!!blocked || running} data-testid="render-button">
-              Render {plural(storyboard.shots.length, 'shot')}
+              {renderLabel(estimate, storyboard.shots.length)}
             </Button>
           </Tooltip>
         </Group>
@@ -664,6 +673,12 @@ export function ShotsScreen() {
             </Text>
             <Text fw={700} size="lg" data-testid="estimate-total" className={estimating ? 'stale' : ''}>
               {estimate ? usd(estimate.totalUsd) : '…'}
+              {estimate && estimate.unpriced > 0 && (
+                <Text span size="sm" fw={600} c="yellow.4" data-testid="estimate-unpriced">
+                  {' '}
+                  + {plural(estimate.unpriced, 'row')} without a price
+                </Text>
+              )}
             </Text>
           </Box>
           <Group gap={6} wrap="wrap" maw={300}>
