@@ -28,6 +28,8 @@ import { UserError } from '../project/errors';
 import { ProjectSession } from '../project/session';
 import { ProjectViewer } from './project-viewer';
 import { jobView } from './views';
+import { ProjectLog } from './project-log';
+import { keyEnvName } from '../providers/remote-config';
 
 /** What the service is built from; every side effect comes in here. */
 export interface AppServiceDeps {
@@ -74,7 +76,55 @@ export class AppContext {
   /** Ends a wait for another process's render (app quit). */
   readonly waiting = new AbortController();
 
-  constructor(readonly deps: AppServiceDeps) {}
+  readonly deps: AppServiceDeps;
+  /** The open project's log (DIR/logs/ltx-batch.log); every event the app sends passes by it. */
+  private log: ProjectLog | null = null;
+  private secretsCache: { at: number; keys: (string | undefined)[] } | null = null;
+  /** The last check of each provider's key in this app run (Settings shows it beside the key). */
+  readonly keyChecks = new Map<string, { ok: boolean; message: string; at: string }>();
+
+  constructor(deps: AppServiceDeps) {
+    this.deps = {
+      ...deps,
+      emit: (event, payload) => {
+        try {
+          this.log?.event(event, payload);
+        } catch {
+          // a log that cannot be written never stops the batch
+        }
+        deps.emit(event, payload);
+      },
+    };
+  }
+
+  /** The keys the app knows (keychain and environment), to mask in the log; read at most once a minute. */
+  secrets(): (string | undefined)[] {
+    if (this.secretsCache && Date.now() - this.secretsCache.at < 60_000) return this.secretsCache.keys;
+    const keys = this.deps.registry
+      .all()
+      .filter((p) => p.kind === 'remote')
+      .flatMap((p) => {
+        let stored: string | undefined;
+        try {
+          stored = this.deps.keys.get(p.id);
+        } catch {
+          stored = undefined;
+        }
+        return [stored, process.env[keyEnvName(p.id)]];
+      });
+    this.secretsCache = { at: Date.now(), keys };
+    return keys;
+  }
+
+  /** Forgets the cached keys (a key was saved or deleted). */
+  forgetSecrets(): void {
+    this.secretsCache = null;
+  }
+
+  /** The open project's log, for a line the handlers write themselves. */
+  projectLog(): ProjectLog | null {
+    return this.log;
+  }
 
   requireSheet(): LoadedSheet {
     if (!this.sheet) throw new UserError('no storyboard is open', 'open a CSV or XLSX storyboard first');
@@ -190,7 +240,10 @@ export class AppContext {
     if (this.session?.busy) throw new UserError('a render is already running', 'wait for it to finish, or pause its providers');
     this.session?.close();
     this.session = null;
+    void this.log?.close();
+    this.log = null;
     this.thumbs.clear();
+    this.log = new ProjectLog(dir, () => this.secrets());
     this.session = ProjectSession.open(dir, {
       registry: this.deps.registry,
       ledger: ledgerGuard(this.deps.settings, dir),
@@ -234,5 +287,7 @@ export class AppContext {
     for (const p of this.deps.registry.all()) await p.close?.().catch(() => {});
     this.session?.close();
     this.session = null;
+    await this.log?.close();
+    this.log = null;
   }
 }

@@ -122,7 +122,7 @@ export function settingsView(ctx: AppContext): SettingsView {
         }
       }
       const k = fromEnv ?? stored;
-      return { provider: p.id, configured: !!k, hint: k ? keyHint(k) : null, source: fromEnv ? ('env' as const) : stored ? ('keychain' as const) : null };
+      return { provider: p.id, configured: !!k, hint: k ? keyHint(k) : null, source: fromEnv ? ('env' as const) : stored ? ('keychain' as const) : null, check: k ? (ctx.keyChecks.get(p.id) ?? null) : null };
     });
   let found: string | null = null;
   try {
@@ -138,5 +138,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     ffmpegPath: ff ?? null,
     ffmpegFound: found,
     projectsDir: ctx.deps.projectsDir,
+    // A key saved here is live everywhere at once: the renderer takes the providers' readiness from this too.
+    providers: providerViews(ctx),
   };
 }

@@ -237,7 +237,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       return n;
     })
     .action(async (o: { port?: number }) => {
-      await uiCommand(o, registry(), osKeychain(), openSettings());
+      // One lookup for the providers and the app's key store: a key saved in the browser UI is used at once.
+      const keychain = keychainLookup(osKeychain());
+      await uiCommand(o, defaultRegistry(process.env, keychain.lookup), keychain.store, openSettings());
       await new Promise(() => {});
     });
   return program;

@@ -5,6 +5,7 @@
  * failed or waits, with a per-shot summary.
  */
 import path from 'node:path';
+import { keepAwakeHint } from './keep-awake';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
 import { ProjectBusyError } from '../queue/lease';
@@ -52,6 +53,8 @@ export const EXIT_PROJECT_BUSY = 3;
 /** Runs the command; returns the exit code. */
 export async function renderCommand(file: string, registry: ProviderRegistry, opts: RenderCommandOptions, out = process.stdout, err = process.stderr): Promise<number> {
   const tty = !!(out as NodeJS.WriteStream).isTTY && !opts.plain;
+  // On a terminal: how to keep the machine awake for the night (the desktop app does it by itself).
+  if (tty) err.write(`${keepAwakeHint(process.platform, process.argv.slice(2))}\n`);
   const bar = tty ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {value}/{total} takes | {status}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   const latest = new Map<number, Job>();
   let barStarted = false;
@@ -169,7 +172,7 @@ function printSummary(result: RenderResult, out: NodeJS.WritableStream, dir: str
     out.write(`shot ${c.shot} starts from the last frame of shot ${c.parent} take ${c.madeFromTake}, but the film now uses ${c.parentTake !== null ? `take ${c.parentTake}` : 'no take'} of shot ${c.parent}: to re-render it from that take, run ltx-batch new-take --out ${dir} --shot ${c.shot}\n`);
   }
   if (result.film) out.write(`film: ${path.resolve(result.film)} (${result.stitch!.duration.toFixed(2)} s, ${result.stitch!.mode}${result.stitch!.reencoded ? `, ${result.stitch!.reencoded} clip(s) re-encoded` : ''})\n`);
-  if (result.film && result.placeholders?.length) out.write(`a rough cut: shot(s) ${result.placeholders.join(', ')} have no clip yet and are placeholder cards in the film\n`);
-  else out.write(`no film written: ${result.filmSkipped}\n`);
+  if (!result.film) out.write(`no film written: ${result.filmSkipped}\n`);
+  else if (result.placeholders?.length) out.write(`a rough cut: shot(s) ${result.placeholders.join(', ')} have no clip yet and are placeholder cards in the film\n`);
   return summary.failed > 0 || waiting.length > 0 || !result.film ? 1 : 0;
 }

@@ -45,6 +45,8 @@ const usd = z.number().finite().nonnegative().max(1_000_000);
 export const methodArgs = {
   /** The renderer is ready for events; returns what the first screen needs. */
   'app.ready': z.object({}).strict(),
+  /** A report to attach to a bug report: versions, system, providers (never a key), the open project's log tail; keys masked. */
+  'app.diagnostics': z.object({}).strict(),
   /** Loads a storyboard from a path on the machine the core runs on (Electron: from the file dialog or a drop). */
   'storyboard.openPath': z.object({ path: z.string().min(1).max(4096) }).strict(),
   /** Loads a storyboard uploaded as bytes (browser mode file picker); media must then be URLs. */
@@ -138,6 +140,8 @@ export const methodArgs = {
   /** Stores a provider key in the OS keychain. Write-only: it never comes back. */
   'settings.setKey': z.object({ provider: providerId, key: z.string().min(8).max(512).regex(/^\S+$/) }).strict(),
   'settings.deleteKey': z.object({ provider: providerId }).strict(),
+  /** Checks a provider's key with its service (a request that generates nothing) and keeps the result with the key's status. */
+  'settings.testKey': z.object({ provider: providerId }).strict(),
   'settings.setBudget': z.object({ provider: providerId.optional(), monthlyUsd: usd.nullable() }).strict(),
   'settings.setFfmpegPath': z.object({ path: z.string().max(4096).nullable() }).strict(),
   'settings.setProjectsDir': z.object({ path: z.string().min(1).max(4096) }).strict(),
@@ -376,12 +380,15 @@ export interface TimelineView {
 
 /** Settings as the renderer sees them: keys only as configured + last 4 characters. */
 export interface SettingsView {
-  keys: { provider: string; configured: boolean; hint: string | null; source: 'env' | 'keychain' | null }[];
+  /** `check`: the last check of the key with its service in this app run (saving a key runs one; "Test" runs one again), null before any. */
+  keys: { provider: string; configured: boolean; hint: string | null; source: 'env' | 'keychain' | null; check: { ok: boolean; message: string; at: string } | null }[];
   keychainProblem: string | null;
   budgets: { provider: string | null; monthlyUsd: number; spentUsd: number }[];
   ffmpegPath: string | null;
   ffmpegFound: string | null;
   projectsDir: string;
+  /** Every provider and whether it is ready (as app.ready gives them), so a key saved in Settings is live on every screen at once. */
+  providers: ProviderView[];
 }
 
 /** The local runner as Settings shows it. */
@@ -402,6 +409,7 @@ export interface RunnerView {
 /** Result types, one per method. */
 export interface MethodResults {
   'app.ready': { version: string; providers: ProviderView[]; settings: SettingsView; storyboard: StoryboardView | null; project: string | null; heldBy: string | null; electron: boolean };
+  'app.diagnostics': { text: string; logFile: string | null };
   'storyboard.openPath': StoryboardView;
   'storyboard.upload': StoryboardView;
   'storyboard.pick': StoryboardView | null;
@@ -447,6 +455,7 @@ export interface MethodResults {
   'settings.get': SettingsView;
   'settings.setKey': SettingsView;
   'settings.deleteKey': SettingsView;
+  'settings.testKey': SettingsView;
   'settings.setBudget': SettingsView;
   'settings.setFfmpegPath': SettingsView;
   'settings.setProjectsDir': SettingsView;

@@ -7,7 +7,9 @@
  */
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, powerSaveBlocker, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { keepAwakeAfter, noticeFor } from '../contract/notices';
+import type { EventName, EventPayloads } from '../contract/api';
 import { ContractError } from '../contract/api';
 import { AppService } from '../app/app-service';
 import { answerCall, errorView, EventHub, fileResponse, MediaFiles } from '../app/transport';
@@ -28,6 +30,20 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'ltx-media', privileges: { strea
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let win: BrowserWindow | null = null;
+/** The power-save blocker held while a batch runs (the computer does not sleep mid-render). */
+let awake: number | null = null;
+
+/** Walking away: the computer kept awake while takes are on their way, an OS notification when a batch ends, stops or pauses. */
+function walkAway<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+  const keep = keepAwakeAfter(event, payload);
+  if (keep === true && awake === null) awake = powerSaveBlocker.start('prevent-app-suspension');
+  if (keep === false && awake !== null) {
+    powerSaveBlocker.stop(awake);
+    awake = null;
+  }
+  const n = noticeFor(event, payload);
+  if (n && Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();
+}
 let service: AppService | null = null;
 const events = new EventHub();
 const media = new MediaFiles((id, name) => `ltx-media://media/${id}/${name}`);
@@ -60,14 +76,18 @@ function checkSender(e: IpcMainInvokeEvent): void {
 
 app.whenReady().then(() => {
   const settings = openSettings();
-  const keys = osKeychain();
+  // One lookup for the providers and the app's key store: a key saved in Settings is used at once.
+  const keychain = keychainLookup(osKeychain());
   service = new AppService({
-    registry: defaultRegistry(process.env, keychainLookup(keys).lookup),
-    keys,
+    registry: defaultRegistry(process.env, keychain.lookup),
+    keys: keychain.store,
     settings,
     projectsDir: projectsDir(settings),
     mediaUrl: (file) => media.url(file),
-    emit: (event, payload) => events.emit(event, payload),
+    emit: (event, payload) => {
+      walkAway(event, payload);
+      events.emit(event, payload);
+    },
     electron: true,
     version: app.getVersion(),
     pickFile: async () => {

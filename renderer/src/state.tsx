@@ -16,6 +16,7 @@ import { useShallow } from 'zustand/shallow';
 import type { ErrorView, EstimateView, EventPayloads, JobView, ProviderView, SettingsView, StoryboardView, TimelineView } from '../../main/contract/api';
 import { getApi, toErrorView, type ApiClient, type ConnectionState } from './api';
 import { projectNameFor } from './format';
+import { askToNotify, notifyOf } from './notify';
 import { applyJobChanges, jobsDataOf, NO_JOBS, type JobsData } from './jobs';
 import { clearThumbnails } from './thumbnails';
 
@@ -228,6 +229,8 @@ function renderSlice(set: SetState, get: GetState, api: ApiClient): RenderSlice 
     render: { kind: 'idle' },
     startRender: async (o = {}) => {
       const { batch, storyboard, refreshJobs } = get();
+      // Asked from the Render click: a notification when the batch ends, stops or pauses.
+      if (!api.electron) askToNotify();
       const r = await api.call('render.start', {
         project: batch.project.trim() || (storyboard ? projectNameFor(storyboard.file) : 'project'),
         provider: batch.provider || undefined,
@@ -269,7 +272,8 @@ function timelineSlice(set: SetState, api: ApiClient): TimelineSlice {
 function settingsSlice(set: SetState): SettingsSlice {
   return {
     settings: null,
-    setSettings: (settings) => set({ settings }),
+    // A key saved in Settings is live everywhere at once: the providers' readiness comes with the settings.
+    setSettings: (settings) => set({ settings, providers: settings.providers }),
     runnerInstall: null,
     clearRunnerInstall: () => set({ runnerInstall: null }),
   };
@@ -347,16 +351,21 @@ function createAppStore(api: ApiClient): AppStore {
         feed.update(j);
         if (!ENDED.has(j.state) && get().render.kind !== 'running') set({ render: { kind: 'running', project: '' } });
       }),
-      api.on('provider.paused', (p) => get().setPaused(p.provider, p.reason)),
+      api.on('provider.paused', (p) => {
+        get().setPaused(p.provider, p.reason);
+        if (!api.electron) notifyOf('provider.paused', p);
+      }),
       api.on('project.held', (h) => set({ heldBy: h.holder })),
       api.on('storyboard.changedOnDisk', (c) => set({ diskChange: c })),
       api.on('render.finished', (res) => {
         set({ render: { kind: 'finished', result: res } });
+        if (!api.electron) notifyOf('render.finished', res);
         afterRender();
         void get().refreshTimeline();
       }),
       api.on('render.failed', (f) => {
         set({ render: { kind: 'failed', message: f.message } });
+        if (!api.electron) notifyOf('render.failed', f);
         afterRender();
       }),
       api.on('export.progress', (p) => set({ stitchFraction: Math.max(0, Math.min(1, p.fraction)) })),

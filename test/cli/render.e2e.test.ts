@@ -13,6 +13,9 @@ describe('ltx-batch render (end to end, preview provider)', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('8 succeeded, 0 failed');
+    // The film line, and nothing saying there is none or that it is a rough cut.
+    expect(res.stdout).toMatch(/^film: .*film\.mp4 \(28\.\d\d s, /m);
+    expect(res.stdout).not.toMatch(/no film written|a rough cut/);
     const film = await probe(path.join(out, 'film.mp4'));
     // 4+3+3+4+4+3+3+4 = 28 s, within a frame per clip.
     expect(Math.abs(film.duration - 28)).toBeLessThanOrEqual(8 / 25);

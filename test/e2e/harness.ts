@@ -13,6 +13,7 @@ import { ensureRendererBuild } from '../../main/cli/ui-command';
 import { defaultRegistry } from '../../main/providers/registry';
 import { openSettings } from '../../main/settings/settings-db';
 import type { KeyStore } from '../../main/secrets/keychain';
+import { keychainLookup } from '../../main/secrets/key-lookup';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS = path.join(ROOT, 'test-results');
@@ -107,15 +108,19 @@ export interface Harness {
  * Starts the server (fresh app home, projects under it) and opens the app in a 1280x800 page.
  * `beforeGoto` runs after the page exists and before it loads (to attach listeners).
  */
-export async function startHarness(opts: { beforeGoto?: (page: Page) => void } = {}): Promise<Harness> {
+export async function startHarness(opts: { beforeGoto?: (page: Page) => void; env?: Record<string, string>; homeFiles?: Record<string, string> } = {}): Promise<Harness> {
   const home = tempDir();
-  const env: NodeJS.ProcessEnv = { LTX_BATCH_HOME: home, PATH: process.env.PATH };
+  // Files of the app's data folder read at start (prices.csv).
+  for (const [name, text] of Object.entries(opts.homeFiles ?? {})) fs.writeFileSync(path.join(home, name), text);
+  const env: NodeJS.ProcessEnv = { LTX_BATCH_HOME: home, PATH: process.env.PATH, ...opts.env };
   const keys = memoryKeyStore();
+  // The providers read keys from the app's key store as the desktop app's do (keychainLookup).
+  const keychain = keychainLookup(keys);
   const settings = openSettings({ LTX_BATCH_HOME: home });
   const server = await startUiServer({
     port: 0,
     staticDir: rendererBuild(),
-    deps: { registry: defaultRegistry(env), keys, settings, projectsDir: path.join(home, 'projects'), env },
+    deps: { registry: defaultRegistry(env, keychain.lookup), keys: keychain.store, settings, projectsDir: path.join(home, 'projects'), env },
   });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

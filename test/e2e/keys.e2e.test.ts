@@ -6,14 +6,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openByPath, screenshot, startHarness, tempDir, type Harness } from './harness';
+import { startLtxSimulator, type LtxSimulator } from '../simulators/ltx';
 
 const KEY = 'sk-test-UNIQUE-9f8e7d6c';
 
 describe('provider keys in the UI', () => {
   let h: Harness;
+  let sim: LtxSimulator;
   const received: string[] = [];
   beforeAll(async () => {
+    // The LTX API stand-in (written from its docs): it knows KEY and refuses any other key.
+    sim = await startLtxSimulator({ apiKey: KEY });
     h = await startHarness({
+      env: { LTX_BASE_URL: sim.url },
       beforeGoto: (page) =>
         page.on('websocket', (ws) => {
           ws.on('framereceived', (f) => received.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')));
@@ -22,6 +27,7 @@ describe('provider keys in the UI', () => {
   }, 120_000);
   afterAll(async () => {
     await h?.close();
+    await sim?.close();
   });
 
   it('sets a key through Settings, renders, and the key never reaches the renderer', async () => {
@@ -36,6 +42,18 @@ describe('provider keys in the UI', () => {
     await expect(input.inputValue()).resolves.toBe('');
     // It did reach the core (the in-memory key store).
     expect(h.keys.entries.get('ltx')).toBe(KEY);
+    // Saving ran the key's check with the service.
+    await expect(page.getByTestId('key-check-ltx').textContent()).resolves.toMatch(/^checked: key accepted/);
+    // A fake key is refused on save: not kept, the key saved before stays.
+    await input.fill('sk-fake-0000-1111');
+    await page.getByTestId('key-save-ltx').click();
+    await page.getByText(/^ltx refused the key, so it was not saved \(the key saved before is kept\): key rejected \(HTTP 401\)/i).waitFor();
+    expect(h.keys.entries.get('ltx')).toBe(KEY);
+    await expect(page.getByTestId('key-status-ltx').textContent()).resolves.toMatch(/…7d6c$/);
+    await screenshot(page, 'settings-key-refused.png');
+    // "Test" checks it again.
+    await page.getByTestId('key-test-ltx').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=key-check-ltx]')?.textContent?.startsWith('checked: key accepted'));
 
     // A (small) render with the preview provider, then every screen once more.
     const dir = tempDir('ltx-keys-');

@@ -81,3 +81,16 @@ describe('provider keys in a real Secret Service (gnome-keyring over D-Bus)', ()
     for (const [name, data] of haystacks) expect({ name, leaked: data.includes(Buffer.from(KEY)) }).toEqual({ name, leaked: false });
   });
 });
+
+describe('a key saved in the app is live at once', () => {
+  it('the providers\' lookup gives a key saved or deleted through its store at once, not after its 30 s cache', async () => {
+    const { keychainLookup } = await import('../../main/secrets/key-lookup');
+    const entries = new Map<string, string>();
+    const k = keychainLookup({ get: (id) => entries.get(id), set: (id, key) => void entries.set(id, key), delete: (id) => entries.delete(id) });
+    expect(k.lookup('ltx')).toBeUndefined();
+    k.store.set('ltx', 'sk-new-key-1234');
+    expect(k.lookup('ltx')).toBe('sk-new-key-1234');
+    k.store.delete('ltx');
+    expect(k.lookup('ltx')).toBeUndefined();
+  });
+});

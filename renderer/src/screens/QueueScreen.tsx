@@ -212,8 +212,8 @@ const columns = col.columns([
   col.display({ id: 'attempts', header: 'Tries', size: 60, meta: { align: 'right' }, cell: () => <JobText field="attempts" className="cell-text mono" /> }),
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: () => <JobText field="estimate" className="cell-text mono dim" /> }),
   col.display({ id: 'actual', header: 'Actual', size: 76, meta: { align: 'right' }, cell: () => <JobText field="actual" className="cell-text mono" /> }),
-  col.display({ id: 'detail', header: 'Errors and notes', size: 200, meta: { grow: true }, cell: () => <DetailCell /> }),
-  col.display({ id: 'actions', header: '', size: 240, cell: () => <ActionsCell /> }),
+  col.display({ id: 'detail', header: 'Errors and notes', size: 160, meta: { grow: true }, cell: () => <DetailCell /> }),
+  col.display({ id: 'actions', header: '', size: 280, cell: () => <ActionsCell /> }),
 ]);
 
 /** One job's row: renders again only when its job (or whether it is the latest take) changes. */

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { ErrorView, RunnerView, SettingsView } from '../../../main/contract/api';
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
+import { DiagnosticsButton } from '../components/Diagnostics';
 import { usd } from '../format';
 import { useApp } from '../state';
 
@@ -79,6 +80,12 @@ function KeyRow({ provider, label, entry }: { provider: string; label: string; e
               <Text size="xs" c="dimmed">
                 {entry.source === 'env' ? `from ${provider.toUpperCase()}_API_KEY` : 'in the keychain'}
               </Text>
+              {entry.check && (
+                <Text size="xs" c={entry.check.ok ? 'teal.4' : 'orange.4'} data-testid={`key-check-${provider}`}>
+                  {entry.check.ok ? 'checked: ' : ''}
+                  {entry.check.message}
+                </Text>
+              )}
             </Stack>
           ) : (
             <Badge color="gray" variant="outline" data-testid={`key-status-${provider}`}>
@@ -106,8 +113,11 @@ function KeyRow({ provider, label, entry }: { provider: string; label: string; e
                 onChange={(e) => setTyped(e.currentTarget.value)}
                 data-testid={`key-input-${provider}`}
               />
-              <Button type="submit" size="xs" loading={busy === 'set'} disabled={!typed} data-testid={`key-save-${provider}`}>
+              <Button type="submit" size="xs" loading={busy === 'set'} disabled={!typed} data-testid={`key-save-${provider}`} title="Saves the key and checks it with the service">
                 Save
+              </Button>
+              <Button size="xs" variant="default" loading={busy === 'test'} disabled={!entry.configured} onClick={() => void run('test', () => api.call('settings.testKey', { provider }))} data-testid={`key-test-${provider}`} title="Checks the key with the service (nothing is generated)">
+                Test
               </Button>
               <Button
                 size="xs"
@@ -383,9 +393,12 @@ export function SettingsScreen() {
                 testId="ffmpeg-input"
               />
               <PathSetting label="Projects folder" help="Where named projects (clips, queue, film) are created" current={settings.projectsDir} onSave={(p) => api.call('settings.setProjectsDir', { path: p })} testId="projects-input" />
-              <Text size="xs" c="dimmed">
-                LTX Batch {version} · {electron ? 'desktop app' : 'browser mode'}
-              </Text>
+              <Group gap="sm" justify="space-between">
+                <Text size="xs" c="dimmed">
+                  LTX Batch {version} · {electron ? 'desktop app' : 'browser mode'}
+                </Text>
+                <DiagnosticsButton />
+              </Group>
             </Stack>
           </Paper>
         </Grid.Col>
