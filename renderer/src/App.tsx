@@ -1,4 +1,5 @@
 import { Alert, AppShell, Badge, Box, Group, Loader, NavLink, Progress, Stack, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useShallow } from 'zustand/shallow';
 import { useApp, useAppStore, type Screen } from './state';
 import { ErrorNote } from './components/ErrorNote';
@@ -52,31 +53,39 @@ function RenderProgress() {
 export function App() {
   const { screen, setScreen, project, connection, booted, bootError, electron, version, heldBy } = useApp('screen', 'setScreen', 'project', 'connection', 'booted', 'bootError', 'electron', 'version', 'heldBy');
 
+  // Narrow windows (a laptop split screen, 900 px): the sidebar collapses to its step numbers.
+  const narrow = useMediaQuery('(max-width: 1100px)') ?? false;
+
   return (
-    <AppShell navbar={{ width: 184, breakpoint: 0 }} padding={0}>
-      <AppShell.Navbar p="xs" className="nav">
+    <AppShell navbar={{ width: narrow ? 64 : 184, breakpoint: 0 }} padding={0}>
+      <AppShell.Navbar p="xs" className={`nav${narrow ? ' nav-narrow' : ''}`} data-testid="sidebar">
         <AppShell.Section>
-          <Box px="xs" pt={4} pb="md">
-            <Text fw={700} size="lg" className="brand">
-              LTX Batch
+          <Box px={narrow ? 4 : 'xs'} pt={4} pb="md">
+            <Text fw={700} size="lg" className="brand" title="LTX Batch: storyboard → film">
+              {narrow ? 'LTX' : 'LTX Batch'}
             </Text>
-            <Text size="xs" c="dimmed">
-              storyboard → film
-            </Text>
+            {!narrow && (
+              <Text size="xs" c="dimmed">
+                storyboard → film
+              </Text>
+            )}
           </Box>
         </AppShell.Section>
-        <AppShell.Section grow>
-          <Stack gap={2} role="tablist" aria-orientation="vertical">
+        <AppShell.Section grow component="nav" aria-label="screens">
+          <Stack gap={2}>
             {NAV.map((n) => (
               <NavLink
                 key={n.id}
-                role="tab"
-                aria-selected={screen === n.id}
+                component="button"
+                type="button"
+                aria-current={screen === n.id ? 'page' : undefined}
+                aria-label={narrow ? `${n.step} ${n.label}` : undefined}
+                title={narrow ? n.label : undefined}
                 data-testid={`nav-${n.id}`}
                 active={screen === n.id}
-                label={n.label}
+                label={narrow ? null : n.label}
                 leftSection={<span className="nav-step">{n.step}</span>}
-                rightSection={badge(n.id)}
+                rightSection={narrow ? null : badge(n.id)}
                 onClick={() => setScreen(n.id)}
                 variant="light"
               />
@@ -84,7 +93,7 @@ export function App() {
           </Stack>
         </AppShell.Section>
         <AppShell.Section>
-          <Stack gap={6} px="xs" pb={4}>
+          <Stack gap={6} px="xs" pb={4} display={narrow ? 'none' : undefined}>
             <RenderProgress />
             {project && (
               <Text size="xs" c="dimmed" title={project} truncate>

@@ -32,7 +32,7 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     fs.writeFileSync(file, CSV);
     await openByPath(page, file);
     await page.getByTestId('nav-shots').click();
-    const cell = (field: string, row: number) => page.locator(`[aria-label="${field} of row ${row}"]`);
+    const cell = (field: string, row: number) => page.locator(`[data-cell="${field} of row ${row}"]`);
     await cell('prompt', 2).waitFor();
 
     // Select rows 2 to 5: a click, then a Shift-click.
@@ -44,7 +44,7 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     await page.getByTestId('fill-down-column').click();
     await page.getByRole('option', { name: 'duration', exact: true }).click();
     await page.getByTestId('fill-down-apply').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 5"]')?.textContent === '2');
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 5"]')?.textContent === '2');
     expect(records(file).map((r) => r.duration)).toEqual(['2', '2', '2', '2']);
     await screenshot(page, 'shots-fill-down.png');
 
@@ -55,7 +55,7 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
       data.setData('text/plain', 'a gull, close up\ttext-to-video\r\n"a boat, ""Mara"", leaves"\ttext-to-video\r\n');
       document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     });
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 4"]')?.textContent === 'a boat, "Mara", leaves');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 4"]')?.textContent === 'a boat, "Mara", leaves');
     expect(records(file).map((r) => [r.prompt, r.mode])).toEqual([
       ['a harbour at dawn', ''],
       ['a gull, close up', 'text-to-video'],
@@ -66,13 +66,13 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
 
     // Ctrl+Z takes the paste back (saved to the file too); the Undo button takes the fill down back; Redo does it again.
     await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.textContent === 'gulls over the pier');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 3"]')?.textContent === 'gulls over the pier');
     await expect.poll(() => records(file).map((r) => r.prompt)).toEqual(['a harbour at dawn', 'gulls over the pier', 'a boat leaves the pier', 'the pier at night']);
     await page.getByTestId('undo').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 5"]')?.textContent === '1');
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 5"]')?.textContent === '1');
     await expect.poll(() => records(file).map((r) => r.duration)).toEqual(['2', '1', '1', '1']);
     await page.getByTestId('redo').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 5"]')?.textContent === '2');
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 5"]')?.textContent === '2');
 
     // Find and replace in prompts: counted before it is applied.
     await page.getByTestId('find-replace').click();
@@ -80,14 +80,14 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     await page.getByTestId('replace-input').fill('jetty');
     await page.waitForFunction(() => document.querySelector('[data-testid=replace-count]')?.textContent === '3 match(es) in 3 rows');
     await page.getByTestId('replace-apply').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 5"]')?.textContent === 'the jetty at night');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 5"]')?.textContent === 'the jetty at night');
     expect(records(file).map((r) => r.prompt)).toEqual(['a harbour at dawn', 'gulls over the jetty', 'a boat leaves the jetty', 'the jetty at night']);
 
     // Sort by duration (longest first) after one row is made longer; filter to one provider.
     await cell('duration', 4).click();
     await page.getByRole('textbox', { name: 'duration of row 4' }).fill('3');
     await page.getByRole('textbox', { name: 'duration of row 4' }).press('Enter');
-    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 4"]')?.textContent === '3');
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 4"]')?.textContent === '3');
     await page.getByTestId('shot-sort').click();
     await page.getByRole('option', { name: 'Duration (longest first)' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid=shots-grid] [role=gridcell][data-row]')?.getAttribute('data-row') === '4');
@@ -129,7 +129,7 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     // Audio dropped onto row 4 in the grid: copied in, the row's audio cell set.
     const wav = path.join(tempDir(), 'waves.wav');
     execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=1', wav]);
-    await page.locator('[aria-label="prompt of row 4"]').evaluate((el, b64) => {
+    await page.locator('[data-cell="prompt of row 4"]').evaluate((el, b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const data = new DataTransfer();
       data.items.add(new File([bytes], 'waves.wav', { type: 'audio/wav' }));

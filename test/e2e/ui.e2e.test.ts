@@ -178,7 +178,7 @@ describe('LTX Batch UI (browser mode)', () => {
     const input = page.getByRole('textbox', { name: 'prompt of row 2' });
     await input.fill('a harbour at dusk');
     await input.press('Enter');
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.textContent === 'a harbour at dusk');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 2"]')?.textContent === 'a harbour at dusk');
     // Escape leaves the saved text as it was.
     await page.getByLabel('prompt of row 3').click();
     const second = page.getByRole('textbox', { name: 'prompt of row 3' });
@@ -190,12 +190,12 @@ describe('LTX Batch UI (browser mode)', () => {
     const dur = page.getByRole('textbox', { name: 'duration of row 3' });
     await dur.fill('6');
     await dur.press('Enter');
-    await page.waitForFunction(() => document.querySelector('[aria-label="duration of row 3"]')?.textContent === '6');
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 3"]')?.textContent === '6');
     // The provider list opens on click and the pick is saved.
     await page.getByLabel('provider of row 2').click();
     await page.getByRole('combobox', { name: 'provider of row 2' }).selectOption('preview');
-    await page.waitForFunction(() => document.querySelector('[aria-label="provider of row 2"]')?.textContent === 'preview');
-    await page.waitForFunction(() => !document.querySelector('[aria-label="provider of row 2"]')?.className.includes('inherited'));
+    await page.waitForFunction(() => document.querySelector('[data-cell="provider of row 2"]')?.textContent === 'preview');
+    await page.waitForFunction(() => !document.querySelector('[data-cell="provider of row 2"]')?.className.includes('inherited'));
     // Every edit was saved to the file: the edited records changed, the new provider column added
     // to the header and an empty cell of it to every record, the delimiter, line ends and the quoted cell kept; the version before the
     // last edit is kept beside it.
@@ -205,7 +205,7 @@ describe('LTX Batch UI (browser mode)', () => {
     // Opened again, the edits are there.
     await openByPath(page, file);
     await page.getByTestId('nav-shots').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.textContent === 'a harbour at dusk');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 2"]')?.textContent === 'a harbour at dusk');
     await screenshot(page, 'shots-saved.png');
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
@@ -231,7 +231,7 @@ describe('LTX Batch UI (browser mode)', () => {
     await expect(page.getByTestId('disk-change-summary').textContent()).resolves.toBe('1 changed (2), 1 added (3), +$0.00 to render');
     await screenshot(page, 'shots-disk-change.png');
     await page.getByTestId('disk-change-apply').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.textContent === 'it slams');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 3"]')?.textContent === 'it slams');
     await page.getByLabel('prompt of row 4').waitFor();
     await expect(page.getByTestId('disk-change').count()).resolves.toBe(0);
     expect(h.pageErrors).toEqual([]);
@@ -383,7 +383,7 @@ describe('LTX Batch UI (browser mode)', () => {
     await startRenderOf(page, file, 'ui-e2e-edit');
     await page.getByTestId('render-finished').waitFor({ timeout: 60_000 });
     const grid = page.getByTestId('queue-grid');
-    await grid.getByRole('button', { name: 'retake or extend take 1 of shot 1' }).click();
+    await grid.getByRole('button', { name: 'Retake / extend… take 1 of shot 1' }).click();
     await page.getByLabel('From (s)').fill('2');
     await page.getByLabel('To (s)').fill('3');
     // 2-3 s is 1 s: refused, naming the field; nothing can be sent.
@@ -398,7 +398,7 @@ describe('LTX Batch UI (browser mode)', () => {
     await expect(grid.getByTestId('job-1-2').getByLabel('chosen take: the film uses it').count()).resolves.toBe(1);
     // Extend the chosen take from the Timeline by 2 s: a 5 s take 3.
     await page.getByTestId('nav-timeline').click();
-    await page.getByTestId('clip-1').getByRole('button', { name: 'retake or extend take 2 of shot 1' }).click();
+    await page.getByTestId('clip-1').getByRole('button', { name: 'Retake / extend… take 2 of shot 1' }).click();
     await page.getByText('Extend', { exact: true }).click();
     await page.getByLabel('Add (s)').fill('2');
     await page.waitForFunction(() => /New take of 5\.00 s/.test(document.querySelector('[data-testid=edit-estimate]')?.textContent ?? ''));
@@ -476,18 +476,18 @@ describe('LTX Batch UI (browser mode)', () => {
     await page.getByLabel('Style for every row').fill('claymation, {prompt}, soft light');
     await page.getByLabel('Negative prompt for every row').fill('blurry');
     await page.getByTestId('style-save').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.getAttribute('title') === 'sent as: claymation, a harbour at dawn, soft light');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 2"]')?.getAttribute('title') === 'sent as: claymation, a harbour at dawn, soft light');
     await expect(page.getByTestId('style-button').textContent()).resolves.toBe('Style ✓');
     // Opened again: the style is still there.
     await openByPath(page, file);
     await page.getByTestId('nav-shots').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 3"]')?.getAttribute('title') === 'sent as: claymation, gulls, soft light');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 3"]')?.getAttribute('title') === 'sent as: claymation, gulls, soft light');
     // Cleared: the prompts go back to the cells.
     await page.getByTestId('style-button').click();
     await page.getByLabel('Style for every row').fill('');
     await page.getByLabel('Negative prompt for every row').fill('');
     await page.getByTestId('style-save').click();
-    await page.waitForFunction(() => document.querySelector('[aria-label="prompt of row 2"]')?.getAttribute('title') === 'a harbour at dawn');
+    await page.waitForFunction(() => document.querySelector('[data-cell="prompt of row 2"]')?.getAttribute('title') === 'a harbour at dawn');
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 

@@ -78,7 +78,7 @@ export function EditTakeButton({ jobId, shot, take, lengthS, kinds, onQueued }: 
       width={320}
       onSubmit={() => void submit()}
       target={
-        <Button size="compact-xs" variant="subtle" onClick={() => setOpen((o) => !o)} aria-label={`retake or extend take ${take} of shot ${shot}`}>
+        <Button size="compact-xs" variant="subtle" onClick={() => setOpen((o) => !o)} aria-label={`Retake / extend… take ${take} of shot ${shot}`}>
           Retake / extend…
         </Button>
       }

@@ -94,7 +94,7 @@ export function ImportScreen() {
 
   return (
     <Stack gap="md" p="md" className="screen-fill">
-      <Group justify="space-between" align="flex-end" wrap="nowrap">
+      <Group justify="space-between" align="flex-end" wrap="wrap">
         <Box>
           <Title order={3}>Import a storyboard</Title>
           <Text size="sm" c="dimmed">

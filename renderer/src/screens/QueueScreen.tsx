@@ -84,7 +84,7 @@ function StateCell() {
   return (
     <Stack gap={3} w="100%">
       <Group gap={4} wrap="nowrap">
-        <Badge size="xs" color={STATE_COLOR[job.state]} variant={job.state === 'succeeded' ? 'filled' : 'light'} data-testid="job-state">
+        <Badge size="xs" color={STATE_COLOR[job.state]} variant="light" data-testid="job-state">
           {job.state}
         </Badge>
         {job.maybeDuplicate && (
@@ -95,7 +95,7 @@ function StateCell() {
           </Tooltip>
         )}
       </Group>
-      <Progress size={4} value={job.state === 'succeeded' ? 100 : Math.round(job.progress * 100)} color={STATE_COLOR[job.state]} animated={LIVE.has(job.state) && job.state !== 'queued'} />
+      <Progress size={4} value={job.state === 'succeeded' ? 100 : Math.round(job.progress * 100)} color={STATE_COLOR[job.state]} animated={LIVE.has(job.state) && job.state !== 'queued'} aria-label={`progress of shot ${job.shot} take ${job.take}`} />
     </Stack>
   );
 }
@@ -183,7 +183,7 @@ function ActionsCell() {
       {job.state === 'succeeded' && latest && (
         <>
           <Tooltip label={`Render this shot again as a new take, with the next seed it has not used (up to ${job.estimate}, as this take); choose the take here or on the timeline`}>
-            <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')} aria-label={`new take of shot ${job.shot}, up to ${job.estimate}`}>
+            <Button size="compact-xs" variant="subtle" loading={busy.has(job.id)} onClick={() => void act(job, 'rerender')} aria-label={`New take · ${job.estimate}, of shot ${job.shot}`}>
               New take · {job.estimate}
             </Button>
           </Tooltip>
@@ -213,7 +213,7 @@ const columns = col.columns([
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: { align: 'right' }, cell: () => <JobText field="estimate" className="cell-text mono dim" /> }),
   col.display({ id: 'actual', header: 'Actual', size: 76, meta: { align: 'right' }, cell: () => <JobText field="actual" className="cell-text mono" /> }),
   col.display({ id: 'detail', header: 'Errors and notes', size: 160, meta: { grow: true }, cell: () => <DetailCell /> }),
-  col.display({ id: 'actions', header: '', size: 280, cell: () => <ActionsCell /> }),
+  col.display({ id: 'actions', header: '', size: 340, cell: () => <ActionsCell /> }),
 ]);
 
 /** One job's row: renders again only when its job (or whether it is the latest take) changes. */
@@ -240,7 +240,7 @@ function QueueProgress() {
   const ended = stats.ended;
   const progress = total ? (100 * stats.progress) / total : 0;
   return (
-    <Group gap="lg" wrap="nowrap" align="center">
+    <Group gap="lg" wrap="wrap" align="center">
       <Box flex={1}>
         <Group justify="space-between" mb={4}>
           <Text size="sm" fw={600} data-testid="batch-progress-label">
@@ -251,17 +251,17 @@ function QueueProgress() {
           </Text>
         </Group>
         <Progress.Root size="lg" data-testid="batch-progress">
-          <Progress.Section value={total ? (100 * counts.succeeded) / total : 0} color="teal" />
-          <Progress.Section value={total ? (100 * counts.failed) / total : 0} color="red" />
-          <Progress.Section value={total ? (100 * counts.canceled) / total : 0} color="dark.3" />
-          <Progress.Section value={Math.max(0, progress - (100 * ended) / Math.max(1, total))} color="indigo" striped animated />
+          <Progress.Section value={total ? (100 * counts.succeeded) / total : 0} color="teal" aria-label="takes succeeded" />
+          <Progress.Section value={total ? (100 * counts.failed) / total : 0} color="red" aria-label="takes failed" />
+          <Progress.Section value={total ? (100 * counts.canceled) / total : 0} color="dark.3" aria-label="takes canceled" />
+          <Progress.Section value={Math.max(0, progress - (100 * ended) / Math.max(1, total))} color="indigo" striped animated aria-label="takes in progress" />
         </Progress.Root>
       </Box>
-      <Group gap={6} wrap="nowrap" data-testid="queue-counts">
+      <Group gap={6} wrap="wrap" data-testid="queue-counts">
         {(['queued', 'running', 'succeeded', 'failed', 'canceled'] as const).map((s) => {
           const n = s === 'running' ? counts.running + counts.submitting + counts.downloading : counts[s];
           return (
-            <Badge key={s} color={STATE_COLOR[s]} variant={n ? 'light' : 'outline'} size="md" data-testid={`count-${s}`}>
+            <Badge key={s} color={n ? STATE_COLOR[s] : 'gray'} variant={n ? 'light' : 'default'} size="md" data-testid={`count-${s}`}>
               {n} {s}
             </Badge>
           );
@@ -379,7 +379,7 @@ export function QueueScreen() {
 
   return (
     <Stack gap="sm" p="md" className="screen-fill">
-      <Group justify="space-between" align="flex-end" wrap="nowrap">
+      <Group justify="space-between" align="flex-end" wrap="wrap">
         <Box>
           <Title order={3}>Queue</Title>
           <Text size="sm" c="dimmed">
@@ -450,7 +450,7 @@ function RenderBanner() {
           <Text size="sm" fw={600}>
             {stitchFraction !== null ? 'Stitching the film…' : 'Rendering…'}
           </Text>
-          {stitchFraction !== null && <Progress value={stitchFraction * 100} flex={1} size="sm" />}
+          {stitchFraction !== null && <Progress value={stitchFraction * 100} flex={1} size="sm" aria-label="film export" />}
         </Group>
       </Paper>
     );

@@ -180,14 +180,26 @@ function PlainCell({ td, row, column, text, strong }: { td: Td; row: number; col
  * It is the grid cell itself (focusable, as in an editable ARIA grid). A plain function, not a
  * component: one fiber less for each of the grid's cells.
  */
-function cellView({ td, label, text, cls, title, align, onStart, caret, row, field }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean; row: number; field: EditField }) {
+function cellView({ td, label, text, cls, title, align, onStart, caret, row, field, focusBack }: { td: Td; label: string; text: string; cls: string; title?: string; align?: 'right'; onStart: () => void; caret?: boolean; row: number; field: EditField; focusBack?: { current: boolean } }) {
   return (
     <div
+      // Back from the editor (Enter or Escape): the focus returns to the cell, not to the top of the page.
+      ref={
+        focusBack
+          ? (el) => {
+              if (el && focusBack.current) {
+                focusBack.current = false;
+                el.focus();
+              }
+            }
+          : undefined
+      }
       role={td.role}
       data-row={row}
       data-field={field}
+      data-cell={label}
       tabIndex={0}
-      aria-label={label}
+      aria-label={text ? `${text}, ${label}` : label}
       aria-invalid={cls.includes('cell-bad') ? true : undefined}
       className={`${td.className} cell-view ${cls} ${align === 'right' ? 'right' : ''} ${caret ? 'caret' : ''}`}
       title={title}
@@ -213,10 +225,12 @@ function EditCell({ td, row, field, value, shown, align, hint }: { td: Td; row: 
   const { edit, problems } = useGrid();
   const [editing, setEditing] = useState(false);
   const [saving, setSaving] = useState<string | null>(null);
+  const focusBack = useRef(false);
   const { cls, title } = cellClass(row, field, problems);
   if (!editing)
-    return cellView({ td, row, field, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
-  const commit = async (v: string | null) => {
+    return cellView({ td, row, field, focusBack, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
+  const commit = async (v: string | null, keyboard = false) => {
+    focusBack.current = keyboard;
     setEditing(false);
     if (v === null || v === value) return;
     setSaving(v);
@@ -228,18 +242,25 @@ function EditCell({ td, row, field, value, shown, align, hint }: { td: Td; row: 
       setSaving(null);
     }
   };
-  return <TextEditor td={td} label={`${field} of row ${row}`} cls={cls} align={align} initial={value} spellCheck={field === 'prompt'} onDone={(v) => void commit(v)} />;
+  return <TextEditor td={td} label={`${field} of row ${row}`} cls={cls} align={align} initial={value} spellCheck={field === 'prompt'} onDone={(v, keyboard) => void commit(v, keyboard)} />;
 }
 
-/** The input of a text cell being edited: `onDone(text)` on Enter or blur, `onDone(null)` on Escape. */
-function TextEditor({ td, label, cls, align, initial, spellCheck, onDone }: { td: Td; label: string; cls: string; align?: 'right'; initial: string; spellCheck: boolean; onDone: (v: string | null) => void }) {
+/** The input of a text cell being edited: `onDone(text)` on Enter or blur, `onDone(null)` on Escape; `keyboard` when Enter or Escape ended it (the focus goes back to the cell). */
+function TextEditor({ td, label, cls, align, initial, spellCheck, onDone }: { td: Td; label: string; cls: string; align?: 'right'; initial: string; spellCheck: boolean; onDone: (v: string | null, keyboard: boolean) => void }) {
   const [v, setV] = useState(initial);
-  const cancelled = useRef(false);
+  const ended = useRef(false);
   const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'Enter') e.currentTarget.blur();
+    // Keys typed in the editor stay in it (the grid's arrow keys move between cells only outside it).
+    e.stopPropagation();
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      ended.current = true;
+      onDone(v, true);
+    }
     if (e.key === 'Escape') {
-      cancelled.current = true;
-      onDone(null);
+      e.preventDefault();
+      ended.current = true;
+      onDone(null, true);
     }
   };
   return (
@@ -252,7 +273,7 @@ function TextEditor({ td, label, cls, align, initial, spellCheck, onDone }: { td
         aria-label={label}
         spellCheck={spellCheck}
         onChange={(e) => setV(e.currentTarget.value)}
-        onBlur={() => !cancelled.current && onDone(v)}
+        onBlur={() => !ended.current && onDone(v, false)}
         onKeyDown={onKey}
       />
     </div>
@@ -393,8 +414,8 @@ function BudgetBar({ estimate }: { estimate: EstimateView }) {
         </Text>
       </Group>
       <Progress.Root size="lg" aria-label="budget">
-        <Progress.Section value={spent} color="gray.6" title={`spent ${usd(bar.spentUsd)}`} />
-        <Progress.Section value={sb} color={over ? 'red' : 'indigo'} title={`this storyboard ${usd(bar.storyboardUsd)}`} />
+        <Progress.Section value={spent} color="gray.6" title={`spent ${usd(bar.spentUsd)}`} aria-label={`spent ${usd(bar.spentUsd)}`} />
+        <Progress.Section value={sb} color={over ? 'red' : 'indigo'} title={`this storyboard ${usd(bar.storyboardUsd)}`} aria-label={`this storyboard ${usd(bar.storyboardUsd)}`} />
       </Progress.Root>
     </Box>
   );
@@ -518,6 +539,31 @@ export function ShotsScreen() {
     [providers, batch.provider, estimates, problems, editCells, selectedRows, toggle],
   );
 
+  /** Arrow keys move the focus between the grid's cells (rows in the order shown, columns left to right). */
+  const onGridKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-field]');
+    if (!cell || (e.target as HTMLElement).tagName === 'INPUT' || (e.target as HTMLElement).tagName === 'SELECT' || !e.key.startsWith('Arrow')) return;
+    const row = Number(cell.dataset.row);
+    const field = cell.dataset.field!;
+    const grid = e.currentTarget;
+    let target: HTMLElement | null = null;
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      const cells = Array.from(cell.closest('[role=row]')?.querySelectorAll<HTMLElement>('[data-field]') ?? []);
+      target = cells[cells.indexOf(cell) + (e.key === 'ArrowRight' ? 1 : -1)] ?? null;
+    } else {
+      const next = shownRows[shownRows.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1)];
+      if (next === undefined) return;
+      target = grid.querySelector<HTMLElement>(`[data-row="${next}"][data-field="${field}"]`);
+      if (!target) {
+        // Not drawn yet (the grid draws the rows in view): scroll one row and try again.
+        grid.querySelector('[data-testid=shots-grid-scroll]')?.scrollBy(0, e.key === 'ArrowDown' ? 40 : -40);
+        requestAnimationFrame(() => grid.querySelector<HTMLElement>(`[data-row="${next}"][data-field="${field}"]`)?.focus());
+      }
+    }
+    e.preventDefault();
+    target?.focus();
+  };
+
   /** A block pasted from a spreadsheet onto the focused cell (not while a cell is being edited: that pastes text into it). */
   const onPaste = (e: ClipboardEvent<HTMLDivElement>) => {
     const cell = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>('[data-field]');
@@ -622,7 +668,7 @@ export function ShotsScreen() {
       <DiskChangeBanner />
 
       <Paper withBorder p="sm" className="toolbar">
-        <Group gap="sm" align="flex-end" wrap="nowrap">
+        <Group gap="sm" align="flex-end" wrap="wrap">
           <TextInput label="Project" w={190} value={batch.project} onChange={(e) => setBatch({ project: e.currentTarget.value })} data-testid="project-input" spellCheck={false} />
           <Select
             label="Provider for rows without one"
@@ -658,7 +704,7 @@ export function ShotsScreen() {
       </Paper>
 
       <Paper withBorder p="sm">
-        <Group gap="lg" wrap="nowrap" align="center">
+        <Group gap="lg" wrap="wrap" align="center">
           <Box>
             <Text size="xs" c="dimmed">
               Shots
@@ -729,7 +775,7 @@ export function ShotsScreen() {
       <ShotInspector row={inspectRow} onClose={() => setInspectRow(null)} />
 
       <Ctx.Provider value={ctx}>
-        <div className="grid-wrap" onPaste={onPaste} onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
+        <div className="grid-wrap" onPaste={onPaste} onKeyDown={onGridKey} onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
         <VirtualGrid
           table={table}
           testId="shots-grid"

@@ -44,11 +44,13 @@ function ClipCard({ clip, index, onTake, onPlay, onRerender, onEdited }: { clip:
   const style = { transform: CSS.Translate.toString(transform), transition, zIndex: isDragging ? 2 : undefined };
   return (
     <Paper ref={setNodeRef} style={style} withBorder className={`clip-card${isDragging ? ' dragging' : ''}${clip.chosenJobId === null ? ' missing' : ''}`} data-testid={`clip-${clip.shot}`}>
-      <div className="clip-handle" {...attributes} {...listeners} aria-label={`move shot ${clip.shot}`} title="Drag to reorder">
+      <div className="clip-handle" {...attributes} {...listeners} aria-label={`${index + 1}. Shot ${clip.shot}: move it with the arrow keys after Space, or drag it`} title="Drag to reorder">
         <Text size="xs" fw={700}>
           {index + 1}. Shot {clip.shot}
         </Text>
-        <span className="grip">⠿</span>
+        <span className="grip" aria-hidden="true">
+          ⠿
+        </span>
       </div>
       <UnstyledButton className="clip-thumb" onClick={onPlay} disabled={clip.chosenJobId === null} aria-label={`play shot ${clip.shot}`}>
         {clip.chosenJobId === null ? (
@@ -194,7 +196,7 @@ export function TimelineScreen() {
             Drag clips to reorder, pick a take per shot, and choose a cut or a crossfade at each joint ({timeline?.crossfadeSeconds ?? 0.5} s unless you set its length); a crossfade stays with the two clips it joins.
           </Text>
         </Box>
-        <Group gap="sm" wrap="nowrap">
+        <Group gap="sm" wrap="wrap">
           <Badge variant="light" color="gray" size="lg" data-testid="film-duration">
             {clips.length} clips · {seconds(Math.max(0, total))}
           </Badge>
@@ -293,7 +295,7 @@ export function TimelineScreen() {
             <Text size="xs" c="dimmed" mb={4}>
               Exporting… {Math.round((stitchFraction ?? 0) * 100)}%
             </Text>
-            <Progress value={(stitchFraction ?? 0) * 100} size="lg" striped animated />
+            <Progress value={(stitchFraction ?? 0) * 100} size="lg" striped animated aria-label="film export" />
           </Box>
         )}
         {timeline?.filmUrl && (timeline.filmStale || timeline.filmPlaceholders.length > 0) && (
