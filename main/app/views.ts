@@ -51,6 +51,17 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
   const s = ctx.sheet;
   if (!sb || !s) return null;
   const headers = (s.rows[0] ?? []).map((h, i) => ({ header: h, column: Object.entries(ctx.mapping?.known ?? {}).find(([, idx]) => idx === i)?.[0] ?? '' }));
+  // A refused cell is shown as written (duration "-3"), not as the default the shot fell back to.
+  const knownOf = new Map(headers.filter((h) => h.column).map((h) => [h.header.trim(), h.column]));
+  const refused = new Map<number, Record<string, string>>();
+  for (const i of sb.issues) {
+    if (i.severity !== 'error' || i.row === undefined || !i.column) continue;
+    const column = knownOf.get(i.column) ?? i.column;
+    const idx = ctx.mapping?.known[column as keyof NonNullable<typeof ctx.mapping>['known']];
+    const r = s.rowNumbers.indexOf(i.row);
+    if (idx === undefined || r < 1) continue;
+    refused.set(i.row, { ...refused.get(i.row), [column]: s.rows[r][idx] ?? '' });
+  }
   return {
     file: sb.file,
     format: sb.format,
@@ -83,6 +94,7 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
       model: x.model ?? '',
       image: x.image?.original ?? null,
       audio: x.audio?.original ?? null,
+      refused: refused.get(x.row) ?? null,
     })),
   };
 }

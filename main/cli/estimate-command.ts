@@ -4,6 +4,7 @@
  */
 import { importStoryboard } from '../storyboard/import';
 import { formatIssue } from '../storyboard/issues';
+import { describeErrorCount } from '../contract/error-count';
 import { planStoryboard } from '../pricing/plan';
 import type { ProviderRegistry } from '../providers/registry';
 import { formatEstimate, table, usd } from './format';
@@ -77,7 +78,7 @@ export async function estimateCommand(file: string, registry: ProviderRegistry, 
   }
   for (const i of issues) err.write(`${formatIssue(i, file)}\n`);
   if (errors.length) {
-    err.write(`${errors.length} error(s): fix them and run again; nothing was queued.\n`);
+    err.write(`${describeErrorCount(issues)}: fix them and run again; nothing was queued.\n`);
     return 1;
   }
   const budgetNames = [...new Set(plan.rows.flatMap((r) => r.budgets.map((b) => b.name)))];

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { keepAwakeHint } from './keep-awake';
+import { describeErrorCount } from '../contract/error-count';
 import cliProgress from 'cli-progress';
 import { renderStoryboard, type RenderResult } from '../project/render-storyboard';
 import { ProjectBusyError } from '../queue/lease';
@@ -124,7 +125,7 @@ export async function renderCommand(file: string, registry: ProviderRegistry, op
     bar?.stop();
     if (e instanceof StoryboardError) {
       for (const i of e.issues) err.write(`${formatIssue(i, file)}\n`);
-      err.write(`${e.issues.filter((i) => i.severity === 'error').length} error(s): fix them and run again; nothing was queued.\n`);
+      err.write(`${describeErrorCount(e.issues)}: fix them and run again; nothing was queued.\n`);
       return 1;
     }
     if (e instanceof LookChangedError) {

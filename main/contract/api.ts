@@ -189,6 +189,8 @@ export interface ProjectView {
 export interface IssueView {
   severity: 'error' | 'warning';
   row?: number;
+  /** The shot id on that row (the app names it first: "shot 3 (row 4)"). */
+  shot?: string;
   column?: string;
   message: string;
 }
@@ -216,6 +218,8 @@ export interface ShotView {
   model: string;
   image: string | null;
   audio: string | null;
+  /** Cells the storyboard refused, as written (column -> text), so the grid shows "-3" rather than the default the shot fell back to; null when none. */
+  refused: Record<string, string> | null;
 }
 
 /** The loaded storyboard. */

@@ -100,31 +100,32 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
       plan.issues.push({
         severity: 'error',
         row: shot.row,
+        shot: shot.id,
         column: shot.provider ? 'provider' : undefined,
         message: `unknown provider "${providerId}"; known providers: ${registry.ids().join(', ')}`,
       });
       continue;
     }
     if (shot.endImage && p.capabilities().endImage !== true) {
-      plan.issues.push({ severity: 'error', row: shot.row, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${can((c) => c.endImage === true)}` });
+      plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${can((c) => c.endImage === true)}` });
       continue;
     }
     if (shot.continueFrom && p.capabilities().mediaInputs !== 'url-or-file') {
-      plan.issues.push({ severity: 'error', row: shot.row, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${can((c) => c.mediaInputs === 'url-or-file')}` });
+      plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${can((c) => c.mediaInputs === 'url-or-file')}` });
       continue;
     }
     // A continued shot is checked and priced as image-to-video from its start frame (written when its take is claimed).
     const asSent = withStartFrame(shot, '');
     const v = p.validate(asSent);
     if (!v.ok) {
-      for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: ${i.message}` });
+      for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: ${i.message}` });
       continue;
     }
     if (takes > 1 && shot.seed >= 0 && p.capabilities().seeds !== false) {
       // The last take's seed (seed + takes - 1) must be one the provider takes too.
       const last = p.validate({ ...asSent, seed: shot.seed + takes - 1 });
       if (!last.ok) {
-        for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
+        for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
         continue;
       }
     }

@@ -383,5 +383,12 @@ export function interpretSheet(
   const applied = applyLook(shots, resolved.look, colName('prompt'));
   for (const i of applied.issues) issues.push(i);
   const hasLook = resolved.look.sources.length > 0;
+  // Each row's issues name its shot id first (the creator thinks in shots), the spreadsheet row second.
+  const shotOfRow = new Map<number, string>();
+  for (let i = 1; i < sheet.rows.length; i++) {
+    const id = mapping.known.shot !== undefined ? (sheet.rows[i][mapping.known.shot] ?? '').trim() : String(i);
+    if (id) shotOfRow.set(sheet.rowNumbers[i], id.slice(0, MAX_SHOT_ID_CHARS));
+  }
+  for (const i of issues) if (i.row !== undefined && shotOfRow.has(i.row)) i.shot = shotOfRow.get(i.row);
   return { shots, issues, mapping, look: hasLook ? { ...resolved.look, uses: applied.uses } : undefined, ...(sheet.resultsOf ? { resultsOf: sheet.resultsOf } : {}) };
 }

@@ -96,8 +96,10 @@ describe('ltx-batch render (end to end, preview provider)', () => {
     const out = tmpDir();
     const res = await runCli(['render', path.join(dir, 'bad.csv'), '--out', out]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('row 3, column duration: duration must be more than 0 seconds');
-    expect(res.stderr).toContain('row 4, column prompt: prompt is empty');
+    expect(res.stderr).toContain('shot 2 (row 3), column duration: duration must be more than 0 seconds');
+    expect(res.stderr).toContain('shot 3 (row 4), column prompt: prompt is empty');
+    // Counted as the app counts them.
+    expect(res.stderr).toContain('2 errors in 2 shots: fix them and run again; nothing was queued.');
     expect(fs.existsSync(path.join(out, 'project.sqlite'))).toBe(false);
   });
 });
@@ -117,7 +119,7 @@ describe('ltx-batch estimate', () => {
     const dir = withFiles({ 's.csv': 'shot,prompt,provider\n1,a,nosuch\n' });
     const res = await runCli(['estimate', path.join(dir, 's.csv')]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('row 2, column provider: unknown provider "nosuch"');
+    expect(res.stderr).toContain('shot 1 (row 2), column provider: unknown provider "nosuch"');
   });
 
   it('exits 2 on a usage error', async () => {

@@ -100,6 +100,26 @@ describe('Shots: bulk edits and the shot inspector (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 90_000);
 
+  it('errors in the creator\'s terms: one error for an unquoted comma, shot ids first, the refused value shown, one count everywhere', async () => {
+    const { page } = h;
+    const file = path.join(tempDir('ltx-errors-'), 'errors.csv');
+    fs.writeFileSync(file, 'shot,prompt,duration\n1,a pier,2\n2,a cat, walking,4\n3,the sea,-3\n');
+    await page.getByTestId('nav-import').click();
+    await page.getByTestId('path-input').fill(file);
+    await page.getByTestId('open-path').click();
+    await page.getByTestId('error-count').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=error-count]')?.textContent === '2 errors in 2 shots');
+    const issues = page.getByTestId('issues');
+    await expect(issues.textContent()).resolves.toContain('shot 2 (row 3)column 4shot 2 (row 3) has 4 cells, the header has 3: a comma inside a cell that is not in quotes?');
+    await expect(issues.textContent()).resolves.toContain('shot 3 (row 4)durationduration must be more than 0 seconds, got -3');
+    await screenshot(page, 'import-errors.png');
+    await page.getByTestId('nav-shots').click();
+    // The refused duration is shown as written, not as the default (5).
+    await page.waitForFunction(() => document.querySelector('[data-cell="duration of row 4"]')?.textContent === '-3');
+    await expect(page.getByTestId('blocked').textContent()).resolves.toBe('2 errors in 2 shots (marked in red) must be fixed before rendering');
+    expect(h.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('the shot inspector edits every column, takes a dropped image into the project, and shows the takes with a note each; render selected renders one shot', async () => {
     const { page } = h;
     const dir = tempDir('ltx-inspect-');

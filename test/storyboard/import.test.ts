@@ -95,7 +95,9 @@ describe('CSV storyboards', () => {
     const sb = await load('s.csv', csv);
     const where = errorsOf(sb).map((i) => `${i.row}:${i.column}`);
     expect(where).toEqual(['3:duration', '4:duration', '5:resolution', '6:aspect_ratio', '7:fps', '8:seed', '9:mode', '10:image', '11:shot', '12:prompt']);
-    expect(formatIssue(errorsOf(sb)[0], 's.csv')).toBe('error: s.csv, row 3, column duration: duration must be more than 0 seconds, got -3');
+    // The creator's shot id first, the spreadsheet row second.
+    expect(formatIssue(errorsOf(sb)[0], 's.csv')).toBe('error: s.csv, shot 2 (row 3), column duration: duration must be more than 0 seconds, got -3');
+    expect(errorsOf(sb).map((i) => i.shot)).toEqual(['2', '3', '4', '5', '6', '7', '8', '9', '9', '11']);
   });
 
   it('refuses media that escapes the storyboard folder, other URL schemes, missing files and non-images', async () => {

@@ -5,6 +5,7 @@ import { formatEstimate } from '../../pricing/money';
 import { planStoryboard } from '../../pricing/plan';
 import { specHash } from '../../queue/store';
 import { UserError } from '../../project/errors';
+import { issuePlace } from '../../storyboard/issues';
 import type { LeaseHolder } from '../../queue/lease';
 import { monthlyBudgets } from '../views';
 import type { AppContext } from '../context';
@@ -92,7 +93,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
       if (errors.length) throw new UserError(`the storyboard has ${errors.length} error(s)${o.rows ? ' in the rows to render' : ''}; nothing was queued`, 'fix the rows marked in red, then render again');
       const plan = planStoryboard(o.rows ? sb.shots.filter((x) => rendered.has(x.row) || !sb.issues.some((i) => i.severity === 'error' && i.row === x.row)) : sb.shots, ctx.deps.registry, { provider: o.provider, budgetUsd: o.budgetUsd });
       const bad = plan.issues.filter((i) => i.severity === 'error' && concerns(i));
-      if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: row ${bad[0].row}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
+      if (bad.length) throw new UserError(`${bad.length} row(s) cannot be rendered by the chosen provider (first: ${issuePlace(bad[0]) ?? 'the storyboard'}, ${bad[0].column}: ${bad[0].message}); nothing was queued`, 'change the provider of those rows or fix them');
       const dir = ctx.projectPath(o.project);
       const session = ctx.openProject(dir);
       // A project is its folder: another storyboard is never mixed into it (clips, timeline, film).

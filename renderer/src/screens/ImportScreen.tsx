@@ -7,6 +7,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { baseName, plural } from '../format';
 import { useApp } from '../state';
 import { readAsBase64 } from '../files';
+import { describeErrorCount } from '../../../main/contract/error-count';
 
 const ACCEPT = '.csv,.tsv,.txt,.xlsx,.zip,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/zip';
 
@@ -222,7 +223,7 @@ export function ImportScreen() {
                   {plural(storyboard.shots.length, 'shot')}
                 </Badge>
                 <Badge variant="light" color={errors.length ? 'red' : 'teal'} data-testid="error-count">
-                  {errors.length ? plural(errors.length, 'error') : 'no errors'}
+                  {describeErrorCount(storyboard.issues)}
                 </Badge>
                 {warnings.length > 0 && (
                   <Badge variant="light" color="yellow">
@@ -327,8 +328,14 @@ function IssueList({ issues }: { issues: IssueView[] }) {
               <Badge size="xs" color={i.severity === 'error' ? 'red' : 'yellow'} variant="light" w={74}>
                 {i.severity}
               </Badge>
-              <Text size="xs" c="dimmed" w={54} className="mono">
-                {i.row !== undefined ? `row ${i.row}` : 'file'}
+              <Text size="xs" w={96} className="mono" title={i.row !== undefined ? `spreadsheet row ${i.row}` : undefined}>
+                {i.row === undefined ? 'file' : i.shot ? `shot ${i.shot}` : `row ${i.row}`}
+                {i.row !== undefined && i.shot && (
+                  <Text span size="xs" c="dimmed">
+                    {' '}
+                    (row {i.row})
+                  </Text>
+                )}
               </Text>
               <Text size="xs" fw={600} w={96} truncate title={i.column}>
                 {i.column ?? ''}

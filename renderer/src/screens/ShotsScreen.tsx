@@ -12,6 +12,7 @@ import { baseName, plural, usd } from '../format';
 import { useApp, useAppStore } from '../state';
 import { useShotEdits } from '../use-shot-edits';
 import { mediaColumnOf, readAsBase64 } from '../files';
+import { countErrors, describeErrorCount } from '../../../main/contract/error-count';
 import { BulkBar, type ShotFilter, type ShotSort } from '../components/BulkBar';
 import { ShotInspector } from '../components/ShotInspector';
 
@@ -111,9 +112,9 @@ const columns = col.columns([
   col.accessor('row', { header: 'Row', size: 58, meta: own({ align: 'right', className: 'mono dim' }, (s, td) => <SelectCell td={td} row={s.row} />) }),
   col.accessor('id', { header: 'Shot', size: 60, meta: own({}, (s, td) => <ShotIdCell td={td} shot={s} />) }),
   col.accessor('prompt', { header: 'Prompt', size: 240, meta: own({ grow: true }, (s, td) => <EditCell td={td} row={s.row} field="prompt" value={s.prompt} hint={s.sentPrompt === null ? undefined : `sent as: ${s.sentPrompt}`} />) }),
-  col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="mode" value={s.mode} />) }),
-  col.accessor('duration', { header: 'Sec', size: 50, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="duration" value={String(s.duration)} align="right" />) }),
-  col.accessor('resolution', { header: 'Resolution', size: 100, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="resolution" value={s.resolution} />) }),
+  col.accessor('mode', { header: 'Mode', size: 118, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="mode" value={s.refused?.mode ?? s.mode} />) }),
+  col.accessor('duration', { header: 'Sec', size: 50, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="duration" value={s.refused?.duration ?? String(s.duration)} align="right" />) }),
+  col.accessor('resolution', { header: 'Resolution', size: 100, meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="resolution" value={s.refused?.resolution ?? s.resolution} />) }),
   col.accessor('provider', { header: 'Provider', size: 100, meta: own({}, (s, td) => <ProviderCell td={td} shot={s} />) }),
   col.accessor('model', { header: 'Model', size: 96, meta: own({}, (s, td) => <ModelCell td={td} shot={s} />) }),
   col.accessor('takes', { header: 'Takes', size: 54, meta: own({ align: 'right', className: 'mono' }, (s, td) => <EditCell td={td} row={s.row} field="takes" value={s.takes === null ? '' : String(s.takes)} shown={s.takes === null ? '1' : undefined} align="right" />) }),
@@ -122,7 +123,7 @@ const columns = col.columns([
     size: 78,
     meta: own({}, (s, td) => <EditCell td={td} row={s.row} field="continue_from" value={s.continueFrom ?? ''} shown={s.continueFrom === null ? '' : `shot ${s.continueFrom}`} />),
   }),
-  col.accessor('seed', { header: 'Seed', size: 70, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="seed" value={String(s.seed)} shown={s.seed === -1 ? 'random' : undefined} align="right" />) }),
+  col.accessor('seed', { header: 'Seed', size: 70, meta: own({ align: 'right' }, (s, td) => <EditCell td={td} row={s.row} field="seed" value={s.refused?.seed ?? String(s.seed)} shown={s.refused?.seed === undefined && s.seed === -1 ? 'random' : undefined} align="right" />) }),
   col.display({ id: 'estimate', header: 'Estimate', size: 84, meta: own({ align: 'right' }, (s, td) => <EstimateCell td={td} row={s.row} />) }),
   col.display({ id: 'running', header: 'Running', size: 78, meta: own({ align: 'right' }, (s, td) => <RunningCell td={td} row={s.row} />) }),
 ]);
@@ -631,9 +632,15 @@ export function ShotsScreen() {
       </Stack>
     );
 
-  const errorRows = [...problems.values()].filter((p) => p.errors.length).length;
+  // The storyboard's errors, counted as everywhere else ("7 errors in 4 shots"), then the rows the chosen provider cannot render.
+  const storyboardErrors = countErrors(storyboard.issues).errors > 0 ? describeErrorCount(storyboard.issues) : null;
+  const refusedRows = (estimate?.rows ?? []).filter((r) => r.invalid).length;
+  const errorRows = storyboardErrors || refusedRows ? 1 : 0;
   const heldBack = estimate?.rows.filter((r) => r.heldBack).length ?? 0;
-  const blocked = errorRows > 0 ? `${plural(errorRows, 'row')} with errors (marked in red) must be fixed before rendering` : null;
+  const blocked =
+    errorRows > 0
+      ? [storyboardErrors ? `${storyboardErrors} (marked in red) must be fixed before rendering` : null, refusedRows ? `${plural(refusedRows, 'shot')} the chosen provider cannot render (marked in red)` : null].filter(Boolean).join('; ')
+      : null;
 
   const start = async (o?: { acceptChanges?: boolean; rows?: number[] }) => {
     setStarting(true);
