@@ -29,6 +29,7 @@ import { ProjectSession } from '../project/session';
 import { ProjectViewer } from './project-viewer';
 import { jobView } from './views';
 import { ProjectLog } from './project-log';
+import { inAppWords } from './app-words';
 import { keyEnvName } from '../providers/remote-config';
 
 /** What the service is built from; every side effect comes in here. */
@@ -91,6 +92,15 @@ export class AppContext {
           this.log?.event(event, payload);
         } catch {
           // a log that cannot be written never stops the batch
+        }
+        // What the renderer shows is said in the app's terms (its controls, not CLI commands).
+        if (event === 'render.failed') {
+          const p = payload as EventPayloads['render.failed'];
+          return deps.emit(event, { ...p, message: inAppWords(p.message) } as EventPayloads[typeof event]);
+        }
+        if (event === 'provider.paused') {
+          const p = payload as EventPayloads['provider.paused'];
+          return deps.emit(event, { ...p, reason: inAppWords(p.reason) } as EventPayloads[typeof event]);
         }
         deps.emit(event, payload);
       },

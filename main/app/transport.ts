@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ContractError, type ErrorView, type EventName, type EventPayloads, type MethodName } from '../contract/api';
+import { inAppWords } from './app-words';
 import { UserError } from '../project/errors';
 import type { AppService } from './app-service';
 
@@ -21,8 +22,12 @@ export type CallReply = { ok: true; result: unknown } | { ok: false; error: Erro
  * words (with the fix when there is one); anything else as "something went wrong: ...".
  */
 export function errorView(e: unknown): ErrorView {
-  const message = (e as Error)?.message ?? String(e);
-  if (e instanceof UserError) return e.confirm ? { message, fix: e.fix, confirm: e.confirm } : { message, fix: e.fix };
+  // Said in the app's own terms: its controls, not CLI commands.
+  const message = inAppWords((e as Error)?.message ?? String(e));
+  if (e instanceof UserError) {
+    const fix = e.fix === undefined ? undefined : inAppWords(e.fix);
+    return e.confirm ? { message, fix, confirm: e.confirm } : { message, fix };
+  }
   if (e instanceof ContractError) return { message };
   return { message: `something went wrong: ${message}` };
 }

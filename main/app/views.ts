@@ -15,6 +15,7 @@ import { getSetting } from '../settings/app-settings';
 import { budgetName, listBudgets, monthOf, spentUsd } from '../settings/ledger';
 import { keyHint } from '../secrets/keychain';
 import type { AppContext } from './context';
+import { inAppWords } from './app-words';
 
 /** A job as the queue screen shows it; `projectDir` resolves its clip. */
 export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: string) => string, takeOf?: (jobId: number | null) => number | undefined): JobView {
@@ -34,11 +35,11 @@ export function jobView(j: Job, projectDir: string | null, mediaUrl: (file: stri
     state: j.state,
     progress: j.progress,
     attempts: j.attempts,
-    error: j.error,
-    holdReason: j.holdReason,
+    error: inAppWords(j.error),
+    holdReason: inAppWords(j.holdReason),
     estimate: j.estimateMin !== null && j.estimateMin !== j.estimateMax ? `${money(j.estimateMin, j.estimateUnit, null)}-${money(j.estimateMax, j.estimateUnit, j.estimateUsd)}` : money(j.estimateMax, j.estimateUnit, j.estimateUsd),
     actual: money(j.actualAmount, j.actualUnit, j.actualUsd),
-    notes: j.notes,
+    notes: j.notes.map((n) => inAppWords(n)),
     note: j.note,
     maybeDuplicate: j.maybeDuplicate,
     clipUrl: j.state === 'succeeded' && j.output && projectDir ? mediaUrl(path.join(projectDir, j.output)) : null,
@@ -65,7 +66,7 @@ export function storyboardView(ctx: AppContext): StoryboardView | null {
   return {
     file: sb.file,
     format: sb.format,
-    issues: sb.issues as IssueView[],
+    issues: sb.issues.map((i) => ({ ...i, message: inAppWords(i.message) })) as IssueView[],
     headers,
     columns: [...KNOWN_COLUMNS],
     resultsOf: sb.resultsOf ?? null,
@@ -104,7 +105,7 @@ export function providerViews(ctx: AppContext): ProviderView[] {
   return ctx.deps.registry.all().map((p) => {
     const d = describeProvider(p);
     // In the app, the fix for a missing key is the Settings screen, not a terminal command.
-    const notReady = d.notReady && /^no API key for /.test(d.notReady) ? `no API key for ${d.id}: add it in Settings (it is kept in the OS keychain)` : d.notReady;
+    const notReady = inAppWords(d.notReady ?? null);
     return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed, edits: p.capabilities().edits ?? [] };
   });
 }

@@ -6,6 +6,7 @@ import { planStoryboard } from '../../pricing/plan';
 import { specHash } from '../../queue/store';
 import { UserError } from '../../project/errors';
 import { issuePlace } from '../../storyboard/issues';
+import { inAppWords } from '../app-words';
 import type { LeaseHolder } from '../../queue/lease';
 import { monthlyBudgets } from '../views';
 import type { AppContext } from '../context';
@@ -75,7 +76,7 @@ export function renderHandlers(ctx: AppContext): HandlersFor<'estimate.get' | 'r
           runningUsd: r.runningUsd,
           budgets: r.budgets,
           heldBack: r.heldBack ?? null,
-          invalid: invalidByRow.get(r.shot.row) ?? null,
+          invalid: inAppWords(invalidByRow.get(r.shot.row) ?? null),
         })),
         totalUsd: plan.totalUsd,
         totals: Object.fromEntries(Object.entries(plan.totals).map(([k, t]) => [k, { shots: t.shots, usdMax: t.usdMax, credits: t.credits }])),

@@ -58,11 +58,22 @@ export function timelineHandlers(ctx: AppContext): HandlersFor<'timeline.get' | 
   return {
     'timeline.get': () => timelineView(ctx),
     'timeline.update': async ({ order, takes, joints, jointSeconds }) => {
+      const store = ctx.requireDriver().store;
+      const chosenBefore = new Map(store.shots().map((x) => [x.id, x.chosenJobId]));
       try {
-        updateTimeline(ctx.requireDriver().store, order, takes, joints, jointSeconds);
+        updateTimeline(store, order, takes, joints, jointSeconds);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError((e as Error).message);
+      }
+      // A take chosen here moves the Queue's chosen mark too (the same job events a choice in the Queue sends).
+      for (const x of store.shots()) {
+        const was = chosenBefore.get(x.id) ?? null;
+        if (was === x.chosenJobId) continue;
+        for (const id of [was, x.chosenJobId]) {
+          const j = id === null ? undefined : store.job(id);
+          if (j) ctx.emitJob(j);
+        }
       }
       return timelineView(ctx);
     },

@@ -440,8 +440,24 @@ export function QueueScreen() {
   );
 }
 
+/**
+ * The shots that have no finished take now, as the Timeline sees them: those among the render's
+ * placeholders (`placeholders`, which include shots with no take at all) and the queue's shots
+ * that still have no finished take; in film order where the queue knows it.
+ */
+function missingShots(jobById: ReadonlyMap<number, JobView>, placeholders: string[]): string[] {
+  const have = new Set<string>();
+  const order = new Map<string, number>(placeholders.map((k, i) => [k, -placeholders.length + i]));
+  for (const j of jobById.values()) {
+    order.set(j.shot, j.order);
+    if (j.state === 'succeeded') have.add(j.shot);
+  }
+  return [...order.entries()].filter(([k]) => !have.has(k)).sort((a, b) => a[1] - b[1]).map(([k]) => k);
+}
+
 /** The render's status: running (or stitching), finished with its figures, or failed. */
 function RenderBanner() {
+  const jobById = useAppStore((s) => s.jobById);
   const { render, stitchFraction, setScreen } = useApp('render', 'stitchFraction', 'setScreen');
   if (render.kind === 'running')
     return (
@@ -456,6 +472,8 @@ function RenderBanner() {
     );
   if (render.kind === 'finished') {
     const r = render.result;
+    // What is missing now (a take may have finished since the render ended), as the Timeline sees it.
+    const missingNow = missingShots(jobById, r.placeholders);
     const waiting = Object.entries(r.waiting).filter(([, n]) => n > 0);
     return (
       <Paper withBorder p="xs" px="sm" className={`banner ${r.failed ? 'banner-failed' : 'banner-done'}`} data-testid="render-status">
@@ -470,9 +488,11 @@ function RenderBanner() {
                 No film yet: {r.filmSkipped}
               </Text>
             )}
-            {r.filmUrl && r.placeholders.length > 0 && (
+            {r.filmUrl && (missingNow.length > 0 || r.placeholders.length > 0) && (
               <Text size="xs" c="dimmed" data-testid="render-placeholders">
-                The film is a rough cut: shot {r.placeholders.join(', ')} {r.placeholders.length > 1 ? 'have' : 'has'} no clip yet and {r.placeholders.length > 1 ? 'are placeholder cards' : 'is a placeholder card'} in it.
+                {missingNow.length > 0
+                  ? `The film is a rough cut: shot ${missingNow.join(', ')} ${missingNow.length > 1 ? 'have' : 'has'} no clip yet and ${missingNow.length > 1 ? 'are placeholder cards' : 'is a placeholder card'} in it.`
+                  : 'Every shot has a clip now: export the film again on the Timeline.'}
               </Text>
             )}
           </Box>
