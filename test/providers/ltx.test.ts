@@ -150,7 +150,7 @@ describe('ltx: v2 async jobs against the simulator', () => {
     const sb = await importStoryboard(path.join(dir, 'sb.csv'));
     expect(sb.shots[0].endImage).toMatchObject({ kind: 'file', original: 'end.png' });
     const plan = planStoryboard(sb.shots, new ProviderRegistry([createPreviewProvider(), p]));
-    expect(plan.issues).toEqual([{ severity: 'error', row: 2, column: 'end_image', message: 'preview cannot start from an image and end on another (end_image); providers that can: ltx' }]);
+    expect(plan.issues).toEqual([{ severity: 'error', row: 2, shot: '1', column: 'end_image', message: 'preview cannot start from an image and end on another (end_image); providers that can: ltx' }]);
   });
 
   it('the error envelope: 402 pauses as credits, 422 content filter fails the shot, 429 is retryable with Retry-After', async () => {
