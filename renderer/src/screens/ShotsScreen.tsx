@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Checkbox, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { Badge, Box, Button, Group, NumberInput, Paper, Progress, Select, Stack, Text, TextInput, Title, Tooltip, } from '@mantine/core';
 import { createColumnHelper, useTable } from '@tanstack/react-table';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { EditableColumn, ErrorView, EstimateRowView, EstimateView, JobView, ProviderView, ShotView, StoryboardView } from '../../../main/contract/api';
@@ -133,7 +133,10 @@ function SelectCell({ td, row }: { td: Td; row: number }) {
   const { selected, toggle } = useGrid();
   return (
     <div {...td}>
-      <Checkbox size="xs" checked={selected.has(row)} onChange={() => {}} onClick={(e) => toggle(row, e.shiftKey)} aria-label={`select row ${row}`} label={row} />
+      <label className="row-select">
+        <input type="checkbox" checked={selected.has(row)} onChange={() => {}} onClick={(e) => toggle(row, e.shiftKey)} aria-label={`select row ${row}`} />
+        {row}
+      </label>
     </div>
   );
 }
@@ -144,9 +147,9 @@ function ShotIdCell({ td, shot }: { td: Td; shot: ShotView }) {
   const { cls } = cellClass(shot.row, 'id', problems);
   return (
     <div {...td}>
-      <UnstyledButton className={`cell-text strong shot-open ${cls}`} onClick={() => inspect(shot.row)} aria-label={`inspect shot ${shot.id}`} title="Open the shot inspector">
+      <button type="button" className={`cell-text strong shot-open ${cls}`} onClick={() => inspect(shot.row)} aria-label={`inspect shot ${shot.id}`} title="Open the shot inspector">
         {shot.id} ›
-      </UnstyledButton>
+      </button>
     </div>
   );
 }
