@@ -17,6 +17,7 @@ import { providersCommand } from './providers-command';
 import { pricesCommand } from './prices-command';
 import { uiCommand } from './ui-command';
 import { runnerInstall, runnerStatus } from './runner-command';
+import { farmStatus, farmWorker } from './farm-command';
 import { reportCommand } from './report-command';
 import { exportCommand } from './export-command';
 import { EDITOR_FORMATS, type EditorFormat } from '../timeline/export/export-editor';
@@ -228,6 +229,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('GPU, VRAM, torch/CUDA, memory policy and whether the weights are present')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => setExit(await runnerStatus(o)));
+  const farm = program.command('farm').description('the render farm: many GPU machines through Temporal (README, "Render farm")');
+  farm
+    .command('worker')
+    .description('run one farm worker for one GPU on this machine (in the foreground; Ctrl-C stops it)')
+    .option('--address <host:port>', 'the Temporal server (default: LTX_FARM_ADDRESS)')
+    .option('--namespace <ns>', 'Temporal namespace (default: LTX_FARM_NAMESPACE or default)')
+    .option('--task-queue <queue>', 'task queue (default: LTX_FARM_TASK_QUEUE or ltx-batch)')
+    .option('--gpu <n>', 'the GPU this worker uses (run one worker per GPU)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a GPU index (0, 1, ...)');
+      return n;
+    })
+    .option('--storage <path>', "the shared folder as this machine mounts it (default: LTX_FARM_STORAGE; not needed with s3:// storage)")
+    .option('--model <model>', 'tiny-random, a local diffusers folder, or a hub id (default: LTX_RUNNER_MODEL or Lightricks/LTX-2)')
+    .action(async (o: { address?: string; namespace?: string; taskQueue?: string; gpu?: number; storage?: string; model?: string }) => setExit(await farmWorker(o)));
+  farm
+    .command('status')
+    .description('the workers polling the task queue (host, GPU, model) and what each is rendering')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => setExit(await farmStatus(o)));
   program
     .command('ui')
     .description('browser mode: serve the app on 127.0.0.1 with a private token (for a render box without a desktop)')

@@ -173,6 +173,12 @@ export interface ProviderContext {
   beforeRequest: () => Promise<void | (() => void)>;
   /** Called when the service answers 429 with a Retry-After (ms): the provider's requests are held that long. */
   onRateLimited?: (retryAfterMs: number) => void;
+  /**
+   * The job this call is for: the project's UUID, the job id (ids restart at 1 in every project)
+   * and its attempt (1-based, counted when the job is claimed). Together unique across projects:
+   * what a provider with {@link Provider.idempotentSubmit} names its task by.
+   */
+  job?: { project: string; id: number; attempt: number };
 }
 
 /** The request a provider built from a shot: JSON, stored in the database, never containing keys. */
@@ -215,6 +221,13 @@ export interface Provider {
   readonly label: string;
   /** `remote`: submit/poll/download; `local`: render. */
   readonly kind: 'remote' | 'local';
+  /**
+   * True when submitting the same job attempt twice ({@link ProviderContext.job}) can never start a
+   * second task: the service refuses the duplicate and submit() returns the existing task (the
+   * render farm's Temporal workflow ids). The queue then resubmits a job whose submit answer was
+   * lost instead of holding it as "may have been submitted twice".
+   */
+  readonly idempotentSubmit?: boolean;
   /** The doc this provider follows (file in ../shared/provider-docs/ or a URL). */
   readonly doc: string;
   capabilities(): Capabilities;
@@ -254,6 +267,11 @@ export interface Provider {
    * throws ProviderError when the service cannot be reached.
    */
   checkKey?(ctx: ProviderContext): Promise<{ ok: boolean; message: string }>;
+  /**
+   * Remote: asks the service to stop a task (the render farm cancels its workflow; the worker stops
+   * at its next step). Services without a cancel leave this out (their tasks finish and are billed).
+   */
+  cancel?(taskId: string, ctx: ProviderContext): Promise<void>;
   /** Local: renders the clip to `dest` (a temporary path). */
   render?(
     request: ProviderRequest,

@@ -11,6 +11,7 @@ import { createBytecomputeProvider } from './bytecompute/bytecompute';
 import { createApiinoneProvider } from './apiinone/apiinone';
 import { createLtxProvider } from './ltx/ltx';
 import { createLocalProvider } from './local/local';
+import { createFarmProvider } from './farm/farm';
 import { loadPriceOverrides, priceOverridesPath, withPriceOverrides, type PriceOverrides } from '../pricing/overrides';
 
 /** Providers by id. */
@@ -61,6 +62,7 @@ export function defaultRegistry(env: NodeJS.ProcessEnv = process.env, stored?: K
     createApiinoneProvider(env, stored),
     createLtxProvider(env, stored),
     createLocalProvider(env),
+    createFarmProvider(env),
   ];
   // The creator's prices: all lines or none (a bad line is reported by every plan, naming the line).
   const prices = loadPriceOverrides(priceOverridesPath(env), providers.map((p) => p.id));

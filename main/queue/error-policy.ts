@@ -55,8 +55,19 @@ export function failJob(rc: RunContext, job: Job, message: string, code?: string
  */
 export function endCanceled(rc: RunContext, job: Job, p: Provider): void {
   if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled') return;
-  const maybeSent = job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && p.kind === 'remote';
-  const note = job.remoteTaskId ? `canceled by you; ${p.id} cannot cancel task ${job.remoteTaskId}, so it may finish and be billed` : maybeSent ? 'canceled by you while the submit was on its way: may have been submitted twice' : 'canceled by you';
+  const maybeSent = job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && p.kind === 'remote' && !p.idempotentSubmit;
+  // A provider that can stop its task (the render farm) is asked to; the answer is not awaited.
+  if (job.remoteTaskId && p.cancel) {
+    const taskId = job.remoteTaskId;
+    void p.cancel(taskId, rc.providerContext(p, job)).catch((e) => rc.emit({ type: 'log', message: `job ${job.id}: ${p.id} could not cancel task ${taskId}: ${(e as Error).message}` }));
+  }
+  const note = job.remoteTaskId
+    ? p.cancel
+      ? `canceled by you; ${p.id} asked to stop task ${job.remoteTaskId}`
+      : `canceled by you; ${p.id} cannot cancel task ${job.remoteTaskId}, so it may finish and be billed`
+    : maybeSent
+      ? 'canceled by you while the submit was on its way: may have been submitted twice'
+      : 'canceled by you';
   if (p.kind === 'local') fs.rmSync(clipPathOf(rc, job).part, { force: true });
   let done: Job | undefined;
   try {
@@ -85,7 +96,7 @@ export function reactToError(rc: RunContext, job: Job, p: Provider, e: unknown):
   // A submit whose answer never arrived (connection dropped, timeout: no HTTP status) may have
   // reached the service: say so, never resubmit silently. A connection that was never made
   // (refused, unknown host) sent nothing.
-  if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false) {
+  if (job.state === 'submitting' && job.submitSentAt !== null && !job.remoteTaskId && err.kind === 'retryable' && err.opts.status === undefined && err.opts.sent !== false && !p.idempotentSubmit) {
     job = rc.store.update(job.id, { maybe_duplicate: 1 })!;
     // Never submitted again on its own: the creator checks the provider and resubmits it.
     return back('queued', { submit_sent_at: null, error: err.message, hold_reason: FLAGGED_HOLD }, `the answer to the submit was lost (${err.message}): may have been submitted twice; held until you resubmit it`);

@@ -167,4 +167,11 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE shots ADD COLUMN joint_seconds REAL;`,
   // 11: the creator's note on a take ("best light", "hand glitch at 3 s"), shown beside the take; '' when none.
   `ALTER TABLE jobs ADD COLUMN note TEXT NOT NULL DEFAULT '';`,
+  // 12: the project's own id, a random 128-bit UUID (version 4 form) made once: with a job's id and
+  // attempt it names the job's task where a service needs an id unique across projects (the render
+  // farm's Temporal workflow ids).
+  `CREATE TABLE project_meta (id INTEGER PRIMARY KEY CHECK (id = 1), uuid TEXT NOT NULL);
+   INSERT INTO project_meta (id, uuid)
+     SELECT 1, substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(h, 18, 3) || '-' || substr(h, 21, 12)
+     FROM (SELECT lower(hex(randomblob(16))) AS h);`,
 ];

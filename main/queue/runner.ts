@@ -153,8 +153,12 @@ export class QueueRunner {
       log: (message, fields) => this.emit({ type: 'log', message: `[${p.id}] ${message}`, fields }),
       beforeRequest: () => pacerFor(p).acquire(this.signalOf(job)),
       onRateLimited: (ms) => pacerFor(p).holdFor(ms),
+      job: { project: (this.projectUuid ??= this.store.projectUuid()), id: job.id, attempt: job.attempts },
     };
   }
+
+  /** The project's UUID, read once (see ProjectStore.projectUuid). */
+  private projectUuid: string | undefined;
 
   /**
    * Runs until every job is finished or waiting for something the run cannot change (budget, a
@@ -206,7 +210,8 @@ export class QueueRunner {
     for (const job of this.store.jobsIn(IN_FLIGHT_STATES)) {
       const p = this.providers.get(job.provider);
       if (job.state === 'submitting' && !job.remoteTaskId) {
-        const sent = job.submitSentAt !== null && p?.kind === 'remote';
+        // A provider that refuses a duplicate submit (idempotentSubmit) collects the task if it started: no flag.
+        const sent = job.submitSentAt !== null && p?.kind === 'remote' && !p.idempotentSubmit;
         // A submit that may have reached the service is never sent again on its own: it waits for the creator.
         const moved = this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1, hold_reason: FLAGGED_HOLD } : {}) },
           sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice; held until you resubmit it' : 'interrupted before submitting; queued again');
@@ -322,7 +327,12 @@ export class QueueRunner {
       const current = this.store.job(initial.id);
       if (current && this.canceled.has(initial.id)) endCanceled(this.rc, current, p);
       else if (current && !this.abort.signal.aborted) reactToError(this.rc, current, p, e);
-      else if (current && p.kind === 'remote' && current.state === 'submitting' && current.submitSentAt !== null && !current.remoteTaskId) {
+      else if (current && p.kind === 'remote' && p.idempotentSubmit && current.state === 'submitting' && !current.remoteTaskId) {
+        // Stopped while the submit was on its way to a provider that refuses duplicates: the next run submits the same take again and collects it if it started.
+        const moved = this.store.transition(current.id, 'submitting', 'queued', { submit_sent_at: null }, `stopped while submitting (${this.stopReason ?? 'stop requested'}); the next run collects the task if it started`);
+        this.opts.guard?.settle?.(moved);
+        this.emitJob(moved);
+      } else if (current && p.kind === 'remote' && current.state === 'submitting' && current.submitSentAt !== null && !current.remoteTaskId) {
         // A submit abandoned on its way (abandonSubmits): it may have reached the service.
         const moved = this.store.transition(current.id, 'submitting', 'queued', { submit_sent_at: null, maybe_duplicate: 1, hold_reason: FLAGGED_HOLD, error: 'abandoned while the submit was on its way' },
           'stopped while the submit was on its way: may have been submitted twice; held until you resubmit it');

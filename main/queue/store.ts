@@ -290,6 +290,11 @@ export class ProjectStore {
   }
 
   /** The statement for `sql`, compiled on first use. */
+  /** The project's own UUID (migration 12), made once when the project was created or upgraded. */
+  projectUuid(): string {
+    return (this.stmt('SELECT uuid FROM project_meta WHERE id = 1').get() as { uuid: string }).uuid;
+  }
+
   private stmt(sql: string): Statement {
     let st = this.stmts.get(sql);
     if (!st) {

@@ -67,7 +67,7 @@ VPY="$VENV/bin/python"
 check_imports() {
   "$VPY" - <<'PYEOF'
 import importlib, sys
-mods = ["torch", "diffusers", "transformers", "tokenizers", "accelerate", "fastapi", "uvicorn", "av", "ltx_runner"]
+mods = ["torch", "diffusers", "transformers", "tokenizers", "accelerate", "fastapi", "uvicorn", "av", "temporalio", "ltx_runner"]
 for m in mods:
     importlib.import_module(m)
 from diffusers import LTX2Pipeline, LTX2ImageToVideoPipeline  # noqa: F401

@@ -78,6 +78,14 @@ def _build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="print the capabilities as JSON and exit")
     common(c)
 
+    f = sub.add_parser("farm-worker", help="serve shots from a Temporal task queue (render farm)")
+    f.add_argument("--address", required=True, help="the Temporal server, HOST:PORT")
+    f.add_argument("--namespace", default="default", help="Temporal namespace (default: default)")
+    f.add_argument("--task-queue", default="ltx-batch", help="task queue to serve (default: ltx-batch)")
+    f.add_argument("--gpu", type=int, default=None, help="GPU index to use (sets CUDA_VISIBLE_DEVICES); run one worker per GPU")
+    f.add_argument("--storage", default=None, help="the shared folder the desktop writes inputs to and reads clips from")
+    common(f)
+
     sub.add_parser("version", help="print the runner version")
     return p
 
@@ -272,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_serve(args)
     if args.command == "check":
         return cmd_check(args)
+    if args.command == "farm-worker":
+        from . import farm
+        from .logs import setup_logging
+
+        setup_logging(args.log_level)
+        return farm.main(args, _make_engine)
     if args.command == "version":
         print(__version__)
         return 0
