@@ -15,8 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** How a worker reaches one file (farm_workflow.py's REF). */
 export type StorageRef = { kind: 'folder'; path: string } | { kind: 'url'; url: string; ext?: string };
@@ -76,21 +75,29 @@ export class FolderStorage implements FarmStorage {
 /** Presigned URLs last 7 days (SigV4's longest); a take waiting longer for a worker gets fresh ones on resubmit. */
 const PRESIGN_S = 7 * 24 * 3600;
 
+/** The AWS SDK, loaded the first time S3 storage is used (it is large, and warns on Node 20 when loaded). */
+const awsSdk = async () => ({ ...(await import('@aws-sdk/client-s3')), ...(await import('@aws-sdk/s3-request-presigner')) });
+
 /** An S3-compatible bucket: `s3://bucket[/prefix]`. */
 export class S3Storage implements FarmStorage {
-  private readonly s3: S3Client;
+  private client: Promise<S3Client> | null = null;
   readonly bucket: string;
   readonly prefix: string;
 
   constructor(
     readonly url: string,
-    opts: { endpoint?: string; region?: string } = {},
+    private readonly opts: { endpoint?: string; region?: string } = {},
   ) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
     if (!m) throw new Error(`LTX_FARM_STORAGE ${url} is not s3://bucket[/prefix]`);
     this.bucket = m[1];
     this.prefix = m[2].replace(/\/+$/, '');
-    this.s3 = new S3Client({ region: opts.region ?? 'us-east-1', ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}) });
+  }
+
+  private get s3(): Promise<S3Client> {
+    const o = this.opts;
+    this.client ??= awsSdk().then(({ S3Client }) => new S3Client({ region: o.region ?? 'us-east-1', ...(o.endpoint ? { endpoint: o.endpoint, forcePathStyle: true } : {}) }));
+    return this.client;
   }
 
   get label(): string {
@@ -104,24 +111,28 @@ export class S3Storage implements FarmStorage {
   async putInput(localPath: string, signal?: AbortSignal): Promise<StorageRef> {
     const ext = path.extname(localPath).toLowerCase();
     const Key = this.key(`inputs/${await sha256Of(localPath)}${ext}`);
-    const exists = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal: signal }).then(
+    const { HeadObjectCommand, PutObjectCommand, GetObjectCommand, getSignedUrl } = await awsSdk();
+    const s3 = await this.s3;
+    const exists = await s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal: signal }).then(
       () => true,
       () => false,
     );
     if (!exists) {
       const Body = await fs.promises.readFile(localPath); // start images and audio: small
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body }), { abortSignal: signal });
+      await s3.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body }), { abortSignal: signal });
     }
-    return { kind: 'url', url: await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key }), { expiresIn: PRESIGN_S }), ext };
+    return { kind: 'url', url: await getSignedUrl(s3, new GetObjectCommand({ Bucket: this.bucket, Key }), { expiresIn: PRESIGN_S }), ext };
   }
 
   async outputRef(id: string): Promise<StorageRef> {
     const Key = this.key(`results/${resultName(id)}`);
-    return { kind: 'url', url: await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key, ContentType: 'video/mp4' }), { expiresIn: PRESIGN_S }) };
+    const { PutObjectCommand, getSignedUrl } = await awsSdk();
+    return { kind: 'url', url: await getSignedUrl(await this.s3, new PutObjectCommand({ Bucket: this.bucket, Key, ContentType: 'video/mp4' }), { expiresIn: PRESIGN_S }) };
   }
 
   async fetchResult(id: string, dest: string, signal?: AbortSignal): Promise<void> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(`results/${resultName(id)}`) }), { abortSignal: signal });
+    const { GetObjectCommand } = await awsSdk();
+    const res = await (await this.s3).send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(`results/${resultName(id)}`) }), { abortSignal: signal });
     await pipeline(res.Body as Readable, fs.createWriteStream(dest), { signal });
   }
 }

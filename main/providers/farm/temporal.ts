@@ -8,7 +8,10 @@
  * Everything the farm provider and `ltx-batch farm status` need from Temporal goes through the
  * small {@link FarmGateway} interface.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, defaultPayloadConverter } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+
+/** The Temporal SDK, loaded when the farm is first used (gRPC and protobuf weigh on every CLI start otherwise). */
+const sdk = () => import('@temporalio/client');
 
 /** The Temporal workflow type the workers register. */
 export const WORKFLOW_TYPE = 'RenderTake';
@@ -76,9 +79,9 @@ export interface FarmGateway {
 
 type ProtoPayloads = { payloads?: unknown[] | null } | null | undefined;
 
-function firstPayload<T>(p: ProtoPayloads): T | undefined {
+function firstPayload<T>(p: ProtoPayloads, conv: (typeof import('@temporalio/client'))['defaultPayloadConverter']): T | undefined {
   const first = p?.payloads?.[0];
-  return first ? (defaultPayloadConverter.fromPayload(first as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as T) : undefined;
+  return first ? (conv.fromPayload(first as Parameters<typeof conv.fromPayload>[0]) as T) : undefined;
 }
 
 function ms(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
@@ -93,7 +96,7 @@ export class TemporalGateway implements FarmGateway {
   constructor(readonly where: FarmAddress) {}
 
   private async get(): Promise<Client> {
-    this.client ??= Connection.connect({ address: this.where.address, connectTimeout: 5_000 }).then((connection) => new Client({ connection, namespace: this.where.namespace }));
+    this.client ??= sdk().then(async ({ Client, Connection }) => new Client({ connection: await Connection.connect({ address: this.where.address, connectTimeout: 5_000 }), namespace: this.where.namespace }));
     try {
       return await this.client;
     } catch (e) {
@@ -104,6 +107,7 @@ export class TemporalGateway implements FarmGateway {
 
   async start(workflowId: string, input: Record<string, unknown>): Promise<{ started: boolean }> {
     const c = await this.get();
+    const { WorkflowExecutionAlreadyStartedError } = await sdk();
     try {
       await c.workflow.start(WORKFLOW_TYPE, { taskQueue: this.where.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
       return { started: true };
@@ -115,6 +119,7 @@ export class TemporalGateway implements FarmGateway {
 
   async describe(workflowId: string): Promise<FarmTaskState> {
     const c = await this.get();
+    const { WorkflowNotFoundError, defaultPayloadConverter } = await sdk();
     const h = c.workflow.getHandle(workflowId);
     let d: Awaited<ReturnType<typeof h.describe>>;
     try {
@@ -127,7 +132,7 @@ export class TemporalGateway implements FarmGateway {
       case 'RUNNING':
       case 'CONTINUED_AS_NEW': {
         const a = d.raw.pendingActivities?.[0];
-        const beat = firstPayload<{ step?: number; steps?: number; worker?: string }>(a?.heartbeatDetails as ProtoPayloads);
+        const beat = firstPayload<{ step?: number; steps?: number; worker?: string }>(a?.heartbeatDetails as ProtoPayloads, defaultPayloadConverter);
         // Started by a worker (heartbeating, or picked up): running; else waiting for a free worker.
         if (a && (beat || Number(a.state) === 2 /* PENDING_ACTIVITY_STATE_STARTED */))
           return { status: 'running', step: beat?.step ?? 0, steps: beat?.steps ?? 0, worker: beat?.worker ?? a.lastWorkerIdentity ?? '', attempt: a.attempt ?? 1 };
@@ -160,6 +165,7 @@ export class TemporalGateway implements FarmGateway {
 
   async cancel(workflowId: string): Promise<void> {
     const c = await this.get();
+    const { WorkflowNotFoundError } = await sdk();
     try {
       await c.workflow.getHandle(workflowId).cancel();
     } catch (e) {
