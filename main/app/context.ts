@@ -112,7 +112,7 @@ export class AppContext {
     if (this.secretsCache && Date.now() - this.secretsCache.at < 60_000) return this.secretsCache.keys;
     const keys = this.deps.registry
       .all()
-      .filter((p) => p.kind === 'remote')
+      .filter((p) => p.kind === 'remote' && !p.keyless)
       .flatMap((p) => {
         let stored: string | undefined;
         try {

@@ -106,7 +106,7 @@ export function providerViews(ctx: AppContext): ProviderView[] {
     const d = describeProvider(p);
     // In the app, the fix for a missing key is the Settings screen, not a terminal command.
     const notReady = inAppWords(d.notReady ?? null);
-    return { id: d.id, label: d.label, kind: d.kind, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed, edits: p.capabilities().edits ?? [] };
+    return { id: d.id, label: d.label, kind: d.kind, keyless: !!p.keyless, modes: d.modes, resolutions: d.resolutions, duration: { min: d.duration.min, max: d.duration.max }, models: d.models, ready: d.ready, notReady, concurrency: d.concurrency, prices: d.prices, priceSource: d.priceSource, assumed: d.assumed, edits: p.capabilities().edits ?? [] };
   });
 }
 
@@ -123,7 +123,7 @@ export function settingsView(ctx: AppContext): SettingsView {
   let problem: string | null = null;
   const keys = ctx.deps.registry
     .all()
-    .filter((p) => p.kind === 'remote')
+    .filter((p) => p.kind === 'remote' && !p.keyless)
     .map((p) => {
       const fromEnv = env[keyEnvName(p.id)];
       let stored: string | undefined;

@@ -19,7 +19,7 @@ async function readStdin(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 function remoteIds(registry: ProviderRegistry): string[] {
-  return registry.all().filter((p) => p.kind === 'remote').map((p) => p.id);
+  return registry.all().filter((p) => p.kind === 'remote' && !p.keyless).map((p) => p.id);
 }
 
 /** Runs a keys subcommand; returns the exit code. */

@@ -150,6 +150,18 @@ export const methodArgs = {
   'runner.status': z.object({}).strict(),
   /** Installs the local runner (progress as "runner.installProgress" events). */
   'runner.install': z.object({}).strict(),
+  /** The render farm: its configuration and the workers polling its task queue (reads Temporal). */
+  'farm.status': z.object({}).strict(),
+  /** Saves the farm's settings (null clears one); values the environment sets (LTX_FARM_*) stay. */
+  'farm.configure': z
+    .object({
+      address: z.string().trim().regex(/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/, 'HOST:PORT, e.g. farm.local:7233').nullable(),
+      namespace: z.string().trim().min(1).max(200).nullable(),
+      taskQueue: z.string().trim().min(1).max(200).nullable(),
+      storage: z.string().trim().min(1).max(4096).nullable(),
+      usdPerGpuHour: z.number().min(0).max(10_000).nullable(),
+    })
+    .strict(),
 } as const;
 
 /** Every method name. */
@@ -162,6 +174,8 @@ export interface ProviderView {
   id: string;
   label: string;
   kind: 'remote' | 'local';
+  /** A remote provider that needs no API key (the render farm). */
+  keyless: boolean;
   modes: string[];
   resolutions: string[];
   duration: { min: number; max: number };
@@ -395,6 +409,37 @@ export interface SettingsView {
   providers: ProviderView[];
 }
 
+/** A render farm worker as Settings shows it (from Temporal's task-queue pollers and open workflows). */
+export interface FarmWorkerView {
+  /** The worker's identity: "HOST gpu=NAME vram=GB model=M policy=P pid=PID". */
+  identity: string;
+  /** Seconds since it last polled (a worker waiting for work polls about once a minute). */
+  lastSeenS: number;
+  /** What it renders now ("shot 3 take 1, step 12 of 30"), or null when idle. */
+  rendering: string | null;
+}
+
+/** The render farm as Settings shows it. */
+export interface FarmView {
+  /** An address is set (environment or Settings). */
+  configured: boolean;
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  storage: string | null;
+  usdPerGpuHour: number | null;
+  /** Settings fields the environment sets (shown, not editable): address, namespace, taskQueue, storage, usdPerGpuHour. */
+  fromEnv: string[];
+  /** Whether the Temporal server answered, and why not. */
+  reachable: boolean;
+  reason: string | null;
+  workers: FarmWorkerView[];
+  /** Takes waiting for a free worker. */
+  waiting: number;
+  /** The farm's measured seconds per denoising step; null before its first finished shot. */
+  secondsPerStep: number | null;
+}
+
 /** The local runner as Settings shows it. */
 export interface RunnerView {
   installed: boolean;
@@ -466,6 +511,8 @@ export interface MethodResults {
   'projects.list': ProjectView[];
   'runner.status': RunnerView;
   'runner.install': RunnerView;
+  'farm.status': FarmView;
+  'farm.configure': FarmView;
 }
 
 /** Events the core sends, with their payloads. */

@@ -228,6 +228,8 @@ export interface Provider {
    * lost instead of holding it as "may have been submitted twice".
    */
   readonly idempotentSubmit?: boolean;
+  /** True for a remote provider that needs no API key (the render farm): not listed with the keys. */
+  readonly keyless?: boolean;
   /** The doc this provider follows (file in ../shared/provider-docs/ or a URL). */
   readonly doc: string;
   capabilities(): Capabilities;

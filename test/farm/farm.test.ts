@@ -25,6 +25,7 @@ import { probe } from '../../main/media/ffprobe';
 import { ffmpegPath } from '../../main/media/ffmpeg-path';
 import { runCli, startCli } from '../helpers/cli';
 import { tmpDir, withFiles } from '../helpers/tmp';
+import { screenshot, startHarness } from '../e2e/harness';
 import { DevServer, TEMPORAL, VENV, alive, farmToolsPresent, freePort, processesWith, startWorker, until, type FarmWorker } from './farm-harness';
 
 const taskQueue = `ltx-farm-test-${process.pid}`;
@@ -267,6 +268,31 @@ describe('render farm through Temporal (tiny pipeline on CPU)', () => {
     expect(log).toContain('4 succeeded');
     expect(workers.every((w) => alive(w.pid))).toBe(true);
   }, 300_000);
+
+  it('Settings > Render farm: the address saved in the app reaches the farm, which lists both workers; what the environment sets stays locked', async () => {
+    const h = await startHarness({ env: { LTX_FARM_TASK_QUEUE: taskQueue, LTX_FARM_STORAGE: storage } });
+    try {
+      const page = h.page;
+      await page.getByTestId('nav-settings').click();
+      const panel = page.getByTestId('farm-panel');
+      await expect.poll(() => panel.getByTestId('farm-state').textContent(), { timeout: 20_000 }).toBe('not set up');
+      expect(await panel.getByTestId('farm-taskQueue').isDisabled()).toBe(true);
+      await panel.getByTestId('farm-address').fill(server.address);
+      await panel.getByRole('button', { name: 'Save farm settings' }).click();
+      await expect.poll(() => panel.getByTestId('farm-state').textContent(), { timeout: 20_000 }).toBe('2 workers polling');
+      const table = await panel.getByTestId('farm-workers').textContent();
+      for (const w of workers) expect(table).toContain(w.identity);
+      await panel.scrollIntoViewIfNeeded();
+      await screenshot(page, 'settings-farm.png');
+      // Saved in the settings database: the next start of the app uses it.
+      const db = new Database(path.join(h.home, 'settings.sqlite'), { readonly: true });
+      expect(JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'farm'").get() as { value: string }).value)).toEqual({ LTX_FARM_ADDRESS: server.address });
+      db.close();
+      expect(h.pageErrors).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 
   it('S3-compatible storage: the desktop uploads inputs and presigns URLs, workers need no credentials', async () => {
     const port = await freePort();

@@ -10,6 +10,7 @@ import { projectsHandlers } from './projects';
 import { queueHandlers } from './queue';
 import { renderHandlers } from './render';
 import { runnerHandlers } from './runner';
+import { farmHandlers } from './farm';
 import { settingsHandlers } from './settings';
 import { shotsHandlers } from './shots';
 import { storyboardHandlers } from './storyboard';
@@ -29,6 +30,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...mediaHandlers(ctx),
     ...settingsHandlers(ctx),
     ...runnerHandlers(ctx),
+    ...farmHandlers(ctx),
     ...projectsHandlers(ctx),
   };
 }

@@ -21,6 +21,7 @@ import { appHome } from '../../settings/home';
 import type { Shot } from '../../storyboard/shot';
 import type { Capabilities, CostEstimate, PollResult, Provider, ProviderContext, ProviderRequest, ResultRef, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
+import { DEFAULT_CAPS } from '../local/local';
 import { ASSUMED_SECONDS_PER_STEP, DEFAULT_STEPS, gpuSecondsFor, readSpeed, recordSpeed } from './prices';
 import { storageFrom, type FarmStorage, type StorageRef } from './storage';
 import { TemporalGateway, type FarmAddress, type FarmGateway, type FarmTaskState } from './temporal';
@@ -64,22 +65,25 @@ export function workflowIdOf(project: string, jobId: number, attempt: number): s
   return `ltx-batch-${project}-job-${jobId}-attempt-${attempt}`;
 }
 
-const CAPS: Capabilities = {
-  modes: ['text-to-video', 'image-to-video'],
-  resolutions: ['WIDTHxHEIGHT (multiples of 32)', '480p', '720p', '1080p'],
-  duration: { min: 0.5, max: 20, integerOnly: false },
-  fps: null,
-  aspectRatios: ['16:9', '9:16'],
-  promptMaxChars: 10_000,
-  mediaInputs: 'url-or-file',
-  models: ['ltx-2'],
-  endImage: true,
-};
+/** The local runner's engine on every worker; edits (retake, extend) are not sent to the farm yet. */
+const CAPS: Capabilities = { ...DEFAULT_CAPS, duration: { min: 0.5, max: 20, integerOnly: false }, edits: undefined };
 
-/** The `farm` provider with the pieces tests and `ltx-batch farm status` reach. */
+/** The LTX_FARM_* variables Settings may set (where the environment sets none). */
+export const FARM_SETTINGS = ['LTX_FARM_ADDRESS', 'LTX_FARM_NAMESPACE', 'LTX_FARM_TASK_QUEUE', 'LTX_FARM_STORAGE', 'LTX_FARM_USD_PER_GPU_HOUR'] as const;
+/** A Settings value per variable name. */
+export type FarmSettings = Partial<Record<(typeof FARM_SETTINGS)[number], string>>;
+
+/** The `farm` provider with the pieces tests, Settings and `ltx-batch farm status` reach. */
 export interface FarmProvider extends Provider {
+  /** The configuration in force (environment over Settings). */
   readonly config: FarmConfig;
   readonly gateway: FarmGateway;
+  /** Which LTX_FARM_* variables the environment sets (Settings cannot change those). */
+  readonly fromEnv: string[];
+  /** The farm's measured seconds per step, or null before its first finished shot. */
+  measuredSecondsPerStep(): number | null;
+  /** Applies the values saved in Settings (the environment's own values win); reconnects when the address changes. */
+  configure(saved: FarmSettings): Promise<void>;
 }
 
 /** Maps an error of the Temporal client to the queue's terms (unreachable server: retried with backoff). */
@@ -94,21 +98,30 @@ function farmError(e: unknown, cfg: FarmConfig): ProviderError {
  * the measured seconds per step are kept (default: farm-speed.json in the data folder).
  */
 export function createFarmProvider(env: NodeJS.ProcessEnv = process.env, deps: { gateway?: FarmGateway; storage?: FarmStorage | null; speedFile?: string } = {}): FarmProvider {
-  let cfg: FarmConfig;
+  const fromEnv = FARM_SETTINGS.filter((k) => env[k]);
+  let cfg!: FarmConfig;
   let cfgError: string | null = null;
-  try {
-    cfg = farmConfig(env);
-  } catch (e) {
-    cfgError = (e as Error).message;
-    cfg = farmConfig({});
-  }
   let storage: FarmStorage | null = null;
-  try {
-    storage = deps.storage !== undefined ? deps.storage : storageFrom(cfg.storageSpec, env);
-  } catch (e) {
-    cfgError ??= (e as Error).message;
-  }
-  const gateway = deps.gateway ?? new TemporalGateway(cfg);
+  let gateway!: FarmGateway;
+  const apply = (saved: FarmSettings) => {
+    const merged: NodeJS.ProcessEnv = { ...env };
+    for (const k of FARM_SETTINGS) if (!env[k] && saved[k]) merged[k] = saved[k];
+    cfgError = null;
+    try {
+      cfg = farmConfig(merged);
+    } catch (e) {
+      cfgError = (e as Error).message;
+      cfg = farmConfig({});
+    }
+    storage = null;
+    try {
+      storage = deps.storage !== undefined ? deps.storage : storageFrom(cfg.storageSpec, merged);
+    } catch (e) {
+      cfgError ??= (e as Error).message;
+    }
+    gateway = deps.gateway ?? new TemporalGateway(cfg);
+  };
+  apply({});
   const speedFile = deps.speedFile ?? path.join(appHome(env), 'farm-speed.json');
   const envSps = Number(env.LTX_FARM_SECONDS_PER_STEP);
 
@@ -129,12 +142,24 @@ export function createFarmProvider(env: NodeJS.ProcessEnv = process.env, deps: {
 
   const provider: FarmProvider = {
     id: 'farm',
-    label: 'Render farm (LTX-2 on your GPU machines, through Temporal)',
+    label: 'Render farm',
     kind: 'remote',
     doc: 'README.md, "Render farm"',
     idempotentSubmit: true,
-    config: cfg,
-    gateway,
+    keyless: true,
+    get config() {
+      return cfg;
+    },
+    get gateway() {
+      return gateway;
+    },
+    fromEnv,
+    measuredSecondsPerStep: () => (envSps > 0 ? envSps : (readSpeed(speedFile)?.secondsPerStep ?? null)),
+    async configure(saved: FarmSettings) {
+      const old = gateway;
+      apply(saved);
+      if (old !== gateway) await old.close().catch(() => {});
+    },
     capabilities: () => CAPS,
     limits: () => ({ concurrency: cfg.inFlight, requestsPerMinute: null }),
     availability() {

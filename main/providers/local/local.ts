@@ -36,8 +36,8 @@ export interface RunnerCapabilities {
   edits?: string[];
 }
 
-/** Capabilities assumed until the runner has answered. */
-const DEFAULT_CAPS: Capabilities = {
+/** Capabilities assumed until the runner has answered (also what a render farm worker, the same engine, offers). */
+export const DEFAULT_CAPS: Capabilities = {
   modes: ['text-to-video', 'image-to-video'],
   resolutions: ['WIDTHxHEIGHT (multiples of 32)', '480p', '720p', '1080p'],
   duration: { min: 0.2, max: 20, integerOnly: false },

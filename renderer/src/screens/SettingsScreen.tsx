@@ -4,6 +4,7 @@ import type { ErrorView, RunnerView, SettingsView } from '../../../main/contract
 import { toErrorView } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { DiagnosticsButton } from '../components/Diagnostics';
+import { FarmPanel } from '../components/FarmPanel';
 import { usd } from '../format';
 import { useApp } from '../state';
 
@@ -405,6 +406,7 @@ export function SettingsScreen() {
       </Grid>
 
       <RunnerPanel />
+      <FarmPanel />
     </Stack>
   );
 }

@@ -62,7 +62,7 @@ const useGrid = () => useContext(Ctx)!;
 
 /** Indexes issues and estimate refusals by row and grid column. */
 function problemsByRow(sb: StoryboardView, estimate: EstimateView | null, providers: ProviderView[]): Map<number, RowProblems> {
-  const notReady = new Map(providers.filter((p) => !p.ready).map((p) => [p.id, p.kind === 'remote' ? `${p.id} is not set up: add its API key in Settings` : `${p.id} is not ready: ${p.notReady ?? 'see Settings'}`]));
+  const notReady = new Map(providers.filter((p) => !p.ready).map((p) => [p.id, p.kind === 'remote' && !p.keyless ? `${p.id} is not set up: add its API key in Settings` : `${p.id} is not ready: ${p.notReady ?? 'see Settings'}`]));
   const byHeader = new Map(sb.headers.map((h) => [h.header, h.column]));
   const out = new Map<number, RowProblems>();
   const get = (row: number) => {
