@@ -8,7 +8,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ROOT } from '../helpers/tmp';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (not from ../helpers/tmp: that one needs a vitest run, and the bench imports this file too). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The runner venv the tests use (scripts/test.sh creates it). */
 export const VENV = process.env.LTX_RUNNER_VENV ?? path.join(ROOT, 'resources', 'runner', '.venv');

@@ -37,7 +37,7 @@ from . import jobs as jb
 from .farm_workflow import ACTIVITY_NAME, RenderTake
 from .logs import log
 
-HEARTBEAT_EVERY_S = 0.5
+HEARTBEAT_EVERY_S = 0.2
 # Request fields that name a file: the desktop sends storage references in "inputs" instead.
 MEDIA_FIELDS = ("image_path", "end_image_path")
 
