@@ -214,7 +214,11 @@ export class QueueRunner {
         const sent = job.submitSentAt !== null && p?.kind === 'remote' && !p.idempotentSubmit;
         // A submit that may have reached the service is never sent again on its own: it waits for the creator.
         const moved = this.store.transition(job.id, 'submitting', 'queued', { submit_sent_at: null, ...(sent ? { maybe_duplicate: 1, hold_reason: FLAGGED_HOLD } : {}) },
-          sent ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice; held until you resubmit it' : 'interrupted before submitting; queued again');
+          sent
+            ? 'interrupted after the submit was sent and before its answer was stored: may have been submitted twice; held until you resubmit it'
+            : job.submitSentAt !== null
+              ? `interrupted while submitting; queued again (${job.provider} refuses a duplicate: the next submit collects the task if it started)`
+              : 'interrupted before submitting; queued again');
         this.opts.guard?.settle?.(moved);
       } else if (job.state === 'running' && !job.remoteTaskId) {
         const moved = this.store.transition(job.id, 'running', 'queued', { submit_sent_at: null }, 'interrupted while rendering locally; queued again');

@@ -185,7 +185,7 @@ describe('render farm through Temporal (tiny pipeline on CPU)', () => {
     // The workflow ends canceled well before the shot's render would have finished.
     const t0 = Date.now();
     await until('the workflow to end canceled', async () => (await gateway.describe(job.remoteTaskId!)).status === 'canceled', 30_000, 200);
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     await until('a worker to log the cancel', () => workers.some((w) => w.out().includes('"farm_take_canceled"')), 10_000);
     expect(fs.existsSync(path.join(out, 'clips', 'shot-1-take1.mp4'))).toBe(false);
     store.close();
@@ -250,6 +250,33 @@ describe('render farm through Temporal (tiny pipeline on CPU)', () => {
     expect(workflowIds(`ltx-batch-${store.projectUuid()}-`)).toEqual([job.remoteTaskId]);
     store.close();
     await real.close();
+  }, 120_000);
+
+  it('a desktop that crashed after its submit left (no task id stored) collects that workflow on the next run: no hold, no second render', async () => {
+    const dir = csv(['1,crashed mid-submit,1,64x64,8,1']);
+    const sb = await importStoryboard(path.join(dir, 'sb.csv'));
+    const farm = createFarmProvider({ ...env });
+    const reg = new ProviderRegistry([farm]);
+    const plan = planStoryboard(sb.shots, reg, { provider: 'farm' });
+    const out = tmpDir('ltx-farm-out-');
+    let store = new ProjectStore(out);
+    store.syncStoryboard(sb.file, sb.hash, plan.rows.map((r) => ({ shot: r.shot, provider: r.provider, request: r.request!, estimate: r.estimate! })), () => false);
+    // What a process killed between sending the submit and storing its answer leaves: the job
+    // claimed and marked sent, no task id, and the workflow started on the farm.
+    const [queued] = store.jobs();
+    const { job } = await store.claimGrouped(queued.id);
+    await store.markSubmitSent(job.id);
+    const uuid = store.projectUuid();
+    const sent = await farm.submit!(JSON.parse(job.request), { signal: new AbortController().signal, tmpDir: out, log: () => {}, beforeRequest: async () => {}, job: { project: uuid, id: job.id, attempt: job.attempts } });
+    store.close();
+    store = new ProjectStore(out);
+    const summary = await new QueueRunner(store, reg, { outDir: out, pollIntervalMs: 200 }).run();
+    expect(summary).toMatchObject({ succeeded: 1, maybeDuplicate: 0 });
+    expect(store.job(job.id)!.remoteTaskId).toBe(sent.taskId);
+    expect(store.events(job.id).map((e) => e.message).join('\n')).not.toContain('may have been submitted twice');
+    expect(workflowIds(`ltx-batch-${uuid}-`)).toEqual([sent.taskId]);
+    store.close();
+    await farm.close?.();
   }, 120_000);
 
   it('the Temporal server restarted mid-batch: the batch completes', async () => {

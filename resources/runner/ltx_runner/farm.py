@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
@@ -197,7 +198,10 @@ async def run_worker(args: Any, engine: Any) -> int:
         activities=[acts.render_take],
         max_concurrent_activities=1,
         identity=identity,
-        graceful_shutdown_timeout=__import__("datetime").timedelta(seconds=5),
+        graceful_shutdown_timeout=timedelta(seconds=5),
+        # Heartbeats reach the server at most this often (the SDK's default is 0.8 x the heartbeat
+        # timeout, 16 s at 20 s): the progress shown and a cancel would lag that long.
+        max_heartbeat_throttle_interval=timedelta(seconds=1),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
