@@ -21,10 +21,10 @@ import { appHome } from '../../settings/home';
 import type { Shot } from '../../storyboard/shot';
 import type { Capabilities, CostEstimate, PollResult, Provider, ProviderContext, ProviderRequest, ResultRef, SubmitResult, ValidationResult } from '../provider';
 import { ProviderError } from '../provider';
-import { DEFAULT_CAPS } from '../local/local';
+import { DEFAULT_CAPS, runnerJobBody } from '../local/local';
 import { ASSUMED_SECONDS_PER_STEP, DEFAULT_STEPS, gpuSecondsFor, readSpeed, recordSpeed } from './prices';
 import { storageFrom, type FarmStorage, type StorageRef } from './storage';
-import { TemporalGateway, type FarmAddress, type FarmGateway, type FarmTaskState } from './temporal';
+import { TemporalGateway, WORKFLOW_TYPE, type FarmAddress, type FarmGateway, type FarmTaskState } from './temporal';
 
 /** The farm's settings as read from the environment. */
 export interface FarmConfig extends FarmAddress {
@@ -183,19 +183,8 @@ export function createFarmProvider(env: NodeJS.ProcessEnv = process.env, deps: {
       return {
         ok: true,
         request: {
-          route: `workflow ${'RenderTake'} on task queue ${cfg.taskQueue}`,
-          body: {
-            prompt: shot.prompt,
-            negative_prompt: shot.negativePrompt ?? '',
-            width: shot.resolution.width,
-            height: shot.resolution.height,
-            duration: shot.duration,
-            fps: shot.fps,
-            seed: shot.seed,
-            mode: shot.mode,
-            ...(shot.mode === 'image-to-video' && shot.image ? { image_path: media(shot.image) } : {}),
-            ...(shot.endImage ? { end_image_path: media(shot.endImage) } : {}),
-          },
+          route: `workflow ${WORKFLOW_TYPE} on task queue ${cfg.taskQueue}`,
+          body: runnerJobBody(shot, { image: shot.mode === 'image-to-video' ? media(shot.image) : undefined, endImage: media(shot.endImage) }),
           notes,
         },
       };

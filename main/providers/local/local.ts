@@ -50,6 +50,27 @@ export const DEFAULT_CAPS: Capabilities = {
   edits: ['retake', 'extend'],
 };
 
+/**
+ * The runner's POST /jobs body for a shot (resources/runner/README.md): sizes in pixels, duration in
+ * seconds, fps, seed (-1: random), mode, and the start and end images where given (a path on the
+ * runner's machine, or what the farm's storage step replaces). The local runner and the render
+ * farm's workers (the same engine) take the same body.
+ */
+export function runnerJobBody(shot: Shot, media: { image?: string; endImage?: string }): Record<string, unknown> {
+  return {
+    prompt: shot.prompt,
+    negative_prompt: shot.negativePrompt ?? '',
+    width: shot.resolution.width,
+    height: shot.resolution.height,
+    duration: shot.duration,
+    fps: shot.fps,
+    seed: shot.seed,
+    mode: shot.mode,
+    ...(media.image ? { image_path: media.image } : {}),
+    ...(media.endImage ? { end_image_path: media.endImage } : {}),
+  };
+}
+
 /** Calls the runner's JSON API. Throws ProviderError (retryable on connection problems). */
 async function runnerJson<T>(ep: RunnerEndpoint, method: 'GET' | 'POST' | 'DELETE', p: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   try {
@@ -152,18 +173,7 @@ export function createLocalProvider(env: NodeJS.ProcessEnv = process.env, sideca
         ok: true,
         request: {
           route: 'POST /jobs',
-          body: {
-            prompt: shot.prompt,
-            negative_prompt: shot.negativePrompt ?? '',
-            width: shot.resolution.width,
-            height: shot.resolution.height,
-            duration: shot.duration,
-            fps: shot.fps,
-            seed: shot.seed,
-            mode: shot.mode,
-            ...(shot.image?.kind === 'file' ? { image_path: shot.image.path } : {}),
-            ...(shot.endImage?.kind === 'file' ? { end_image_path: shot.endImage.path } : {}),
-          },
+          body: runnerJobBody(shot, { image: shot.image?.kind === 'file' ? shot.image.path : undefined, endImage: shot.endImage?.kind === 'file' ? shot.endImage.path : undefined }),
           notes,
         },
       };
