@@ -59,101 +59,125 @@ export function estimateUsdMax(e: CostEstimate, rate?: number): number | null {
   return r === undefined ? null : e.max * r;
 }
 
-/** Validates and estimates every shot. Errors name the row and the column. */
-export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: PlanOptions = {}): Plan {
-  const plan: Plan = { rows: [], issues: [], totals: {}, totalUsd: 0 };
-  // A prices file with a bad line refuses every estimate until it is fixed: no estimate may use a price the creator did not mean.
-  if (registry.prices?.error) plan.issues.push({ severity: 'error', message: `your prices: ${registry.prices.error}` });
-  let running = 0;
-  const committed = new Map<string, number>();
-  // Per provider, looked up once: the provider and the budgets that apply to its rows.
-  type Scope = { key: string; name: string; usd: number; base: number };
-  const perProvider = new Map<string, { p: ReturnType<ProviderRegistry['get']>; scopes: Scope[] }>();
-  const lookup = (providerId: string) => {
-    let hit = perProvider.get(providerId);
-    if (!hit) {
-      const scopes: Scope[] = [
-        ...(opts.budgetUsd !== undefined ? [{ key: 'render', name: `render budget $${opts.budgetUsd.toFixed(2)}`, usd: opts.budgetUsd, base: 0 }] : []),
-        ...(opts.monthly ?? []).filter((b) => !b.provider || b.provider === providerId).map((b) => ({ key: `month:${b.provider ?? ''}`, name: b.name, usd: b.usd, base: b.spentUsd })),
-      ];
-      hit = { p: registry.get(providerId), scopes };
-      perProvider.set(providerId, hit);
-    }
-    return hit;
-  };
-  // Named for every provider alike: what a row asks for that its provider cannot do, and which providers can.
-  const can = (what: (c: Capabilities) => boolean) =>
+/** One budget that applies to a provider's rows: the render budget or a monthly one (USD). */
+type BudgetScope = { key: string; name: string; usd: number; base: number };
+
+/** What planning the rows of one storyboard shares (made once per plan by {@link planStoryboard}). */
+interface Planner {
+  plan: Plan;
+  registry: ProviderRegistry;
+  opts: PlanOptions;
+  /** USD committed so far per budget scope key. */
+  committed: Map<string, number>;
+  /** Per provider, looked up once: the provider and the budgets that apply to its rows. */
+  perProvider: Map<string, { p: ReturnType<ProviderRegistry['get']>; scopes: BudgetScope[] }>;
+  /** Sum of usdMax so far. */
+  running: number;
+}
+
+/** The provider `providerId` and the budgets that apply to its rows (looked up once per plan). */
+function lookup(pl: Planner, providerId: string) {
+  let hit = pl.perProvider.get(providerId);
+  if (!hit) {
+    const { opts } = pl;
+    const scopes: BudgetScope[] = [
+      ...(opts.budgetUsd !== undefined ? [{ key: 'render', name: `render budget $${opts.budgetUsd.toFixed(2)}`, usd: opts.budgetUsd, base: 0 }] : []),
+      ...(opts.monthly ?? []).filter((b) => !b.provider || b.provider === providerId).map((b) => ({ key: `month:${b.provider ?? ''}`, name: b.name, usd: b.usd, base: b.spentUsd })),
+    ];
+    hit = { p: pl.registry.get(providerId), scopes };
+    pl.perProvider.set(providerId, hit);
+  }
+  return hit;
+}
+
+/** The providers that can do `what`, named for every provider alike ("ltx, local"). */
+function providersThatCan(registry: ProviderRegistry, what: (c: Capabilities) => boolean): string {
+  return (
     registry
       .ids()
       .filter((id) => {
         const q = registry.get(id);
         return !!q && what(q.capabilities());
       })
-      .join(', ') || 'none registered';
-  for (const shot of shots) {
-    const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
-    const takes = shot.takes ?? opts.takes ?? 1;
-    const row: PlanRow = { shot, provider: providerId, takes, usdMax: null, runningUsd: running, budgets: [] };
-    plan.rows.push(row);
-    const { p, scopes } = lookup(providerId);
-    if (!p) {
-      plan.issues.push({
-        severity: 'error',
-        row: shot.row,
-        shot: shot.id,
-        column: shot.provider ? 'provider' : undefined,
-        message: `unknown provider "${providerId}"; known providers: ${registry.ids().join(', ')}`,
-      });
-      continue;
-    }
-    if (shot.endImage && p.capabilities().endImage !== true) {
-      plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${can((c) => c.endImage === true)}` });
-      continue;
-    }
-    if (shot.continueFrom && p.capabilities().mediaInputs !== 'url-or-file') {
-      plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${can((c) => c.mediaInputs === 'url-or-file')}` });
-      continue;
-    }
-    // A continued shot is checked and priced as image-to-video from its start frame (written when its take is claimed).
-    const asSent = withStartFrame(shot, '');
-    const v = p.validate(asSent);
-    if (!v.ok) {
-      for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: ${i.message}` });
-      continue;
-    }
-    if (takes > 1 && shot.seed >= 0 && p.capabilities().seeds !== false) {
-      // The last take's seed (seed + takes - 1) must be one the provider takes too.
-      const last = p.validate({ ...asSent, seed: shot.seed + takes - 1 });
-      if (!last.ok) {
-        for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
-        continue;
-      }
-    }
-    row.request = v.request;
-    row.estimate = p.estimate(asSent);
-    const oneTake = estimateUsdMax(row.estimate, opts.usdPerCredit?.(p.id));
-    row.usdMax = oneTake === null ? null : oneTake * takes;
-    running += row.usdMax ?? 0;
-    row.runningUsd = running;
-    const t = (plan.totals[providerId] ??= { shots: 0, takes: 0, usdMax: 0, credits: 0, unknownUsd: 0 });
-    t.shots++;
-    t.takes += takes;
-    t.usdMax += row.usdMax ?? 0;
-    if (row.estimate.unit === 'credits') t.credits += row.estimate.max * takes;
-    if (row.usdMax === null) t.unknownUsd++;
-    // Budgets: a row that would be held back does not spend, so later rows may still fit.
-    const cost = row.usdMax ?? 0;
-    const anyBudget = scopes.length > 0 || shot.budget !== undefined;
-    if (anyBudget && row.usdMax === null) row.heldBack = 'over budget: cost in credits has no known USD rate';
-    else if (shot.budget !== undefined && cost > shot.budget + 1e-9) row.heldBack = `over budget: row budget $${shot.budget.toFixed(2)}`;
-    else {
-      const over = scopes.find((sc) => sc.base + (committed.get(sc.key) ?? 0) + cost > sc.usd + 1e-9);
-      if (over) row.heldBack = `over budget: ${over.name}`;
-    }
-    if (!row.heldBack) for (const sc of scopes) committed.set(sc.key, (committed.get(sc.key) ?? 0) + cost);
-    if (scopes.length > 0) row.budgets = scopes.map((sc) => ({ name: sc.name, remainingUsd: sc.usd - sc.base - (committed.get(sc.key) ?? 0) }));
-    if (opts.budgetUsd !== undefined) row.remainingUsd = row.budgets[0].remainingUsd;
-  }
-  plan.totalUsd = running;
+      .join(', ') || 'none registered'
+  );
+}
+
+/** Validates and estimates every shot. Errors name the row and the column. */
+export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: PlanOptions = {}): Plan {
+  const plan: Plan = { rows: [], issues: [], totals: {}, totalUsd: 0 };
+  // A prices file with a bad line refuses every estimate until it is fixed: no estimate may use a price the creator did not mean.
+  if (registry.prices?.error) plan.issues.push({ severity: 'error', message: `your prices: ${registry.prices.error}` });
+  // The per-row work is a module function, not a closure made per plan, so its compiled code is kept between plans.
+  const pl: Planner = { plan, registry, opts, committed: new Map(), perProvider: new Map(), running: 0 };
+  for (let i = 0; i < shots.length; i++) planRow(pl, shots[i]);
+  plan.totalUsd = pl.running;
   return plan;
+}
+
+/** Plans one shot: its provider, validation, estimate, totals and budgets (pushed to `pl.plan`). */
+function planRow(pl: Planner, shot: Shot): void {
+  const { plan, registry, opts, committed } = pl;
+  const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
+  const takes = shot.takes ?? opts.takes ?? 1;
+  const row: PlanRow = { shot, provider: providerId, takes, usdMax: null, runningUsd: pl.running, budgets: [] };
+  plan.rows.push(row);
+  const { p, scopes } = lookup(pl, providerId);
+  if (!p) {
+    plan.issues.push({
+      severity: 'error',
+      row: shot.row,
+      shot: shot.id,
+      column: shot.provider ? 'provider' : undefined,
+      message: `unknown provider "${providerId}"; known providers: ${registry.ids().join(', ')}`,
+    });
+    return;
+  }
+  if (shot.endImage && p.capabilities().endImage !== true) {
+    plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'end_image', message: `${p.id} cannot start from an image and end on another (end_image); providers that can: ${providersThatCan(registry, (c) => c.endImage === true)}` });
+    return;
+  }
+  if (shot.continueFrom && p.capabilities().mediaInputs !== 'url-or-file') {
+    plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: 'continue_from', message: `${p.id} takes images only as public URLs, so it cannot start from the last frame of shot ${shot.continueFrom} (a file on this computer); providers that can: ${providersThatCan(registry, (c) => c.mediaInputs === 'url-or-file')}` });
+    return;
+  }
+  // A continued shot is checked and priced as image-to-video from its start frame (written when its take is claimed).
+  const asSent = withStartFrame(shot, '');
+  const v = p.validate(asSent);
+  if (!v.ok) {
+    for (const i of v.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: ${i.message}` });
+    return;
+  }
+  if (takes > 1 && shot.seed >= 0 && p.capabilities().seeds !== false) {
+    // The last take's seed (seed + takes - 1) must be one the provider takes too.
+    const last = p.validate({ ...asSent, seed: shot.seed + takes - 1 });
+    if (!last.ok) {
+      for (const i of last.issues) plan.issues.push({ severity: 'error', row: shot.row, shot: shot.id, column: i.column, message: `${p.id}: take ${takes} would use seed ${shot.seed + takes - 1}: ${i.message}` });
+      return;
+    }
+  }
+  row.request = v.request;
+  row.estimate = p.estimate(asSent);
+  const oneTake = estimateUsdMax(row.estimate, opts.usdPerCredit?.(p.id));
+  row.usdMax = oneTake === null ? null : oneTake * takes;
+  pl.running += row.usdMax ?? 0;
+  row.runningUsd = pl.running;
+  const t = (plan.totals[providerId] ??= { shots: 0, takes: 0, usdMax: 0, credits: 0, unknownUsd: 0 });
+  t.shots++;
+  t.takes += takes;
+  t.usdMax += row.usdMax ?? 0;
+  if (row.estimate.unit === 'credits') t.credits += row.estimate.max * takes;
+  if (row.usdMax === null) t.unknownUsd++;
+  // Budgets: a row that would be held back does not spend, so later rows may still fit.
+  const cost = row.usdMax ?? 0;
+  const anyBudget = scopes.length > 0 || shot.budget !== undefined;
+  if (anyBudget && row.usdMax === null) row.heldBack = 'over budget: cost in credits has no known USD rate';
+  else if (shot.budget !== undefined && cost > shot.budget + 1e-9) row.heldBack = `over budget: row budget $${shot.budget.toFixed(2)}`;
+  else {
+    const over = scopes.find((sc) => sc.base + (committed.get(sc.key) ?? 0) + cost > sc.usd + 1e-9);
+    if (over) row.heldBack = `over budget: ${over.name}`;
+  }
+  if (!row.heldBack) for (const sc of scopes) committed.set(sc.key, (committed.get(sc.key) ?? 0) + cost);
+  if (scopes.length > 0) row.budgets = scopes.map((sc) => ({ name: sc.name, remainingUsd: sc.usd - sc.base - (committed.get(sc.key) ?? 0) }));
+  if (opts.budgetUsd !== undefined) row.remainingUsd = row.budgets[0].remainingUsd;
 }

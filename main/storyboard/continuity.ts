@@ -14,6 +14,7 @@ import type { Shot } from './shot';
  */
 export function resolveContinuity(shots: Shot[], column = 'continue_from'): StoryboardIssue[] {
   const issues: StoryboardIssue[] = [];
+  if (!shots.some((s) => s.continueFrom)) return issues;
   const byId = new Map(shots.map((s) => [s.id, s]));
   shots.forEach((s, i) => {
     if (!s.continueFrom) return;

@@ -119,14 +119,14 @@ export function parseAspectRatio(text: string): AspectRatio {
 }
 
 /** The named tiers' resolutions, one frozen object per tier and aspect ratio (shared by every row that names it). */
-const TIER_RESOLUTIONS = new Map<string, Resolution>();
+const TIER_RESOLUTIONS = { '16:9': new Map<ResolutionTier, Resolution>(), '9:16': new Map<ResolutionTier, Resolution>() };
 function tierResolution(tier: ResolutionTier, aspect: AspectRatio): Resolution {
-  const key = `${tier}/${aspect}`;
-  let r = TIER_RESOLUTIONS.get(key);
+  const byTier = TIER_RESOLUTIONS[aspect];
+  let r = byTier.get(tier);
   if (!r) {
     const [w, h] = TIER_SIZES[tier];
     r = Object.freeze(aspect === '9:16' ? { label: tier, width: h, height: w, tier } : { label: tier, width: w, height: h, tier });
-    TIER_RESOLUTIONS.set(key, r);
+    byTier.set(tier, r);
   }
   return r;
 }

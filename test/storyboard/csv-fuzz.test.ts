@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,24 @@ describe('the importer never crashes or hangs on random input', () => {
         for (let i = 1; i < sheet.rowNumbers.length; i++) expect(sheet.rowNumbers[i]).toBeGreaterThan(sheet.rowNumbers[i - 1]);
       }),
       { seed: SEED, numRuns: 2000 },
+    );
+  });
+
+  it('names each row as csv-parse counts it, blank lines and line breaks inside quotes included', () => {
+    // The oracle: csv-parse's own record info (records + blank lines skipped before), the slow way.
+    const lineEnds = fc.constantFrom('\n', '\r\n', '\r');
+    const cellArb = fc.oneof(fc.constantFrom('', ' ', 'a', 'b c', '1,5', 'x;y'), fc.string({ maxLength: 6 }).map((t) => `"${t.replace(/"/g, '""')}"`), lineEnds.map((e) => `"two${e}lines"`));
+    const lineArb = fc.oneof(fc.array(cellArb, { minLength: 1, maxLength: 4 }).map((c) => c.join(',')), fc.constant(''));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(lineArb, lineEnds), { maxLength: 12 }), (lines) => {
+        const text = `shot,prompt\n${lines.map(([l, e]) => l + e).join('')}`;
+        const sheet = readCsv(Buffer.from(text, 'utf8'));
+        if (sheet.fatal) return;
+        const info = parse(text, { relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n', '\r'], info: true }) as unknown as { record: string[]; info: { records: number; empty_lines: number } }[];
+        const expected = info.filter((r) => !r.record.every((c) => c.trim() === '')).map((r) => r.info.records + r.info.empty_lines);
+        expect(sheet.rowNumbers).toEqual(expected);
+      }),
+      { seed: SEED, numRuns: 1500 },
     );
   });
 

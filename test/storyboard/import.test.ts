@@ -75,6 +75,20 @@ describe('CSV storyboards', () => {
     expect(sb.shots.map((s) => s.id)).toEqual(['1', '2', '10']);
     const named = await load('s.csv', 'shot,prompt\nB,b\nA,a\n');
     expect(named.shots.map((s) => s.id)).toEqual(['B', 'A']);
+    // Equal numbers keep their rows' order; one id that is not a number keeps every row in place.
+    const equal = await load('s.csv', 'shot,prompt\n3,c\n1.0,first\n1,second\n');
+    expect(equal.shots.map((s) => [s.id, s.order])).toEqual([['1.0', 0], ['1', 1], ['3', 2]]);
+    const mixed = await load('s.csv', 'shot,prompt\n10,ten\n2,two\n2b,two b\n');
+    expect(mixed.shots.map((s) => s.id)).toEqual(['10', '2', '2b']);
+  });
+
+  it('refuses ids that would give two clips the same file name, whichever is written first', async () => {
+    const sb = await load('s.csv', 'shot,prompt\n5b,a\n5B,b\n7 A,c\n7/A,d\n8,e\n8,f\n');
+    expect(sb.issues.filter((i) => i.severity === 'error').map((i) => [i.row, i.shot, i.message.split(' would')[0].split(';')[0]])).toEqual([
+      [3, '5B', 'shot id "5B" and "5b" (row 2)'],
+      [5, '7/A', 'shot id "7/A" and "7 A" (row 4)'],
+      [7, '8', 'duplicate shot id "8" (also on row 6)'],
+    ]);
   });
 
   it('reports every bad cell with its row and column, and the import is refused as a whole', async () => {
