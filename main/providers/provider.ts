@@ -161,7 +161,7 @@ export interface RenderProgress {
 export interface ProviderContext {
   /** Aborted when the job is canceled or the process is shutting down. */
   signal: AbortSignal;
-  /** Folder for the provider's temporary files (inside the output folder). */
+  /** Folder for the provider's temporary files (inside the output folder; the job's staging folder). It may not exist yet: a provider that writes there first makes it (mkdir recursive). */
   tmpDir: string;
   /** Structured log line (never include keys). */
   log: (message: string, fields?: Record<string, unknown>) => void;

@@ -47,10 +47,14 @@ export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'shot';
 }
 
-/** Where a job's clip goes (`rel` to the output folder, `abs`), and its download or render in progress (`part`, in its staging folder). */
+/**
+ * Where a job's clip goes (`rel` to the output folder, `abs`), and its download or render in
+ * progress (`part`: DIR/staging/job-N.part.mp4, beside the job's staging folder rather than in it,
+ * so a download needs no folder of its own made and removed per job).
+ */
 export function clipPathOf(rc: RunContext, job: Job): { rel: string; abs: string; part: string } {
   const rel = path.join('clips', `shot-${safeName(job.shotKey)}-take${job.take}.mp4`);
-  return { rel, abs: path.join(rc.opts.outDir, rel), part: path.join(rc.staging(job), 'clip.part.mp4') };
+  return { rel, abs: path.join(rc.opts.outDir, rel), part: `${rc.staging(job)}.part.mp4` };
 }
 
 /**
@@ -71,8 +75,8 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
     src = result.path;
     if (!fs.existsSync(src)) throw new ProviderError('expired', `the clip ${p.id} returned is no longer at ${src}; render the shot again`);
   } else {
-    fs.mkdirSync(path.dirname(part), { recursive: true });
-    fs.rmSync(part, { force: true });
+    // A staging folder made just now holds no partial download; one that was there may (an earlier try).
+    if (fs.mkdirSync(path.dirname(part), { recursive: true }) === undefined) fs.rmSync(part, { force: true });
     await p.download!(job.remoteTaskId!, result, part, rc.providerContext(p, job));
     src = part;
   }
@@ -93,10 +97,7 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
     throw new ProviderError(p.kind === 'remote' && src === part ? 'retryable' : 'invalid', `the clip is incomplete or unreadable (${(e as Error).message})${src !== part ? `; it is kept at ${src}` : ''}`);
   }
   if (signal.aborted) throw stopped();
-  if (src !== abs) {
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.renameSync(src, abs);
-  }
+  if (src !== abs) moveInto(src, abs);
   // A clip of another length than the row asked for (a service that rounds, or ignores the
   // duration) is recorded as such; the timeline and the film use its real length.
   const lengthNote = media ? clipLengthNote(media, rc.store.shotDuration(job.shotId)) : undefined;
@@ -107,7 +108,30 @@ export async function finishClip(rc: RunContext, job: Job, result: ResultRef, p:
     { output: rel, media: media ? JSON.stringify(media) : null, progress: 1, finished_at: rc.store.now(), error: null, hold_reason: null, ...(lengthNote ? { notes: JSON.stringify([...job.notes, lengthNote]) } : {}) },
     'clip saved',
   );
-  fs.rmSync(rc.staging(job), { recursive: true, force: true });
+  removeStaging(rc.staging(job));
   rc.opts.guard?.settle?.(done);
   rc.emitJob(done);
+}
+
+/** Renames `src` to `dest`, making dest's folder first only when it is missing (clips/ is made when a run starts). */
+function moveInto(src: string, dest: string): void {
+  try {
+    fs.renameSync(src, dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync(src)) throw e;
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.renameSync(src, dest);
+  }
+}
+
+/** Removes a job's staging folder, if a provider made one: one call when it is missing or empty, else with what the provider left in it. */
+function removeStaging(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

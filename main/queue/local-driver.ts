@@ -3,7 +3,6 @@
  * `render`), with progress stored at most every 250 ms, then finishes the clip.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Provider, ProviderRequest } from '../providers/provider';
 import { clipPathOf, finishClip } from './clip-finish';
 import type { Job } from './job';
@@ -20,7 +19,8 @@ export async function driveLocal(rc: RunContext, job: Job, p: Provider, request:
   job = rc.store.transition(job.id, 'submitting', 'running', { submitted_at: rc.store.now(), progress: 0 }, 'rendering');
   rc.emitJob(job);
   const { part } = clipPathOf(rc, job);
-  fs.mkdirSync(path.dirname(part), { recursive: true });
+  // The job's staging folder: the provider's own files (ctx.tmpDir); the render in progress goes beside it.
+  fs.mkdirSync(rc.staging(job), { recursive: true });
   let lastEmit = 0;
   let progressError: unknown;
   const out = await p.render!(request, part, {

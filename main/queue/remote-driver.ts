@@ -3,7 +3,6 @@
  * sent (durably) before the request leaves and its task id stored as soon as it is answered; then
  * the task is polled on the provider's schedule and its result finished into a clip.
  */
-import fs from 'node:fs';
 import type { ActualCost, PollResult, Provider, ProviderRequest, ResultRef } from '../providers/provider';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff';
 import { finishClip } from './clip-finish';
@@ -18,8 +17,8 @@ import type { JobPatch } from './store';
  * errors for the error policy, or the stop reason when the run stops.
  */
 export async function driveRemote(rc: RunContext, job: Job, p: Provider, request: ProviderRequest): Promise<void> {
+  // The staging folder (ctx.tmpDir) is made when something is written to it: the download, or a provider's own file.
   const ctx = rc.providerContext(p, job);
-  fs.mkdirSync(ctx.tmpDir, { recursive: true });
   if (job.state === 'submitting') {
     // Canceled before anything left: nothing to mark as sent.
     if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('stopped');

@@ -196,11 +196,17 @@ export class QueueRunner {
       return;
     }
     for (const name of names) {
-      const id = Number(/^job-(\d+)$/.exec(name)?.[1]);
-      const dir = path.join(this.stagingDir, name);
-      const job = Number.isFinite(id) ? this.store.job(id) : undefined;
-      const empty = fs.readdirSync(dir).length === 0;
-      if (empty || job?.state === 'succeeded') fs.rmSync(dir, { recursive: true, force: true });
+      // job-N: a job's staging folder; job-N.part.mp4: its download or render in progress.
+      const m = /^job-(\d+)(\.part\.mp4)?$/.exec(name);
+      const entry = path.join(this.stagingDir, name);
+      const job = m ? this.store.job(Number(m[1])) : undefined;
+      let empty: boolean;
+      try {
+        empty = m?.[2] ? fs.statSync(entry).size === 0 : fs.readdirSync(entry).length === 0;
+      } catch {
+        continue; // gone, or a file that is not ours: left alone
+      }
+      if (empty || job?.state === 'succeeded') fs.rmSync(entry, { recursive: true, force: true });
     }
     if (fs.readdirSync(this.stagingDir).length === 0) fs.rmSync(this.stagingDir, { recursive: true, force: true });
   }

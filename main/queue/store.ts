@@ -388,6 +388,8 @@ export class ProjectStore {
    * holds changed. Cheap: reads only queued takes that continue a shot (index jobs_after_shot).
    */
   updateContinuityHolds(): number {
+    // Most projects continue no shot: one read of the partial index, and no write transaction, then.
+    if (!this.stmt(`SELECT 1 FROM jobs WHERE state = 'queued' AND after_shot IS NOT NULL LIMIT 1`).get()) return 0;
     const release = this.stmt(`UPDATE jobs SET hold_reason = NULL, next_run_at = 0 WHERE state = 'queued' AND after_shot IS NOT NULL AND hold_reason LIKE 'waiting for shot %' AND (${PARENT_READY_SQL})`).run().changes;
     const hold = this.stmt(
       `UPDATE jobs SET hold_reason = ${WAITING_FOR_PARENT_SQL} WHERE state = 'queued' AND after_shot IS NOT NULL AND (hold_reason IS NULL OR hold_reason LIKE 'waiting for shot %') AND NOT (${PARENT_READY_SQL}) AND hold_reason IS NOT ${WAITING_FOR_PARENT_SQL}`,

@@ -69,6 +69,8 @@ export function fakeRemote(id = 'fake', opts: { concurrency?: number; usdPerShot
       const err = p.downloadScript.shift();
       if (err) throw err;
       const t = tasks.get(taskId) ?? { body: { shotId: 'x', prompt: 'x', width: 64, height: 36, duration: 0.4, fps: 10 } };
+      // The animatic is drawn in a temporary folder under ctx.tmpDir, which a provider makes itself (see ProviderContext.tmpDir).
+      fs.mkdirSync(ctx.tmpDir, { recursive: true });
       await preview.render!({ route: 'x', body: t.body }, dest, { ...ctx, onProgress: () => {} });
       if (!fs.existsSync(dest)) throw new Error('fake download wrote nothing');
     },
