@@ -73,6 +73,8 @@ interface Planner {
   perProvider: Map<string, { p: ReturnType<ProviderRegistry['get']>; scopes: BudgetScope[] }>;
   /** Sum of usdMax so far. */
   running: number;
+  /** Plan.totals while planning (a Map: a record keyed by provider made a shape per plan). */
+  totals: Map<string, Plan['totals'][string]>;
 }
 
 /** The provider `providerId` and the budgets that apply to its rows (looked up once per plan). */
@@ -109,8 +111,9 @@ export function planStoryboard(shots: Shot[], registry: ProviderRegistry, opts: 
   // A prices file with a bad line refuses every estimate until it is fixed: no estimate may use a price the creator did not mean.
   if (registry.prices?.error) plan.issues.push({ severity: 'error', message: `your prices: ${registry.prices.error}` });
   // The per-row work is a module function, not a closure made per plan, so its compiled code is kept between plans.
-  const pl: Planner = { plan, registry, opts, committed: new Map(), perProvider: new Map(), running: 0 };
+  const pl: Planner = { plan, registry, opts, committed: new Map(), perProvider: new Map(), running: 0, totals: new Map() };
   for (let i = 0; i < shots.length; i++) planRow(pl, shots[i]);
+  plan.totals = Object.fromEntries(pl.totals);
   plan.totalUsd = pl.running;
   return plan;
 }
@@ -120,7 +123,9 @@ function planRow(pl: Planner, shot: Shot): void {
   const { plan, registry, opts, committed } = pl;
   const providerId = shot.provider ?? opts.provider ?? DEFAULT_PROVIDER;
   const takes = shot.takes ?? opts.takes ?? 1;
-  const row: PlanRow = { shot, provider: providerId, takes, usdMax: null, runningUsd: pl.running, budgets: [] };
+  // Every field from the start (undefined until known), so rows share one shape and planRow's
+  // compiled code outlives each plan (fields added later made shapes that died with the plan).
+  const row: PlanRow = { shot, provider: providerId, request: undefined, estimate: undefined, takes, usdMax: null, runningUsd: pl.running, remainingUsd: undefined, heldBack: undefined, budgets: [] };
   plan.rows.push(row);
   const { p, scopes } = lookup(pl, providerId);
   if (!p) {
@@ -162,7 +167,8 @@ function planRow(pl: Planner, shot: Shot): void {
   row.usdMax = oneTake === null ? null : oneTake * takes;
   pl.running += row.usdMax ?? 0;
   row.runningUsd = pl.running;
-  const t = (plan.totals[providerId] ??= { shots: 0, takes: 0, usdMax: 0, credits: 0, unknownUsd: 0 });
+  let t = pl.totals.get(providerId);
+  if (!t) pl.totals.set(providerId, (t = { shots: 0, takes: 0, usdMax: 0, credits: 0, unknownUsd: 0 }));
   t.shots++;
   t.takes += takes;
   t.usdMax += row.usdMax ?? 0;

@@ -12,6 +12,7 @@
  * name the first row over the shot limit), so a hostile file cannot make csv-parse build millions
  * of cells.
  */
+import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { MAX_SHOTS } from './limits';
@@ -71,15 +72,13 @@ export function decodeText(bytes: Buffer): { text: string; warning?: string; fou
     return { text: iconv.decode(bytes, utf16), warning: `file looks like UTF-16 (${utf16 === 'utf16le' ? 'LE' : 'BE'}) without a byte-order mark; read as such (re-save it as "CSV UTF-8" to be sure)`, found: { encoding: utf16, bom: false } };
   }
   const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start)), found: { encoding: 'utf8', bom: start > 0 } };
-  } catch {
-    return {
-      text: iconv.decode(bytes.subarray(start), 'win1252'),
-      warning: 'file is not valid UTF-8; read as Windows-1252 (re-save it as "CSV UTF-8" to be sure accents are right)',
-      found: { encoding: 'win1252', bom: start > 0 },
-    };
-  }
+  const body = bytes.subarray(start);
+  if (isUtf8(body)) return { text: body.toString('utf8'), found: { encoding: 'utf8', bom: start > 0 } };
+  return {
+    text: iconv.decode(body, 'win1252'),
+    warning: 'file is not valid UTF-8; read as Windows-1252 (re-save it as "CSV UTF-8" to be sure accents are right)',
+    found: { encoding: 'win1252', bom: start > 0 },
+  };
 }
 
 /** Picks the delimiter the header line uses most: comma, semicolon or tab (comma on a tie). */
@@ -207,7 +206,7 @@ export function readCsv(bytes: Buffer): RawSheet {
   // together, a cell copied from another file) is dropped with a warning naming its row.
   const midBoms: number[] = [];
   let removed = 0;
-  const clean = text.replace(/\uFEFF/g, (_m, offset: number) => {
+  const clean = !text.includes('\uFEFF') ? text : text.replace(/\uFEFF/g, (_m, offset: number) => {
     if (offset > 0 && midBoms.length < 5) midBoms.push(offset - removed); // the first five are named
     removed++;
     return '';

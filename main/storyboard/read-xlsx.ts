@@ -80,17 +80,6 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   } catch (err) {
     return fatal(`not a readable XLSX workbook: its contents are damaged or incomplete (${(err as Error).message}); open it in Excel and save it again`);
   }
-  const hasData = (w: ExcelJS.Worksheet) => {
-    let any = false;
-    w.eachRow({ includeEmpty: false }, (row) => {
-      if (any) return;
-      row.eachCell({ includeEmpty: false }, (cell) => {
-        const { text, error } = cellText(cell.value);
-        any ||= text.trim() !== '' || error !== undefined;
-      });
-    });
-    return any;
-  };
   // The sheets that describe the film's look (style.ts) are read beside the storyboard, never as it.
   const lookSheet = (name: string) => wb.worksheets.find((w) => w.name.trim().toLowerCase() === name);
   const styleSheet = lookSheet('style');
@@ -121,34 +110,8 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   const mergeIndex = (ws as unknown as { _merges?: Record<string, { range?: string }> })._merges;
   const merges = mergeIndex ? Object.values(mergeIndex).map((m) => String(m.range)) : ((ws.model as { merges?: string[] }).merges ?? []);
   if (merges.length > 0) warnings.push(`merged cells (${merges.slice(0, 3).join(', ')}${merges.length > 3 ? ', ...' : ''}): each cell of a merge takes the merged value`);
-  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    let errorColumns: Set<number> | undefined;
-    const count = Math.max(row.cellCount, 0);
-    for (let c = 1; c <= count; c++) {
-      const value = row.getCell(c).value;
-      // Text and numbers, nearly every cell of a storyboard, without cellText's answer object.
-      if (typeof value === 'string') {
-        cells.push(value);
-        continue;
-      }
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        cells.push(String(value));
-        continue;
-      }
-      const { text, error } = cellText(value);
-      cells.push(text);
-      if (error) {
-        (errorColumns ??= new Set()).add(c - 1);
-        cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
-      }
-    }
-    // Trailing empty cells (formatted but blank) are dropped; cells holding an error value are kept.
-    while (cells.length > 0 && cells[cells.length - 1] === '' && !errorColumns?.has(cells.length - 1)) cells.pop();
-    if (!errorColumns && cells.every((t) => t.trim() === '')) return;
-    rows.push(cells);
-    rowNumbers.push(rowNumber);
-  });
+  const out = { rows, rowNumbers, cellIssues };
+  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => readRow(row, rowNumber, out));
   const lookRows = (w: ExcelJS.Worksheet | undefined) => {
     if (!w) return undefined;
     const out: { cells: string[]; row: number }[] = [];
@@ -164,4 +127,51 @@ export async function readXlsx(bytes: Buffer): Promise<RawSheet> {
   const kw = wb.keywords ?? '';
   const resultsOf = kw.startsWith(RESULTS_OF_KEYWORD) ? kw.slice(RESULTS_OF_KEYWORD.length) : undefined;
   return { rows, rowNumbers, warnings, cellIssues, sheetName: ws.name, lookSheets, ...(resultsOf ? { resultsOf } : {}) };
+}
+
+/** True when a worksheet has a cell with text or an error value (stops at the first). */
+function hasData(w: ExcelJS.Worksheet): boolean {
+  for (let r = 1; r <= w.rowCount; r++) {
+    const row = w.findRow(r);
+    if (!row) continue;
+    for (let c = 1; c <= Math.max(row.cellCount, 0); c++) {
+      const { text, error } = cellText(row.getCell(c).value);
+      if (text.trim() !== '' || error !== undefined) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Reads one worksheet row's cells as text into `out` (a row of blank cells is skipped; an error
+ * value is a cell issue naming the row and column). A module function rather than a closure made
+ * per workbook, so its compiled code is kept from one import to the next.
+ */
+function readRow(row: ExcelJS.Row, rowNumber: number, out: { rows: string[][]; rowNumbers: number[]; cellIssues: NonNullable<RawSheet['cellIssues']> }): void {
+  const cells: string[] = [];
+  let errorColumns: Set<number> | undefined;
+  const count = Math.max(row.cellCount, 0);
+  for (let c = 1; c <= count; c++) {
+    const value = row.getCell(c).value;
+    // Text and numbers, nearly every cell of a storyboard, without cellText's answer object.
+    if (typeof value === 'string') {
+      cells.push(value);
+      continue;
+    }
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      cells.push(String(value));
+      continue;
+    }
+    const { text, error } = cellText(value);
+    cells.push(text);
+    if (error) {
+      (errorColumns ??= new Set()).add(c - 1);
+      out.cellIssues.push({ row: rowNumber, columnIndex: c - 1, message: error.startsWith('#') ? `cell holds an error value: ${error}` : error });
+    }
+  }
+  // Trailing empty cells (formatted but blank) are dropped; cells holding an error value are kept.
+  while (cells.length > 0 && cells[cells.length - 1] === '' && !errorColumns?.has(cells.length - 1)) cells.pop();
+  if (!errorColumns && cells.every((t) => t.trim() === '')) return;
+  out.rows.push(cells);
+  out.rowNumbers.push(rowNumber);
 }

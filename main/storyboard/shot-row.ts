@@ -238,7 +238,7 @@ export function readShotRow(r: RowReader, cells: string[], index: number, row: n
     if (cells[extra].trim() === '') continue;
     let used = cells.length;
     while (used > headers.length && cells[used - 1].trim() === '') used--;
-    const shotCell = mapping.known.shot !== undefined ? (cells[mapping.known.shot] ?? '').trim() : String(index);
+    const shotCell = r.index[COL.shot] >= 0 ? (cells[r.index[COL.shot]] ?? '').trim() : String(index);
     issues.push({
       severity: 'error',
       row,
@@ -247,12 +247,12 @@ export function readShotRow(r: RowReader, cells: string[], index: number, row: n
     });
     return undefined;
   }
-  const id = mapping.known.shot === undefined ? String(index) : get(r, cells, COL.shot);
+  const id = r.index[COL.shot] < 0 ? String(index) : get(r, cells, COL.shot);
   if (id === '') err(r, row, COL.shot, 'shot id is empty; give every row a shot id (e.g. 1, 2, 3 or 1A)');
   if (id.length > MAX_SHOT_ID_CHARS) err(r, row, COL.shot, `shot id is ${id.length} characters long; at most ${MAX_SHOT_ID_CHARS} (ids become part of clip file names)`);
   if (id) checkIdUnique(r, id, row);
   const prompt = get(r, cells, COL.prompt);
-  if (mapping.known.prompt !== undefined && prompt === '') err(r, row, COL.prompt, 'prompt is empty; describe what the shot shows');
+  if (r.index[COL.prompt] >= 0 && prompt === '') err(r, row, COL.prompt, 'prompt is empty; describe what the shot shows');
   const aspectRatio = cell(r, cells, row, COL.aspect_ratio, parseAspectRatio, SHOT_DEFAULTS.aspectRatio);
   const resolution = resolutionCell(r, cells, row, aspectRatio);
   const image = media(r, cells, row, COL.image, 'image');

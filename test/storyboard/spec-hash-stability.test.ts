@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importStoryboard } from '../../main/storyboard/import';
 import { specHash } from '../../main/queue/store';
+import { createPreviewProvider } from '../../main/providers/preview/preview';
 import { withFiles } from '../helpers/tmp';
 
 const CSV = [
@@ -25,6 +26,17 @@ describe('spec hashes across importer versions', () => {
     expect(sb.issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(sb.shots.map((s) => [s.id, specHash(s, s.provider ?? 'preview')])).toEqual(GOLDEN);
   });
+
+  it("gives the same hash with the preview provider's request (the animatic's spec), seeded or random", async () => {
+    const dir = withFiles({ 'board.csv': CSV });
+    const sb = await importStoryboard(path.join(dir, 'board.csv'));
+    const preview = createPreviewProvider();
+    const hashes = sb.shots.map((s) => {
+      const v = preview.validate(s);
+      return [s.id, v.ok ? specHash(s, 'preview', v.request) : 'refused'];
+    });
+    expect(hashes).toEqual(GOLDEN_PREVIEW);
+  });
 });
 
 const GOLDEN: [string, string][] = [
@@ -32,4 +44,12 @@ const GOLDEN: [string, string][] = [
   ['2', 'c300037bb09975ed553911557865adc5'],
   ['3', 'b5047831a6c4c089e47d71bbcd05590e'],
   ['4', '29e8b2fabe3687feb22f0c6a34a7ad4a'],
+];
+
+/** The same rows with the preview provider's request, from the code of 2026-12-03 (before the spec's seed was always set). */
+const GOLDEN_PREVIEW: [string, string][] = [
+  ['1', '8c74285a18b308c2e36d643da5518c82'],
+  ['2', 'a5e7eb2448c258a09a14755ce9202a1f'],
+  ['3', 'c348519896d7589598e7c1f0a2a7ad2f'],
+  ['4', '4caf966e29ecfb374f4c655cf5222958'],
 ];

@@ -53,9 +53,9 @@ export function createPreviewProvider(opts: { concurrency?: number } = {}): Prov
         image: localOnly(shot.image),
         audio: localOnly(shot.audio),
         subtitle: `${shot.duration} s · ${shot.resolution.width}x${shot.resolution.height} · ${shot.fps} fps · ${shot.mode}${shot.seed >= 0 ? ` · seed ${shot.seed}` : ''}`,
+        // A take's seed picks the card's colour; a random seed (-1) is left out of the request's JSON (each take is sent its own).
+        seed: shot.seed >= 0 ? shot.seed : undefined,
       };
-      // A take's seed picks the card's colour; a random seed (-1) is left out (each take is sent its own).
-      if (shot.seed >= 0) spec.seed = shot.seed;
       return { ok: true, request: { route: 'ffmpeg animatic', body: spec as unknown as Record<string, unknown>, notes } };
     },
     estimate(): CostEstimate {
