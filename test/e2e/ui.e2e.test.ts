@@ -491,6 +491,48 @@ describe('LTX Batch UI (browser mode)', () => {
     expect(h.pageErrors).toEqual([]);
   }, 60_000);
 
+  it('scrolling with a cell being edited never moves the editor or its text to another row (the grid reuses row elements)', async () => {
+    const { page } = h;
+    const dir = tempDir('ltx-recycle-');
+    const rows = ['shot,prompt,duration'];
+    for (let i = 1; i <= 300; i++) rows.push(`${i},prompt of shot ${i},4`);
+    const file = path.join(dir, 'long.csv');
+    fs.writeFileSync(file, rows.join('\n'));
+    const before = fs.readFileSync(file, 'utf8');
+    await openByPath(page, file);
+    await page.getByTestId('nav-shots').click();
+    await page.getByLabel('prompt of row 2').click();
+    await page.getByRole('textbox', { name: 'prompt of row 2' }).fill('a draft not saved');
+    // Each row shown must show its own prompt, and no other row an editor, at every stop of the scroll.
+    const check = () =>
+      page.getByTestId('shots-grid').evaluate((grid) => {
+        const wrong: string[] = [];
+        for (const el of grid.querySelectorAll<HTMLElement>('[data-cell^="prompt of row "]')) {
+          const row = Number(el.dataset.row);
+          if (el.textContent !== `prompt of shot ${row - 1}`) wrong.push(`row ${row}: ${el.textContent}`);
+        }
+        for (const input of grid.querySelectorAll('input[type=text], input:not([type])')) wrong.push(`editor: ${input.getAttribute('aria-label')}`);
+        return { wrong, shown: grid.querySelectorAll('[data-cell^="prompt of row "]').length };
+      });
+    for (const top of [1500, 4000, 9000]) {
+      await page.getByTestId('shots-grid-scroll').evaluate((el, y) => (el.scrollTop = y), top);
+      await page.waitForFunction((y) => {
+        const first = document.querySelector<HTMLElement>('[data-cell^="prompt of row "]');
+        return !!first && Number(first.dataset.row) > y / 40;
+      }, top);
+      const seen = await check();
+      expect(seen.shown).toBeGreaterThan(5);
+      expect(seen.wrong).toEqual([]);
+    }
+    // Back at the top, row 2 shows its own text, and nothing was saved to the file.
+    await page.getByTestId('shots-grid-scroll').evaluate((el) => (el.scrollTop = 0));
+    await page.getByLabel('prompt of row 3').waitFor();
+    const top = await check();
+    expect(top.wrong.filter((w) => !w.startsWith('editor: prompt of row 2'))).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(h.pageErrors).toEqual([]);
+  });
+
   it('renders 10,000 rows in the Shots grid and scrolls to the last', async () => {
     const { page } = h;
     const dir = tempDir('ltx-10k-');

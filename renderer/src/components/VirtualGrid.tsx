@@ -54,10 +54,17 @@ export interface VirtualGridProps<T extends RowData> {
    * one that subscribes to the row's own data and renders <GridRow {...props} className testId />.
    */
   rowComponent?: (props: GridRowProps<T>) => ReactNode;
+  /**
+   * Reuses the rows' elements while scrolling (keyed by their place on screen, not by row): a row
+   * that comes into view updates an element that left, instead of mounting a new one, so a fast
+   * scroll builds no new elements or components. Only for rows whose components hold no state of
+   * their own, or state that names the row it belongs to (the Shots grid's cells do).
+   */
+  recycleRows?: boolean;
 }
 
 /** The grid: header, then the rows on screen (plus a few either side) of `table`'s row model. */
-export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName, rowExtra, rowTestId, testId, empty, layoutKey, scrollToIndex, rowComponent }: VirtualGridProps<T>) {
+export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName, rowExtra, rowTestId, testId, empty, layoutKey, scrollToIndex, rowComponent, recycleRows }: VirtualGridProps<T>) {
   const RowView = rowComponent ?? GridRow;
   const scrollRef = useRef<HTMLDivElement>(null);
   const rows = table.getRowModel().rows;
@@ -99,8 +106,8 @@ export function VirtualGrid<T extends RowData>({ table, rowHeight, rowClassName,
           <div className="vgrid-empty">{empty}</div>
         ) : (
           <div className="vgrid-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
-            {virtualizer.getVirtualItems().map((item) => (
-              <RowView key={item.key} row={rows[item.index]} columns={columns} index={item.index} start={item.start} size={item.size} template={template} rowClassName={rowClassName} rowExtra={rowExtra} rowTestId={rowTestId} />
+            {virtualizer.getVirtualItems().map((item, slot) => (
+              <RowView key={recycleRows ? slot : item.key} row={rows[item.index]} columns={columns} index={item.index} start={item.start} size={item.size} template={template} rowClassName={rowClassName} rowExtra={rowExtra} rowTestId={rowTestId} />
             ))}
           </div>
         )}

@@ -227,23 +227,27 @@ function cellView({ td, label, text, cls, title, align, onStart, caret, row, fie
  */
 function EditCell({ td, row, field, value, shown, align, hint }: { td: Td; row: number; field: EditField; value: string; shown?: string; align?: 'right'; hint?: string }) {
   const { edit, problems } = useGrid();
-  const [editing, setEditing] = useState(false);
-  const [saving, setSaving] = useState<string | null>(null);
-  const focusBack = useRef(false);
+  // Each piece of state names its row: the grid reuses a cell for another row while scrolling
+  // (VirtualGrid recycleRows), and a row scrolled away ends its edit as it did when cells unmounted.
+  const [editingRow, setEditingRow] = useState<number | null>(null);
+  const [saving, setSaving] = useState<{ row: number; text: string } | null>(null);
+  const focusBack = useRef<{ current: boolean; row: number }>({ current: false, row });
+  if (focusBack.current.row !== row) focusBack.current = { current: false, row };
   const { cls, title } = cellClass(row, field, problems);
-  if (!editing)
-    return cellView({ td, row, field, focusBack, label: `${field} of row ${row}`, text: saving ?? shown ?? value, cls: `${cls} ${saving !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditing(true) });
+  const savingText = saving?.row === row ? saving.text : null;
+  if (editingRow !== row)
+    return cellView({ td, row, field, focusBack: focusBack.current, label: `${field} of row ${row}`, text: savingText ?? shown ?? value, cls: `${cls} ${savingText !== null ? 'saving' : ''} ${shown ? 'inherited' : ''}`, title: title ?? hint ?? (field === 'prompt' ? value : undefined), align, onStart: () => setEditingRow(row) });
   const commit = async (v: string | null, keyboard = false) => {
-    focusBack.current = keyboard;
-    setEditing(false);
+    focusBack.current.current = keyboard;
+    setEditingRow(null);
     if (v === null || v === value) return;
-    setSaving(v);
+    setSaving({ row, text: v });
     try {
       await edit(row, field, v);
     } catch {
       // the error is shown above the grid; the cell shows the stored value again
     } finally {
-      setSaving(null);
+      setSaving((s) => (s?.row === row ? null : s));
     }
   };
   return <TextEditor td={td} label={`${field} of row ${row}`} cls={cls} align={align} initial={value} spellCheck={field === 'prompt'} onDone={(v, keyboard) => void commit(v, keyboard)} />;
@@ -292,9 +296,10 @@ type ChoiceOption = { value: string; label: string };
  */
 function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: Td; row: number; field: 'provider' | 'model'; value: string; shown: string; inherited: boolean; options: () => ChoiceOption[] }) {
   const { edit, problems } = useGrid();
-  const [editing, setEditing] = useState(false);
+  // The row being edited, not a flag: the grid reuses a cell for another row while scrolling.
+  const [editingRow, setEditingRow] = useState<number | null>(null);
   const { cls, title } = cellClass(row, field, problems);
-  if (!editing) return cellView({ td, row, field, label: `${field} of row ${row}`, text: shown, cls: `${cls} ${inherited ? 'inherited' : ''}`, title, caret: true, onStart: () => setEditing(true) });
+  if (editingRow !== row) return cellView({ td, row, field, label: `${field} of row ${row}`, text: shown, cls: `${cls} ${inherited ? 'inherited' : ''}`, title, caret: true, onStart: () => setEditingRow(row) });
   return (
     <ChoiceEditor
       td={td}
@@ -302,9 +307,9 @@ function ChoiceCell({ td, row, field, value, shown, inherited, options }: { td: 
       cls={cls}
       value={value}
       options={options()}
-      onClose={() => setEditing(false)}
+      onClose={() => setEditingRow(null)}
       onPick={(v) => {
-        setEditing(false);
+        setEditingRow(null);
         void edit(row, field, v).catch(() => {});
       }}
     />
@@ -789,6 +794,8 @@ export function ShotsScreen() {
         <VirtualGrid
           table={table}
           testId="shots-grid"
+          // Rows are reused while scrolling: each cell's state names the row it belongs to (EditCell, ChoiceCell).
+          recycleRows
           layoutKey={problems}
           scrollToIndex={focusIndex}
           rowHeight={(s) => (problems.get(s.row) ? 54 : 34)}
