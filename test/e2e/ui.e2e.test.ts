@@ -507,11 +507,11 @@ describe('LTX Batch UI (browser mode)', () => {
     const check = () =>
       page.getByTestId('shots-grid').evaluate((grid) => {
         const wrong: string[] = [];
-        for (const el of grid.querySelectorAll<HTMLElement>('[data-cell^="prompt of row "]')) {
+        for (const el of Array.from(grid.querySelectorAll<HTMLElement>('[data-cell^="prompt of row "]'))) {
           const row = Number(el.dataset.row);
           if (el.textContent !== `prompt of shot ${row - 1}`) wrong.push(`row ${row}: ${el.textContent}`);
         }
-        for (const input of grid.querySelectorAll('input[type=text], input:not([type])')) wrong.push(`editor: ${input.getAttribute('aria-label')}`);
+        for (const input of Array.from(grid.querySelectorAll('input[type=text], input:not([type])'))) wrong.push(`editor: ${input.getAttribute('aria-label')}`);
         return { wrong, shown: grid.querySelectorAll('[data-cell^="prompt of row "]').length };
       });
     for (const top of [1500, 4000, 9000]) {
