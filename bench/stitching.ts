@@ -1,7 +1,7 @@
 /**
  * Bench phase: stitching 100 five-second 720p clips. The stream-copy path (with each clip's
  * MediaInfo as the project stores it when the clip is recorded) beside `cat` of the same bytes (best
- * of 3 each; coreutils' cat copies inside the kernel with copy_file_range, ffmpeg reads and writes); the re-encode path (every clip brought to another format) beside one ffmpeg
+ * of 5 each, alternating; coreutils' cat copies inside the kernel with copy_file_range, ffmpeg reads and writes); the re-encode path (every clip brought to another format) beside one ffmpeg
  * re-encode of the same total duration.
  */
 import { execFileSync } from 'node:child_process';
@@ -32,12 +32,15 @@ export async function stitchPhase(work: string, clips = Number(process.env.BENCH
   // What the project stores of each clip when it is recorded (the queue probes it then): stitching
   // reads nothing but the concat list.
   const stored = await clipInfos(files, {});
-  // Best of 3 for both, each after `sync`: the copies just written (and the last round's output) are
-  // still being flushed to disk, and whichever ran during that flush would pay for it.
+  // Best of 5 for both, alternating, each after `sync`: the copies just written (and the last round's
+  // output) are still being flushed to disk, and whichever ran during that flush would pay for it.
+  // Five, not three: on this machine's disk (a VM's ext4 with online discard) a write's cost swings
+  // several-fold from one minute to the next, and three rounds left the ratio between 2.3 and 3.4
+  // over runs of the same code.
   const flush = () => execFileSync('sync');
   let copyMs = Infinity;
   let cpMs = Infinity;
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     flush();
     const t0 = performance.now();
     await stitchFilm(files, path.join(dir, 'film-copy.mp4'), { workDir: path.join(dir, 'w1'), infos: stored });
