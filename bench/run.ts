@@ -198,8 +198,8 @@ async function countStatements(count: number) {
   };
 }
 // The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000, 5,000 and 20,000
-// jobs (no O(n^2): within 1.5x), each the best of three runs, as the import's scaling line is, with
-// the reference beside each run; then the statement count. The ratio is of the queue's own times:
+// jobs (no O(n^2): within 1.5x), each the best of three runs (the sizes taking turns), as the
+// import's scaling line is, with the reference beside each run; then the statement count. The ratio is of the queue's own times:
 // dividing each by the reference at its size swung from 1.09 to 1.62 between full runs of the same
 // code, because on this machine's disk (ext4 with online discard, in a VM) creating one small file
 // takes from 30 us to 1.7 ms from one minute to the next, so the reference's time per job is
@@ -209,14 +209,17 @@ const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS
 settle();
 const SIZES = (process.env.BENCH_QUEUE_SIZES ?? '1000,5000,20000').split(',').map(Number);
 const scaled: { queue: Awaited<ReturnType<typeof queueRun>>; reference: ReturnType<typeof referenceRun> }[] = [];
-for (const n of SIZES) {
-  const runs = [];
-  for (let k = 0; k < 3; k++) {
-    runs.push(await queueBesideReference(n));
+// The sizes take turns (1,000, 5,000, 20,000, then again, three rounds), so a minute of slow disk
+// falls on every size rather than on all three runs of one (in one full run with the sizes one
+// after another, the 1,000-job runs and their references were all twice as slow as usual).
+const runsBySize = SIZES.map(() => [] as Awaited<ReturnType<typeof queueBesideReference>>[]);
+for (let round = 0; round < 3; round++) {
+  for (let s = 0; s < SIZES.length; s++) {
+    runsBySize[s].push(await queueBesideReference(SIZES[s]));
     settle();
   }
-  scaled.push(runs.reduce((a, b) => (b.queue.msPerJob < a.queue.msPerJob ? b : a)));
 }
+for (const runs of runsBySize) scaled.push(runs.reduce((a, b) => (b.queue.msPerJob < a.queue.msPerJob ? b : a)));
 clearInterval(phaseSampler);
 const statements = await countStatements(SIZES[0]);
 const perJob = scaled.map((x) => x.queue.msPerJob);
