@@ -96,8 +96,8 @@ const plannedShots = (count: number) =>
     return { shot: { ...r.shot, id: `q${i + 1}`, order: i, row: i + 2 }, provider: 'zero', request: r.request!, estimate: zero.estimate(r.shot) };
   });
 /** `count` jobs queued then run to the end; returns the run's figures (ms). */
-async function queueRun(count: number, onStore?: (store: ProjectStore) => () => void) {
-  const outDir = path.join(work, `queue-${count}`);
+async function queueRun(count: number, onStore?: (store: ProjectStore) => () => void, base = work) {
+  const outDir = path.join(base, `queue-${count}`);
   const store = new ProjectStore(outDir);
   const [, syncMs] = await time(() => store.syncStoryboard(`bench-${count}.csv`, `h${count}`, plannedShots(count), () => false));
   const budget = count; // far above what the jobs cost: every job is admitted, each after a budget check
@@ -121,8 +121,8 @@ async function queueRun(count: number, onStore?: (store: ProjectStore) => () => 
  * place (the clip), with the store's pragmas (WAL, synchronous = NORMAL). Fixed on purpose: it
  * does not change when the store does.
  */
-function referenceRun(count: number) {
-  const dir = path.join(work, `ref-${count}`);
+function referenceRun(count: number, base = work) {
+  const dir = path.join(base, `ref-${count}`);
   fs.mkdirSync(path.join(dir, 'staging'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'clips'), { recursive: true });
   const ref = new Database(path.join(dir, 'ref.sqlite'));
@@ -150,10 +150,10 @@ function referenceRun(count: number) {
  * A queue run between two reference runs of the same size; the reference's figure is their mean,
  * so a machine that gets busier or quieter during the queue run moves both sides alike.
  */
-async function queueBesideReference(count: number) {
-  const before = referenceRun(count);
-  const queue = await queueRun(count);
-  const after = referenceRun(count);
+async function queueBesideReference(count: number, base = work) {
+  const before = referenceRun(count, base);
+  const queue = await queueRun(count, undefined, base);
+  const after = referenceRun(count, base);
   const ms = (before.ms + after.ms) / 2;
   return { queue, reference: { jobs: count, ms, jobsPerSecond: count / (ms / 1000), msPerJob: ms / count, runsMs: [before.ms, after.ms] } };
 }
@@ -197,14 +197,14 @@ async function countStatements(count: number) {
     top: [...bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, k]) => ({ perJob: +(k / count).toFixed(2), sql: sql.replace(/\s+/g, ' ').slice(0, 140) })),
   };
 }
-// The 10,000-job figure (peak RSS sampled during it), then time per job at 1,000, 5,000 and 20,000
-// jobs (no O(n^2): within 1.5x), each the best of three runs (the sizes taking turns), as the
-// import's scaling line is, with the reference beside each run; then the statement count. The ratio is of the queue's own times:
-// dividing each by the reference at its size swung from 1.09 to 1.62 between full runs of the same
-// code, because on this machine's disk (ext4 with online discard, in a VM) creating one small file
-// takes from 30 us to 1.7 ms from one minute to the next, so the reference's time per job is
-// not a fixed yardstick (0.31 ms at 1,000 and 0.75 ms at 20,000 in one run). The best run is the
-// one the disk disturbed least.
+// The 10,000-job figure (peak RSS sampled during it) in the bench's folder on disk, as a project
+// folder is; then time per job at 1,000, 5,000 and 20,000 jobs (no O(n^2): within 1.5x), each the
+// best of three runs (the sizes taking turns), with the reference beside each run; then the
+// statement count. The scaling runs (queue and reference) work in a RAM folder (/dev/shm, where
+// there is one): on this machine's disk (ext4 in a VM) creating one small file costs from 15 us
+// to 1 ms of kernel time from one minute to the next, measured with the reference alone (on
+// /dev/shm: 14-16 us every time), so on disk the line measured the disk (1.09 to 1.90 over full
+// runs of the same code) and could not show how the queue's own cost grows with its size.
 const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS);
 settle();
 const SIZES = (process.env.BENCH_QUEUE_SIZES ?? '1000,5000,20000').split(',').map(Number);
@@ -212,13 +212,16 @@ const scaled: { queue: Awaited<ReturnType<typeof queueRun>>; reference: ReturnTy
 // The sizes take turns (1,000, 5,000, 20,000, then again, three rounds), so a minute of slow disk
 // falls on every size rather than on all three runs of one (in one full run with the sizes one
 // after another, the 1,000-job runs and their references were all twice as slow as usual).
+const ramRoot = fs.existsSync('/dev/shm') ? '/dev/shm' : null;
+const scaleBase = ramRoot ? fs.mkdtempSync(path.join(ramRoot, 'ltx-bench-queue-')) : work;
 const runsBySize = SIZES.map(() => [] as Awaited<ReturnType<typeof queueBesideReference>>[]);
 for (let round = 0; round < 3; round++) {
   for (let s = 0; s < SIZES.length; s++) {
-    runsBySize[s].push(await queueBesideReference(SIZES[s]));
+    runsBySize[s].push(await queueBesideReference(SIZES[s], scaleBase));
     settle();
   }
 }
+if (scaleBase !== work) fs.rmSync(scaleBase, { recursive: true, force: true });
 for (const runs of runsBySize) scaled.push(runs.reduce((a, b) => (b.queue.msPerJob < a.queue.msPerJob ? b : a)));
 clearInterval(phaseSampler);
 const statements = await countStatements(SIZES[0]);
@@ -228,7 +231,7 @@ results.queue = {
   reference: refMain, referenceJobsPerSecond: refMain.jobsPerSecond,
   /** Queue time over reference time (lower is better); shareOfReference is the queue's rate as a fraction of the reference's (goal >= 0.30). */
   ratio: queueMain.ms / refMain.ms, shareOfReference: queueMain.jobsPerSecond / refMain.jobsPerSecond,
-  scaling: { sizes: scaled.map((x) => ({ jobs: x.queue.jobs, msPerJob: x.queue.msPerJob, referenceMsPerJob: x.reference.msPerJob, overReference: x.queue.msPerJob / x.reference.msPerJob })), msPerJobRatio: Math.max(...perJob) / Math.min(...perJob), overReferenceRatio: Math.max(...scaled.map((x) => x.queue.msPerJob / x.reference.msPerJob)) / Math.min(...scaled.map((x) => x.queue.msPerJob / x.reference.msPerJob)) },
+  scaling: { folder: ramRoot ? 'RAM (/dev/shm)' : 'disk', sizes: scaled.map((x) => ({ jobs: x.queue.jobs, msPerJob: x.queue.msPerJob, cpuMsPerJob: x.queue.cpuMsPerJob, referenceMsPerJob: x.reference.msPerJob, overReference: x.queue.msPerJob / x.reference.msPerJob })), msPerJobRatio: Math.max(...perJob) / Math.min(...perJob), overReferenceRatio: Math.max(...scaled.map((x) => x.queue.msPerJob / x.reference.msPerJob)) / Math.min(...scaled.map((x) => x.queue.msPerJob / x.reference.msPerJob)) },
   statements,
 };
 results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
@@ -273,7 +276,7 @@ add(`import + validate + estimate ${ROWS}-row CSV vs csv-parse alone`, r.import.
 add(`import + validate + estimate ${ROWS}-row XLSX vs exceljs alone`, r.import.xlsx.ms, 'ms', r.import.xlsx.exceljsMs, r.import.xlsx.ratio, '<= 1.2');
 add(`import: time per row at ${r.import.scaling.sizes.map((x: any) => x.rows).join(', ')} rows (largest over smallest)`, r.import.scaling.sizes.at(-1).msPerRow, 'ms/row', r.import.scaling.sizes.map((x: any) => `${x.msPerRow.toFixed(4)}`).join(' / '), r.import.scaling.msPerRowRatio, '<= 1.5');
 add(`queue: ${ROWS} jobs through every state (render budget set), share of the reference's rate`, r.queue.jobsPerSecond, 'jobs/s', r.queue.referenceJobsPerSecond, r.queue.shareOfReference, '>= 0.30 (higher is better), >= 1,000 jobs/s');
-add(`queue: time per job at ${SIZES.join(', ')} jobs, best of 3 each, reference run beside each (largest over smallest)`, r.queue.scaling.sizes.at(-1).msPerJob, 'ms/job', r.queue.scaling.sizes.map((x: any) => `${x.msPerJob.toFixed(3)} ms (ref ${x.referenceMsPerJob.toFixed(3)})`).join(' / '), r.queue.scaling.msPerJobRatio, '<= 1.5');
+add(`queue: time per job at ${SIZES.join(', ')} jobs in a ${r.queue.scaling.folder === 'disk' ? 'folder on disk' : 'RAM folder'}, best of 3 each, reference run beside each (largest over smallest)`, r.queue.scaling.sizes.at(-1).msPerJob, 'ms/job', r.queue.scaling.sizes.map((x: any) => `${x.msPerJob.toFixed(3)} ms (ref ${x.referenceMsPerJob.toFixed(3)})`).join(' / '), r.queue.scaling.msPerJobRatio, '<= 1.5');
 if (r.answers) add(`${r.answers.parallel} x ${r.answers.sizeMiB} MiB video answers at once, streamed to disk, vs fs.copyFile (RSS growth ${r.answers.parallelRssGrowthMiB} MiB, one answer ${r.answers.oneRssGrowthMiB} MiB)`, r.answers.parallelMs, 'ms', r.answers.copyMs, r.answers.ratio, '');
 if (r.renderer && !r.renderer.error) {
   add(`Shots grid ${r.renderer.rows} rows: first render`, r.renderer.firstRenderMs, 'ms', 300, r.renderer.firstRenderMs / 300, '< 300 ms');
