@@ -16,7 +16,7 @@
  *  - stitch: 100 x 5 s 720p clips, stream copy and re-encode (bench/stitching.ts)
  *  - renderer: the Shots grid and the Queue screen in Chromium (bench/renderer-grid.ts, bench/renderer-queue.ts)
  *  - farm: the render farm's overhead per shot beside its render time (bench/farm.ts)
- * Peak RSS of this process is sampled through every phase (goal: 400 MiB).
+ * Peak RSS of this process is read with getrusage after every phase (goal: 400 MiB, before the farm phase).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,8 +43,6 @@ import { importPhase, writeStoryboardCsv } from './import-speed';
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ltx-bench-'));
 const results: Record<string, unknown> = { machine: { nproc: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, rows: ROWS };
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 const time = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
   const t = performance.now();
   const r = await fn();
@@ -67,8 +65,7 @@ const registry = new ProviderRegistry([createPreviewProvider()]);
 const plan = planStoryboard(sb.shots, registry);
 results.import = await importPhase(work, ROWS);
 settle();
-results.peakRssMiBImport = Math.round(peakRss / 2 ** 20);
-/** The process's peak RSS so far (getrusage maxrss, MiB): exact where the 20 ms samples can miss a peak inside synchronous work. */
+/** The process's peak RSS so far (getrusage maxrss, MiB): exact, where samples can miss a peak reached inside synchronous work. */
 const maxRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const maxRssAfter: Record<string, number> = { import: maxRssMiB() };
 results.maxRssMiBAfter = maxRssAfter;
@@ -201,7 +198,7 @@ async function countStatements(count: number) {
     top: [...bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, k]) => ({ perJob: +(k / count).toFixed(2), sql: sql.replace(/\s+/g, ' ').slice(0, 140) })),
   };
 }
-// The 10,000-job figure (peak RSS sampled during it) in the bench's folder on disk, as a project
+// The 10,000-job figure in the bench's folder on disk, as a project
 // folder is; then time per job at 1,000, 5,000 and 20,000 jobs (no O(n^2): within 1.5x), each the
 // best of three runs (the sizes taking turns), with the reference beside each run; then the
 // statement count. The scaling runs (queue and reference) work in a RAM folder (/dev/shm, where
@@ -211,18 +208,15 @@ async function countStatements(count: number) {
 // runs of the same code) and could not show how the queue's own cost grows with its size.
 const { queue: queueMain, reference: refMain } = await queueBesideReference(ROWS);
 settle();
-results.peakRssMiBQueue = Math.round(peakRss / 2 ** 20);
 maxRssAfter.queue = maxRssMiB();
 const only = (process.env.BENCH_ONLY ?? 'answers,throughput,stitch,renderer,farm').split(',');
 if (only.includes('answers')) results.answers = await answersPhase(work);
 settle();
 if (only.includes('throughput')) results.throughput = await throughputPhase(work);
 settle();
-results.peakRssMiBThroughput = Math.round(peakRss / 2 ** 20);
 maxRssAfter.throughput = maxRssMiB();
 if (only.includes('stitch')) results.stitch = await stitchPhase(work);
 settle();
-results.peakRssMiBStitch = Math.round(peakRss / 2 ** 20);
 maxRssAfter.stitch = maxRssMiB();
 if (only.includes('renderer')) {
   // The earlier phases wrote gigabytes: let the kernel finish writing them back first, so the
@@ -233,20 +227,16 @@ if (only.includes('renderer')) {
   results.rendererQueue = await queuePhase(work).catch((e: Error) => ({ error: e.message }));
 }
 maxRssAfter.renderer = maxRssMiB();
-// Not in the core's peak RSS goal: the phase runs Temporal and a worker as child processes.
-const rssBeforeFarm = Math.max(peakRss / 2 ** 20, process.resourceUsage().maxRSS / 1024);
+// The core's peak through the phases, read before the farm phase (not in the goal: it runs
+// Temporal and a worker as child processes).
+results.peakRssMiB = maxRssAfter.renderer;
 if (only.includes('farm')) results.farm = await farmPhase(work).catch((e: Error) => ({ error: e.message }));
-clearInterval(sampler);
-// The process's own peak (getrusage maxrss: exact, where the 20 ms samples above can miss a peak
-// reached inside synchronous work).
-results.peakRssMiB = Math.round(rssBeforeFarm);
 
 // The queue's scaling runs come last: at 20,000 jobs the queue holds twice the 10,000-row phases'
 // data (about 8.5 KB a job), so their peak is reported on its own rather than as the core's peak
 // through the phases above.
 const SIZES = (process.env.BENCH_QUEUE_SIZES ?? '1000,5000,20000').split(',').map(Number);
-const scaled: { queue: Awaited<ReturnType<typeof queueRun>>; reference: ReturnType<typeof referenceRun> }[] = [];
-// The sizes take turns (1,000, 5,000, 20,000, then again, three rounds), so a minute of slow disk
+// The sizes take turns (1,000, 5,000, 20,000, then again, three rounds), so a slow minute of the machine
 // falls on every size rather than on all three runs of one (in one full run with the sizes one
 // after another, the 1,000-job runs and their references were all twice as slow as usual).
 const ramRoot = fs.existsSync('/dev/shm') ? '/dev/shm' : null;
@@ -259,7 +249,7 @@ for (let round = 0; round < 3; round++) {
   }
 }
 if (scaleBase !== work) fs.rmSync(scaleBase, { recursive: true, force: true });
-for (const runs of runsBySize) scaled.push(runs.reduce((a, b) => (b.queue.msPerJob < a.queue.msPerJob ? b : a)));
+const scaled = runsBySize.map((runs) => runs.reduce((a, b) => (b.queue.msPerJob < a.queue.msPerJob ? b : a)));
 const statements = await countStatements(SIZES[0]);
 const perJob = scaled.map((x) => x.queue.msPerJob);
 results.queue = {
@@ -300,7 +290,7 @@ if (r.farm && !r.farm.error) {
   add(`render farm: submit to worker start, per shot (median of ${r.farm.shots}; dev server on loopback, one worker), beside the shot's render on the worker (tiny pipeline on CPU)`, r.farm.submitToStartMs, 'ms', r.farm.renderMs, r.farm.submitToStartMs / r.farm.renderMs, '');
   add(`render farm: worker finish to clip in clips/, per shot (median of ${r.farm.shots}), beside the shot's render`, r.farm.finishToClipMs, 'ms', r.farm.renderMs, r.farm.finishToClipMs / r.farm.renderMs, '');
 }
-add(`peak RSS of the core through the phases (getrusage, MiB after each: ${Object.entries(r.maxRssMiBAfter).map(([k, v]) => `${k} ${v}`).join(', ')}; the queue's 20,000-job scaling runs, run last: ${r.peakRssMiBQueueScaling})`, r.peakRssMiB, 'MiB', 400, r.peakRssMiB / 400, '<= 400 MiB');
+add(`peak RSS of the core through the phases (getrusage, MiB after each: ${Object.entries(r.maxRssMiBAfter).map(([k, v]) => `${k} ${v}`).join(', ')}; the queue's scaling runs up to ${Math.max(...SIZES)} jobs, run last: ${r.peakRssMiBQueueScaling})`, r.peakRssMiB, 'MiB', 400, r.peakRssMiB / 400, '<= 400 MiB');
 results.rows = rows;
 const outFile = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'latest.json');
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
